@@ -1,0 +1,45 @@
+#include "roles/server/command_table.h"
+
+#include <algorithm>
+#include <cctype>
+
+namespace kvd::server {
+
+std::vector<std::string_view> FlagNames(uint32_t flags) {
+  static const std::pair<CommandFlag, std::string_view> kNames[] = {
+      {kWrite, "write"},       {kReadonly, "readonly"}, {kAdmin, "admin"},    {kNoScript, "noscript"},
+      {kFast, "fast"},         {kNoAuth, "no_auth"},    {kPubSub, "pubsub"},  {kLoading, "loading"},
+      {kStale, "stale"},       {kDenyOom, "denyoom"},
+  };
+  std::vector<std::string_view> names;
+  for (const auto& [flag, name] : kNames) {
+    if (flags & flag) names.push_back(name);
+  }
+  return names;
+}
+
+CommandTable::CommandTable() {
+  for (auto family : {ConnectionCommands, ServerCommands, KeyCommands, StringCommands}) {
+    for (const CommandSpec& spec : family()) commands_.push_back(spec);
+  }
+  for (size_t i = 0; i < commands_.size(); ++i) index_.emplace_back(std::string(commands_[i].name), i);
+  std::sort(index_.begin(), index_.end());
+}
+
+const CommandSpec* CommandTable::Find(std::string_view name) const {
+  if (name.empty() || name.size() > 32) return nullptr;
+  char lower[32];
+  for (size_t i = 0; i < name.size(); ++i) lower[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(name[i])));
+  std::string_view key(lower, name.size());
+  auto it = std::lower_bound(index_.begin(), index_.end(), key,
+                             [](const auto& entry, std::string_view wanted) { return entry.first < wanted; });
+  if (it == index_.end() || it->first != key) return nullptr;
+  return &commands_[it->second];
+}
+
+const CommandTable& Commands() {
+  static const CommandTable table;
+  return table;
+}
+
+}  // namespace kvd::server

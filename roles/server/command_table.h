@@ -1,0 +1,62 @@
+// The command table: one description per command (name, arity, flags, key
+// positions, handler). It feeds the dispatcher, COMMAND INFO and key
+// extraction. Each command family registers its rows from its own file.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "roles/server/context.h"
+
+namespace kvd::server {
+
+enum CommandFlag : uint32_t {
+  kWrite = 1 << 0,
+  kReadonly = 1 << 1,
+  kAdmin = 1 << 2,
+  kNoScript = 1 << 3,
+  kFast = 1 << 4,
+  kNoAuth = 1 << 5,     // allowed before AUTH
+  kPubSub = 1 << 6,
+  kLoading = 1 << 7,
+  kStale = 1 << 8,
+  kDenyOom = 1 << 9,
+};
+
+using CommandHandler = void (*)(CommandContext&);
+
+struct CommandSpec {
+  std::string_view name;  // lower case
+  int arity;              // >0: exactly; <0: at least -arity (name included)
+  uint32_t flags;
+  int first_key;          // 0 = no keys
+  int last_key;           // -1 = last argument
+  int key_step;
+  CommandHandler handler;
+};
+
+std::vector<std::string_view> FlagNames(uint32_t flags);
+
+// Each family file defines one of these.
+std::vector<CommandSpec> ConnectionCommands();
+std::vector<CommandSpec> ServerCommands();
+std::vector<CommandSpec> KeyCommands();
+std::vector<CommandSpec> StringCommands();
+
+class CommandTable {
+ public:
+  CommandTable();
+  // Case-insensitive; nullptr when unknown.
+  const CommandSpec* Find(std::string_view name) const;
+  const std::vector<CommandSpec>& all() const { return commands_; }
+
+ private:
+  std::vector<CommandSpec> commands_;
+  std::vector<std::pair<std::string, size_t>> index_;  // sorted by name
+};
+
+const CommandTable& Commands();
+
+}  // namespace kvd::server

@@ -1,0 +1,51 @@
+#include "roles/server/commands/args.h"
+
+#include <strings.h>
+
+#include "common/numbers.h"
+#include "common/redis_errors.h"
+
+namespace kvd::server {
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
+}
+
+bool ParseIntArg(CommandContext& ctx, size_t index, int64_t* out) {
+  if (ParseInt64(ctx.args[index], out)) return true;
+  ctx.reply.Error(errors::kNotInteger);
+  return false;
+}
+
+bool ParseDoubleArg(CommandContext& ctx, size_t index, double* out) {
+  if (ParseDouble(ctx.args[index], out)) return true;
+  ctx.reply.Error(errors::kNotFloat);
+  return false;
+}
+
+bool ParseDbIndexArg(CommandContext& ctx, size_t index, uint8_t* out, const char* out_of_range_error) {
+  int64_t value = 0;
+  if (!ParseInt64(ctx.args[index], &value)) {
+    ctx.reply.Error(errors::kNotInteger);
+    return false;
+  }
+  if (value < 0 || value >= ctx.server.engine.databases()) {
+    ctx.reply.Error(out_of_range_error);
+    return false;
+  }
+  *out = static_cast<uint8_t>(value);
+  return true;
+}
+
+std::vector<std::string_view> ArgViews(const std::vector<std::string>& args, size_t from, size_t step) {
+  std::vector<std::string_view> views;
+  for (size_t i = from; i < args.size(); i += step) views.emplace_back(args[i]);
+  return views;
+}
+
+void ReplyBulks(CommandContext& ctx, const std::vector<std::string>& items) {
+  ctx.reply.ArrayHeader(items.size());
+  for (const auto& item : items) ctx.reply.Bulk(item);
+}
+
+}  // namespace kvd::server

@@ -1,0 +1,27 @@
+// Small helpers every command family uses to read its arguments. Each
+// Parse* replies the Redis error itself and returns false on bad input, so a
+// handler can simply `return` when one fails.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "roles/server/context.h"
+
+namespace kvd::server {
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+
+bool ParseIntArg(CommandContext& ctx, size_t index, int64_t* out);
+bool ParseDoubleArg(CommandContext& ctx, size_t index, double* out);
+// A SELECT/MOVE/COPY database index within the configured count.
+bool ParseDbIndexArg(CommandContext& ctx, size_t index, uint8_t* out, const char* out_of_range_error);
+
+std::vector<std::string_view> ArgViews(const std::vector<std::string>& args, size_t from, size_t step = 1);
+
+// Replies an array of bulk strings.
+void ReplyBulks(CommandContext& ctx, const std::vector<std::string>& items);
+
+}  // namespace kvd::server

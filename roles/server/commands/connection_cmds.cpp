@@ -1,0 +1,270 @@
+// Connection commands: PING ECHO QUIT SELECT AUTH HELLO CLIENT.
+#include <cctype>
+
+#include "common/numbers.h"
+#include "common/redis_errors.h"
+#include "roles/server/command_table.h"
+#include "roles/server/commands/args.h"
+
+namespace kvd::server {
+namespace {
+
+void Ping(CommandContext& ctx) {
+  if (ctx.args.size() > 2) return ctx.ReplyWrongArgs();
+  if (ctx.args.size() == 2) return ctx.reply.Bulk(ctx.args[1]);
+  ctx.reply.SimpleString("PONG");
+}
+
+void Echo(CommandContext& ctx) { ctx.reply.Bulk(ctx.args[1]); }
+
+void Quit(CommandContext& ctx) {
+  ctx.reply.Ok();
+  ctx.close_after_reply = true;
+}
+
+void Select(CommandContext& ctx) {
+  uint8_t db = 0;
+  if (!ParseDbIndexArg(ctx, 1, &db, errors::kDbIndexOutOfRange)) return;
+  ctx.client.db.store(db, std::memory_order_relaxed);
+  ctx.reply.Ok();
+}
+
+// Checks a password for the default user; replies the error itself.
+bool CheckPassword(CommandContext& ctx, std::string_view user, std::string_view password, bool user_given) {
+  std::string required = ctx.server.config.Snapshot().requirepass;
+  if (required.empty() && !user_given) {
+    ctx.reply.Error(errors::kAuthNotConfigured);
+    return false;
+  }
+  if (!EqualsIgnoreCase(user, "default") || (!required.empty() && password != required)) {
+    ctx.reply.Error(errors::kWrongPass);
+    return false;
+  }
+  ctx.client.authenticated.store(true);
+  return true;
+}
+
+void Auth(CommandContext& ctx) {
+  if (ctx.args.size() > 3) return ctx.ReplySyntaxError();
+  bool user_given = ctx.args.size() == 3;
+  std::string_view user = user_given ? std::string_view(ctx.args[1]) : "default";
+  if (CheckPassword(ctx, user, ctx.args.back(), user_given)) ctx.reply.Ok();
+}
+
+bool ValidClientName(std::string_view name) {
+  for (char c : name) {
+    if (c < '!' || c > '~') return false;  // no spaces, newlines or special characters
+  }
+  return true;
+}
+
+void Hello(CommandContext& ctx) {
+  int protocol = ctx.client.protocol;
+  size_t i = 1;
+  if (ctx.args.size() >= 2) {
+    int64_t version = 0;
+    if (!ParseInt64(ctx.args[1], &version)) {
+      return ctx.reply.Error("ERR Protocol version is not an integer or out of range");
+    }
+    if (version < 2 || version > 3) return ctx.reply.Error("NOPROTO unsupported protocol version");
+    protocol = static_cast<int>(version);
+    i = 2;
+  }
+  std::string new_name;
+  bool set_name = false;
+  for (; i < ctx.args.size(); ++i) {
+    bool more = i + 1 < ctx.args.size();
+    if (EqualsIgnoreCase(ctx.args[i], "AUTH") && i + 2 < ctx.args.size()) {
+      if (!CheckPassword(ctx, ctx.args[i + 1], ctx.args[i + 2], true)) return;
+      i += 2;
+    } else if (EqualsIgnoreCase(ctx.args[i], "SETNAME") && more) {
+      new_name = ctx.args[++i];
+      set_name = true;
+      if (!ValidClientName(new_name)) {
+        return ctx.reply.Error("ERR Client names cannot contain spaces, newlines or special characters.");
+      }
+    } else {
+      return ctx.reply.Error("ERR Syntax error in HELLO option '" + ctx.args[i] + "'");
+    }
+  }
+  if (!ctx.client.authenticated.load()) {
+    return ctx.reply.Error(
+        "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH "
+        "<user> <pass> option can be used to authenticate the client and select the RESP protocol version at the "
+        "same time");
+  }
+  if (set_name) ctx.client.set_name(new_name);
+  ctx.client.protocol = protocol;
+  protocol::RespWriter writer(ctx.reply.buffer(), protocol);
+  writer.MapHeader(7);
+  writer.Bulk("server");
+  writer.Bulk("redis");
+  writer.Bulk("version");
+  writer.Bulk("7.0.15");
+  writer.Bulk("proto");
+  writer.Integer(protocol);
+  writer.Bulk("id");
+  writer.Integer(static_cast<int64_t>(ctx.client.id));
+  writer.Bulk("mode");
+  writer.Bulk("standalone");
+  writer.Bulk("role");
+  writer.Bulk("master");
+  writer.Bulk("modules");
+  writer.ArrayHeader(0);
+}
+
+std::string ClientLine(const ClientState& client, uint64_t now_ms) {
+  auto seconds = [](uint64_t ms) { return std::to_string(ms / 1000); };
+  std::string name = client.name();
+  std::string command = client.last_command();
+  return "id=" + std::to_string(client.id) + " addr=" + client.addr + " laddr=" + client.laddr +
+         " name=" + name + " age=" + seconds(now_ms - client.created_ms) +
+         " idle=" + seconds(now_ms - std::min(now_ms, client.last_interaction_ms.load())) +
+         " flags=N db=" + std::to_string(client.db.load()) +
+         " sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 obl=0 oll=0 omem=0 tot-mem=0"
+         " events=r cmd=" + command + " user=default redir=-1 resp=" + std::to_string(client.protocol) + "\n";
+}
+
+// CLIENT KILL addr:port | CLIENT KILL [ID id] [ADDR a] [LADDR a] [SKIPME yes/no] [USER u] [TYPE t]
+void ClientKill(CommandContext& ctx) {
+  auto clients = ctx.server.clients.List();
+  if (ctx.args.size() == 3) {
+    for (const auto& client : clients) {
+      if (client->addr == ctx.args[2]) {
+        client->RequestClose();
+        if (client->id == ctx.client.id) ctx.close_after_reply = true;
+        return ctx.reply.Ok();
+      }
+    }
+    return ctx.reply.Error("ERR No such client");
+  }
+  if (ctx.args.size() % 2 != 0) return ctx.ReplySyntaxError();
+  std::optional<uint64_t> id;
+  std::optional<std::string> addr, laddr, user, type;
+  bool skip_me = true;
+  for (size_t i = 2; i + 1 < ctx.args.size(); i += 2) {
+    const std::string& option = ctx.args[i];
+    const std::string& value = ctx.args[i + 1];
+    if (EqualsIgnoreCase(option, "ID")) {
+      uint64_t parsed = 0;
+      if (!ParseUint64(value, &parsed) || parsed == 0) {
+        return ctx.reply.Error("ERR client-id should be greater than 0");
+      }
+      id = parsed;
+    } else if (EqualsIgnoreCase(option, "ADDR")) {
+      addr = value;
+    } else if (EqualsIgnoreCase(option, "LADDR")) {
+      laddr = value;
+    } else if (EqualsIgnoreCase(option, "USER")) {
+      user = value;
+    } else if (EqualsIgnoreCase(option, "TYPE")) {
+      if (!EqualsIgnoreCase(value, "normal") && !EqualsIgnoreCase(value, "master") &&
+          !EqualsIgnoreCase(value, "replica") && !EqualsIgnoreCase(value, "slave") &&
+          !EqualsIgnoreCase(value, "pubsub")) {
+        return ctx.reply.Error("ERR Unknown client type '" + value + "'");
+      }
+      type = value;
+    } else if (EqualsIgnoreCase(option, "SKIPME")) {
+      if (EqualsIgnoreCase(value, "yes")) {
+        skip_me = true;
+      } else if (EqualsIgnoreCase(value, "no")) {
+        skip_me = false;
+      } else {
+        return ctx.ReplySyntaxError();
+      }
+    } else {
+      return ctx.ReplySyntaxError();
+    }
+  }
+  int64_t killed = 0;
+  for (const auto& client : clients) {
+    if (id && client->id != *id) continue;
+    if (addr && client->addr != *addr) continue;
+    if (laddr && client->laddr != *laddr) continue;
+    if (user && *user != "default") continue;
+    if (type && !EqualsIgnoreCase(*type, "normal")) continue;
+    if (skip_me && client->id == ctx.client.id) continue;
+    client->RequestClose();
+    if (client->id == ctx.client.id) ctx.close_after_reply = true;
+    ++killed;
+  }
+  ctx.reply.Integer(killed);
+}
+
+void Client(CommandContext& ctx) {
+  const std::string& sub = ctx.args[1];
+  uint64_t now = ctx.server.engine.NowMs();
+  auto wrong_args = [&] {
+    ctx.reply.Error("ERR wrong number of arguments for 'client|" + [&] {
+      std::string lower = sub;
+      for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      return lower;
+    }() + "' command");
+  };
+  if (EqualsIgnoreCase(sub, "ID")) {
+    if (ctx.args.size() != 2) return wrong_args();
+    return ctx.reply.Integer(static_cast<int64_t>(ctx.client.id));
+  }
+  if (EqualsIgnoreCase(sub, "GETNAME")) {
+    if (ctx.args.size() != 2) return wrong_args();
+    std::string name = ctx.client.name();
+    return name.empty() ? ctx.reply.NullBulk() : ctx.reply.Bulk(name);
+  }
+  if (EqualsIgnoreCase(sub, "SETNAME")) {
+    if (ctx.args.size() != 3) return wrong_args();
+    if (!ValidClientName(ctx.args[2])) {
+      return ctx.reply.Error("ERR Client names cannot contain spaces, newlines or special characters.");
+    }
+    ctx.client.set_name(ctx.args[2]);
+    return ctx.reply.Ok();
+  }
+  if (EqualsIgnoreCase(sub, "INFO")) {
+    if (ctx.args.size() != 2) return wrong_args();
+    return ctx.reply.Verbatim(ClientLine(ctx.client, now));
+  }
+  if (EqualsIgnoreCase(sub, "LIST")) {
+    std::string text;
+    std::vector<uint64_t> ids;
+    size_t i = 2;
+    if (ctx.args.size() > 2 && EqualsIgnoreCase(ctx.args[2], "TYPE") && ctx.args.size() == 4) {
+      if (!EqualsIgnoreCase(ctx.args[3], "normal")) return ctx.reply.Verbatim("");
+      i = 4;
+    } else if (ctx.args.size() > 3 && EqualsIgnoreCase(ctx.args[2], "ID")) {
+      for (i = 3; i < ctx.args.size(); ++i) {
+        uint64_t id = 0;
+        if (!ParseUint64(ctx.args[i], &id)) return ctx.reply.Error("ERR Invalid client ID");
+        ids.push_back(id);
+      }
+    }
+    if (i < ctx.args.size()) return ctx.ReplySyntaxError();
+    for (const auto& client : ctx.server.clients.List()) {
+      if (!ids.empty() && std::find(ids.begin(), ids.end(), client->id) == ids.end()) continue;
+      text += ClientLine(*client, now);
+    }
+    return ctx.reply.Verbatim(text);
+  }
+  if (EqualsIgnoreCase(sub, "KILL")) {
+    if (ctx.args.size() < 3) return wrong_args();
+    return ClientKill(ctx);
+  }
+  if (EqualsIgnoreCase(sub, "SETINFO") || EqualsIgnoreCase(sub, "NO-EVICT") || EqualsIgnoreCase(sub, "NO-TOUCH")) {
+    return ctx.reply.Ok();
+  }
+  ctx.reply.Error("ERR unknown subcommand '" + sub + "'. Try CLIENT HELP.");
+}
+
+}  // namespace
+
+std::vector<CommandSpec> ConnectionCommands() {
+  return {
+      {"ping", -1, kFast | kStale, 0, 0, 0, Ping},
+      {"echo", 2, kFast, 0, 0, 0, Echo},
+      {"quit", -1, kNoAuth | kFast | kNoScript, 0, 0, 0, Quit},
+      {"select", 2, kFast | kLoading | kStale, 0, 0, 0, Select},
+      {"auth", -2, kNoAuth | kFast | kNoScript | kLoading | kStale, 0, 0, 0, Auth},
+      {"hello", -1, kNoAuth | kFast | kNoScript | kLoading | kStale, 0, 0, 0, Hello},
+      {"client", -2, kAdmin | kNoScript | kLoading | kStale, 0, 0, 0, Client},
+  };
+}
+
+}  // namespace kvd::server

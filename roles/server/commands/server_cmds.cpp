@@ -1,0 +1,373 @@
+// Server commands: INFO DBSIZE FLUSHDB FLUSHALL CONFIG TIME SHUTDOWN LASTSAVE COMMAND.
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <chrono>
+#include <fstream>
+
+#include "common/glob.h"
+#include "common/numbers.h"
+#include "common/redis_errors.h"
+#include "roles/server/command_table.h"
+#include "roles/server/commands/args.h"
+
+namespace kvd::server {
+namespace {
+
+constexpr const char* kRedisCompatVersion = "7.0.15";
+constexpr const char* kKvdVersion = "0.1.0";
+
+uint64_t ResidentBytes() {
+  std::ifstream statm("/proc/self/statm");
+  uint64_t pages = 0, resident = 0;
+  statm >> pages >> resident;
+  return resident * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+}
+
+std::string HumanBytes(uint64_t bytes) {
+  char buffer[32];
+  if (bytes >= (1ULL << 30)) {
+    std::snprintf(buffer, sizeof(buffer), "%.2fG", static_cast<double>(bytes) / (1ULL << 30));
+  } else if (bytes >= (1ULL << 20)) {
+    std::snprintf(buffer, sizeof(buffer), "%.2fM", static_cast<double>(bytes) / (1ULL << 20));
+  } else {
+    std::snprintf(buffer, sizeof(buffer), "%.2fK", static_cast<double>(bytes) / 1024);
+  }
+  return buffer;
+}
+
+using Fields = std::vector<std::pair<std::string, std::string>>;
+
+Fields ServerSection(ServerContext& server) {
+  uint64_t uptime_s = (server.engine.NowMs() - server.start_time_ms) / 1000;
+  return {{"redis_version", kRedisCompatVersion},
+          {"kvd_version", kKvdVersion},
+          {"redis_mode", "standalone"},
+          {"os", "Linux"},
+          {"arch_bits", "64"},
+          {"process_id", std::to_string(getpid())},
+          {"run_id", server.run_id},
+          {"tcp_port", std::to_string(server.port)},
+          {"uptime_in_seconds", std::to_string(uptime_s)},
+          {"uptime_in_days", std::to_string(uptime_s / 86400)},
+          {"executable", server.executable},
+          {"config_file", server.config_file}};
+}
+
+Fields ClientsSection(ServerContext& server) {
+  return {{"connected_clients", std::to_string(server.clients.Count())},
+          {"maxclients", std::to_string(server.config.Snapshot().maxclients)},
+          {"blocked_clients", "0"},
+          {"tracking_clients", "0"}};
+}
+
+Fields MemorySection(ServerContext& server) {
+  uint64_t rss = ResidentBytes();
+  uint64_t engine = server.engine.ApproximateMemoryUsage();
+  return {{"used_memory", std::to_string(rss)},
+          {"used_memory_human", HumanBytes(rss)},
+          {"used_memory_rss", std::to_string(rss)},
+          {"used_memory_rss_human", HumanBytes(rss)},
+          {"used_memory_engine", std::to_string(engine)},
+          {"maxmemory", "0"},
+          {"maxmemory_policy", "noeviction"}};
+}
+
+Fields PersistenceSection(ServerContext& server) {
+  return {{"loading", "0"},
+          {"rdb_changes_since_last_save", "0"},
+          {"rdb_last_save_time", std::to_string(server.start_time_ms / 1000)},
+          {"aof_enabled", "0"},
+          {"fsync", storage::FsyncPolicyName(server.engine.fsync_policy())},
+          {"disk_usage", std::to_string(server.engine.ApproximateDiskUsage())}};
+}
+
+Fields StatsSection(ServerContext& server) {
+  const Stats& stats = server.stats;
+  return {{"total_connections_received", std::to_string(stats.connections())},
+          {"total_commands_processed", std::to_string(stats.commands())},
+          {"instantaneous_ops_per_sec", std::to_string(stats.ops_per_sec())},
+          {"total_net_input_bytes", std::to_string(stats.input_bytes())},
+          {"total_net_output_bytes", std::to_string(stats.output_bytes())},
+          {"rejected_connections", std::to_string(stats.rejected())},
+          {"expired_keys", std::to_string(server.sweeper.expired_keys())},
+          {"evicted_keys", "0"},
+          {"keyspace_hits", std::to_string(stats.hits())},
+          {"keyspace_misses", std::to_string(stats.misses())},
+          {"pubsub_channels", "0"},
+          {"pubsub_patterns", "0"}};
+}
+
+Fields ReplicationSection(ServerContext& server) {
+  return {{"role", "master"},
+          {"connected_slaves", "0"},
+          {"master_replid", server.run_id},
+          {"master_repl_offset", "0"}};
+}
+
+Fields CpuSection() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& tv) {
+    char buffer[32];
+    std::snprintf(buffer, sizeof(buffer), "%ld.%06ld", static_cast<long>(tv.tv_sec), static_cast<long>(tv.tv_usec));
+    return std::string(buffer);
+  };
+  return {{"used_cpu_sys", seconds(usage.ru_stime)}, {"used_cpu_user", seconds(usage.ru_utime)}};
+}
+
+Result<Fields> KeyspaceSection(ServerContext& server) {
+  Fields fields;
+  for (int db = 0; db < server.engine.databases(); ++db) {
+    auto counts = server.keyspace.Count(static_cast<uint8_t>(db));
+    if (!counts.ok()) return counts.status();
+    if (counts->keys == 0) continue;
+    fields.emplace_back("db" + std::to_string(db), "keys=" + std::to_string(counts->keys) +
+                                                       ",expires=" + std::to_string(counts->expires) +
+                                                       ",avg_ttl=0");
+  }
+  return fields;
+}
+
+void Info(CommandContext& ctx) {
+  struct Section {
+    const char* name;
+    bool in_default;
+  };
+  static const Section kSections[] = {{"server", true},      {"clients", true},     {"memory", true},
+                                      {"persistence", true}, {"stats", true},       {"replication", true},
+                                      {"cpu", true},         {"keyspace", true}};
+  std::vector<std::string> wanted;
+  for (size_t i = 1; i < ctx.args.size(); ++i) {
+    std::string lower = ctx.args[i];
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    wanted.push_back(lower);
+  }
+  bool everything = wanted.empty() ||
+                    std::any_of(wanted.begin(), wanted.end(), [](const std::string& w) {
+                      return w == "all" || w == "everything" || w == "default";
+                    });
+  std::string text;
+  for (const Section& section : kSections) {
+    if (!everything && std::find(wanted.begin(), wanted.end(), section.name) == wanted.end()) continue;
+    std::string name = section.name;
+    Fields fields;
+    if (name == "server") fields = ServerSection(ctx.server);
+    if (name == "clients") fields = ClientsSection(ctx.server);
+    if (name == "memory") fields = MemorySection(ctx.server);
+    if (name == "persistence") fields = PersistenceSection(ctx.server);
+    if (name == "stats") fields = StatsSection(ctx.server);
+    if (name == "replication") fields = ReplicationSection(ctx.server);
+    if (name == "cpu") fields = CpuSection();
+    if (name == "keyspace") {
+      auto keyspace = KeyspaceSection(ctx.server);
+      if (!keyspace.ok()) return ctx.ReplyError(keyspace.status());
+      fields = std::move(*keyspace);
+    }
+    if (!text.empty()) text += "\r\n";
+    name[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(name[0])));
+    text += "# " + name + "\r\n";
+    for (const auto& [key, value] : fields) text += key + ":" + value + "\r\n";
+  }
+  ctx.reply.Verbatim(text);
+}
+
+void DbSize(CommandContext& ctx) {
+  auto counts = ctx.server.keyspace.Count(ctx.db());
+  if (!counts.ok()) return ctx.ReplyError(counts.status());
+  ctx.reply.Integer(static_cast<int64_t>(counts->keys));
+}
+
+bool FlushModeOk(CommandContext& ctx) {
+  if (ctx.args.size() > 2) {
+    ctx.ReplySyntaxError();
+    return false;
+  }
+  if (ctx.args.size() == 2 && !EqualsIgnoreCase(ctx.args[1], "ASYNC") && !EqualsIgnoreCase(ctx.args[1], "SYNC")) {
+    ctx.ReplySyntaxError();
+    return false;
+  }
+  return true;
+}
+
+void FlushDb(CommandContext& ctx) {
+  if (!FlushModeOk(ctx)) return;
+  Status status = ctx.server.keyspace.FlushDb(ctx.db());
+  if (!status.ok()) return ctx.ReplyError(status);
+  ctx.reply.Ok();
+}
+
+void FlushAll(CommandContext& ctx) {
+  if (!FlushModeOk(ctx)) return;
+  Status status = ctx.server.keyspace.FlushAll();
+  if (!status.ok()) return ctx.ReplyError(status);
+  ctx.reply.Ok();
+}
+
+void Config(CommandContext& ctx) {
+  const std::string& sub = ctx.args[1];
+  if (EqualsIgnoreCase(sub, "GET")) {
+    if (ctx.args.size() < 3) return ctx.reply.Error("ERR wrong number of arguments for 'config|get' command");
+    std::vector<std::pair<std::string, std::string>> all;
+    for (size_t i = 2; i < ctx.args.size(); ++i) {
+      for (auto& entry : ctx.server.config.Get(ctx.args[i])) {
+        bool seen = std::any_of(all.begin(), all.end(), [&](const auto& e) { return e.first == entry.first; });
+        if (!seen) all.push_back(std::move(entry));
+      }
+    }
+    ctx.reply.MapHeader(all.size());
+    for (const auto& [name, value] : all) {
+      ctx.reply.Bulk(name);
+      ctx.reply.Bulk(value);
+    }
+    return;
+  }
+  if (EqualsIgnoreCase(sub, "SET")) {
+    if (ctx.args.size() < 4 || ctx.args.size() % 2 != 0) {
+      return ctx.reply.Error("ERR wrong number of arguments for 'config|set' command");
+    }
+    // Validate everything first so a bad pair changes nothing.
+    for (size_t i = 2; i < ctx.args.size(); i += 2) {
+      const OptionSpec* option = FindServerOption(ctx.args[i]);
+      if (option == nullptr) {
+        return ctx.reply.Error("ERR Unknown option or number of arguments for CONFIG SET - '" + ctx.args[i] + "'");
+      }
+      if (!option->runtime) {
+        return ctx.reply.Error("ERR CONFIG SET failed (possibly related to argument '" + ctx.args[i] +
+                               "') - can't set immutable config");
+      }
+      ServerConfig scratch;
+      Status valid = option->apply(scratch, ctx.args[i + 1]);
+      if (!valid.ok()) {
+        return ctx.reply.Error("ERR CONFIG SET failed (possibly related to argument '" + ctx.args[i] + "') - " +
+                               valid.message());
+      }
+    }
+    for (size_t i = 2; i < ctx.args.size(); i += 2) {
+      Status status = ctx.server.config.Set(ctx.args[i], ctx.args[i + 1]);
+      if (!status.ok()) return ctx.reply.Error("ERR CONFIG SET failed - " + status.message());
+    }
+    return ctx.reply.Ok();
+  }
+  if (EqualsIgnoreCase(sub, "RESETSTAT")) {
+    if (ctx.args.size() != 2) return ctx.reply.Error("ERR wrong number of arguments for 'config|resetstat' command");
+    ctx.server.stats.Reset();
+    return ctx.reply.Ok();
+  }
+  if (EqualsIgnoreCase(sub, "REWRITE")) return ctx.reply.Error("ERR The server is running without a config file");
+  ctx.reply.Error("ERR unknown subcommand '" + sub + "'. Try CONFIG HELP.");
+}
+
+void Time(CommandContext& ctx) {
+  auto now = std::chrono::system_clock::now().time_since_epoch();
+  int64_t micros = std::chrono::duration_cast<std::chrono::microseconds>(now).count();
+  ctx.reply.ArrayHeader(2);
+  ctx.reply.Bulk(FormatInt64(micros / 1000000));
+  ctx.reply.Bulk(FormatInt64(micros % 1000000));
+}
+
+void Shutdown(CommandContext& ctx) {
+  for (size_t i = 1; i < ctx.args.size(); ++i) {
+    const std::string& option = ctx.args[i];
+    if (EqualsIgnoreCase(option, "ABORT")) return ctx.reply.Error("ERR No shutdown in progress.");
+    if (!EqualsIgnoreCase(option, "NOSAVE") && !EqualsIgnoreCase(option, "SAVE") &&
+        !EqualsIgnoreCase(option, "NOW") && !EqualsIgnoreCase(option, "FORCE")) {
+      return ctx.ReplySyntaxError();
+    }
+  }
+  // Every acknowledged write is already in RocksDB; the engine flushes on close.
+  ctx.close_after_reply = true;
+  ctx.server.request_shutdown();
+}
+
+void LastSave(CommandContext& ctx) { ctx.reply.Integer(static_cast<int64_t>(ctx.server.start_time_ms / 1000)); }
+
+void WriteCommandInfo(CommandContext& ctx, const CommandSpec& spec) {
+  ctx.reply.ArrayHeader(10);
+  ctx.reply.Bulk(spec.name);
+  ctx.reply.Integer(spec.arity);
+  auto flags = FlagNames(spec.flags);
+  ctx.reply.SetHeader(flags.size());
+  for (auto flag : flags) ctx.reply.SimpleString(flag);
+  ctx.reply.Integer(spec.first_key);
+  ctx.reply.Integer(spec.last_key);
+  ctx.reply.Integer(spec.key_step);
+  for (int i = 0; i < 4; ++i) ctx.reply.ArrayHeader(0);  // acl categories, tips, key specs, subcommands
+}
+
+void CommandCmd(CommandContext& ctx) {
+  const auto& all = Commands().all();
+  if (ctx.args.size() == 1) {
+    ctx.reply.ArrayHeader(all.size());
+    for (const auto& spec : all) WriteCommandInfo(ctx, spec);
+    return;
+  }
+  const std::string& sub = ctx.args[1];
+  if (EqualsIgnoreCase(sub, "COUNT")) return ctx.reply.Integer(static_cast<int64_t>(all.size()));
+  if (EqualsIgnoreCase(sub, "INFO")) {
+    if (ctx.args.size() == 2) {
+      ctx.reply.ArrayHeader(all.size());
+      for (const auto& spec : all) WriteCommandInfo(ctx, spec);
+      return;
+    }
+    ctx.reply.ArrayHeader(ctx.args.size() - 2);
+    for (size_t i = 2; i < ctx.args.size(); ++i) {
+      const CommandSpec* spec = Commands().Find(ctx.args[i]);
+      spec ? WriteCommandInfo(ctx, *spec) : ctx.reply.NullArray();
+    }
+    return;
+  }
+  if (EqualsIgnoreCase(sub, "DOCS")) {
+    // Minimal docs: a summary-less entry per requested (or every) command.
+    std::vector<const CommandSpec*> specs;
+    if (ctx.args.size() == 2) {
+      for (const auto& spec : all) specs.push_back(&spec);
+    } else {
+      for (size_t i = 2; i < ctx.args.size(); ++i) {
+        if (const CommandSpec* spec = Commands().Find(ctx.args[i])) specs.push_back(spec);
+      }
+    }
+    ctx.reply.MapHeader(specs.size());
+    for (const CommandSpec* spec : specs) {
+      ctx.reply.Bulk(spec->name);
+      ctx.reply.MapHeader(0);
+    }
+    return;
+  }
+  if (EqualsIgnoreCase(sub, "LIST")) {
+    ctx.reply.ArrayHeader(all.size());
+    for (const auto& spec : all) ctx.reply.Bulk(spec.name);
+    return;
+  }
+  if (EqualsIgnoreCase(sub, "GETKEYS")) {
+    if (ctx.args.size() < 3) return ctx.reply.Error("ERR wrong number of arguments for 'command|getkeys' command");
+    const CommandSpec* spec = Commands().Find(ctx.args[2]);
+    if (spec == nullptr) return ctx.reply.Error("ERR Invalid command specified");
+    if (spec->first_key == 0) return ctx.reply.Error("ERR The command has no key arguments");
+    std::vector<std::string> keys;
+    int argc = static_cast<int>(ctx.args.size()) - 2;
+    int last = spec->last_key < 0 ? argc + spec->last_key : spec->last_key;
+    for (int i = spec->first_key; i <= last && i < argc; i += spec->key_step) keys.push_back(ctx.args[2 + i]);
+    return ReplyBulks(ctx, keys);
+  }
+  ctx.reply.Error("ERR unknown subcommand '" + sub + "'. Try COMMAND HELP.");
+}
+
+}  // namespace
+
+std::vector<CommandSpec> ServerCommands() {
+  return {
+      {"info", -1, kLoading | kStale, 0, 0, 0, Info},
+      {"dbsize", 1, kReadonly | kFast, 0, 0, 0, DbSize},
+      {"flushdb", -1, kWrite, 0, 0, 0, FlushDb},
+      {"flushall", -1, kWrite, 0, 0, 0, FlushAll},
+      {"config", -2, kAdmin | kNoScript | kLoading | kStale, 0, 0, 0, Config},
+      {"time", 1, kFast | kLoading | kStale, 0, 0, 0, Time},
+      {"shutdown", -1, kAdmin | kNoScript | kLoading | kStale, 0, 0, 0, Shutdown},
+      {"lastsave", 1, kFast | kLoading | kStale, 0, 0, 0, LastSave},
+      {"command", -1, kLoading | kStale, 0, 0, 0, CommandCmd},
+  };
+}
+
+}  // namespace kvd::server

@@ -1,0 +1,57 @@
+// One client connection. Each read is parsed and every complete command in it
+// is executed in one pass; the replies of the pass go out in one write. While
+// a write is in flight the connection does not read, so a client that never
+// reads holds at most one pass of replies (about kPassReplyBudget bytes).
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "protocol/resp_parser.h"
+#include "roles/server/context.h"
+
+namespace kvd::server {
+
+struct ConnectionLimits {
+  protocol::ParserLimits parser;
+  size_t query_buffer_limit = 1ULL << 30;
+  size_t output_buffer_limit = 256ULL << 20;
+};
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  static constexpr size_t kPassReplyBudget = 1 << 20;
+
+  Connection(boost::asio::ip::tcp::socket socket, ServerContext& server, std::shared_ptr<ClientState> state,
+             ConnectionLimits limits);
+  void Start();
+  // Closes the socket and leaves the registry; runs on the connection's thread.
+  void Close();
+
+ private:
+  void ReadMore();
+  void OnRead(const boost::system::error_code& error, size_t bytes);
+  void ProcessInput();
+  void ExecutePass(PassTally& tally, bool* wrote);
+  void WriteOut();
+  void CompactInput();
+
+  boost::asio::ip::tcp::socket socket_;
+  ServerContext& server_;
+  std::shared_ptr<ClientState> state_;
+  ConnectionLimits limits_;
+  protocol::RequestParser parser_;
+
+  std::vector<char> input_;  // bytes [input_begin_, input_end_) are unparsed
+  size_t input_begin_ = 0;
+  size_t input_end_ = 0;
+  std::string output_;       // replies of the current pass
+  std::string sending_;      // replies being written
+  bool close_after_write_ = false;
+  bool closed_ = false;
+};
+
+}  // namespace kvd::server

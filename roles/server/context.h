@@ -1,0 +1,57 @@
+// What a command handler can reach: the server's shared parts and the
+// calling client. Handlers write their reply through `reply`.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "protocol/resp_writer.h"
+#include "roles/server/client_registry.h"
+#include "roles/server/options.h"
+#include "roles/server/stats.h"
+#include "storage/engine.h"
+#include "storage/expiry_sweeper.h"
+#include "storage/keyspace.h"
+#include "storage/scan_cursors.h"
+#include "storage/types/string_store.h"
+
+namespace kvd::server {
+
+struct ServerContext {
+  explicit ServerContext(storage::Engine& engine, ConfigStore& config)
+      : engine(engine), keyspace(engine), strings(engine), sweeper(keyspace), config(config) {}
+
+  storage::Engine& engine;
+  storage::Keyspace keyspace;
+  storage::StringStore strings;
+  storage::ScanCursors cursors;
+  storage::ExpirySweeper sweeper;
+  ConfigStore& config;
+  Stats stats;
+  ClientRegistry clients;
+  std::function<void()> request_shutdown;
+  std::string run_id;
+  uint64_t start_time_ms = 0;
+  uint16_t port = 0;
+  std::string executable;
+  std::string config_file;
+};
+
+struct CommandContext {
+  ServerContext& server;
+  ClientState& client;
+  std::vector<std::string>& args;
+  protocol::RespWriter& reply;
+  PassTally& tally;
+  bool close_after_reply = false;
+
+  uint8_t db() const { return static_cast<uint8_t>(client.db.load(std::memory_order_relaxed)); }
+  // Replies with the Redis error text for a failed Status.
+  void ReplyError(const Status& status);
+  void ReplySyntaxError();
+  void ReplyWrongArgs();  // "wrong number of arguments for '<cmd>' command"
+};
+
+}  // namespace kvd::server

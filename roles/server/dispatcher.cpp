@@ -1,0 +1,72 @@
+#include "roles/server/dispatcher.h"
+
+#include <cctype>
+
+#include "common/redis_errors.h"
+
+namespace kvd::server {
+namespace {
+
+std::string LowerName(std::string_view name) {
+  std::string lower(name);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return lower;
+}
+
+std::string UnknownCommandError(const std::vector<std::string>& args) {
+  std::string message = "ERR unknown command '" + args[0].substr(0, 128) + "', with args beginning with: ";
+  for (size_t i = 1; i < args.size() && message.size() < 256; ++i) message += "'" + args[i].substr(0, 128) + "' ";
+  return message;
+}
+
+bool ArityOk(const CommandSpec& spec, size_t argc) {
+  int count = static_cast<int>(argc);
+  return spec.arity > 0 ? count == spec.arity : count >= -spec.arity;
+}
+
+// Returns an error text when the command must not run, or nullptr.
+std::string Admit(const CommandSpec* spec, const CommandContext& ctx) {
+  if (spec == nullptr) return UnknownCommandError(ctx.args);
+  if (!ArityOk(*spec, ctx.args.size())) {
+    return "ERR wrong number of arguments for '" + LowerName(ctx.args[0]) + "' command";
+  }
+  if (!ctx.client.authenticated.load(std::memory_order_relaxed) && !(spec->flags & kNoAuth)) {
+    return errors::kNoAuth;
+  }
+  return {};
+}
+
+}  // namespace
+
+void CommandContext::ReplyError(const Status& status) {
+  switch (status.code()) {
+    case Status::Code::kWrongType: reply.Error(errors::kWrongType); return;
+    case Status::Code::kInvalidArgument:
+    case Status::Code::kOutOfRange:
+    case Status::Code::kAborted:
+      reply.Error(status.message());
+      return;
+    case Status::Code::kNotFound: reply.Error(errors::kNoSuchKey); return;
+    default: reply.Error("ERR " + status.message()); return;
+  }
+}
+
+void CommandContext::ReplySyntaxError() { reply.Error(errors::kSyntax); }
+
+void CommandContext::ReplyWrongArgs() {
+  reply.Error("ERR wrong number of arguments for '" + LowerName(args[0]) + "' command");
+}
+
+const CommandSpec* Dispatch(CommandContext& ctx) {
+  const CommandSpec* spec = Commands().Find(ctx.args[0]);
+  std::string refusal = Admit(spec, ctx);
+  if (!refusal.empty()) {
+    ctx.reply.Error(refusal);
+    return nullptr;
+  }
+  spec->handler(ctx);
+  ++ctx.tally.commands;
+  return spec;
+}
+
+}  // namespace kvd::server

@@ -1,0 +1,68 @@
+// Every server option, described once: the same table drives the command
+// line, the config file, CONFIG GET/SET and `kvd server --help`.
+#pragma once
+
+#include <boost/program_options/options_description.hpp>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+
+namespace kvd::server {
+
+struct ServerConfig {
+  std::string bind = "127.0.0.1";
+  int64_t port = 6380;
+  std::string dir = "./kvd-data";
+  int64_t databases = 16;
+  std::string requirepass;
+  std::string fsync = "everysec";
+  int64_t io_threads = 0;  // 0 = number of cores
+  int64_t maxclients = 10000;
+  int64_t timeout = 0;     // seconds; 0 = never close idle clients
+  int64_t block_cache_mb = 128;
+  int64_t write_buffer_mb = 64;
+  std::string loglevel = "notice";
+  std::string logfile;
+  int64_t proto_max_bulk_len = 512LL * 1024 * 1024;
+  int64_t client_query_buffer_limit = 1024LL * 1024 * 1024;
+  int64_t client_output_buffer_limit = 256LL * 1024 * 1024;
+};
+
+struct OptionSpec {
+  std::string name;
+  std::string help;
+  bool runtime;  // changeable with CONFIG SET
+  std::function<Status(ServerConfig&, const std::string&)> apply;
+  std::function<std::string(const ServerConfig&)> show;
+};
+
+const std::vector<OptionSpec>& ServerOptions();
+const OptionSpec* FindServerOption(std::string_view name);
+
+// Builds the config from defaults, then the file named by --config, then the
+// command line (a flag overrides the file). Errors name the option and the line.
+Result<ServerConfig> LoadServerConfig(int argc, char** argv, bool* help_requested);
+boost::program_options::options_description ServerOptionsDescription();
+
+// The live config, shared by all threads. Readers take a copy.
+class ConfigStore {
+ public:
+  explicit ConfigStore(ServerConfig config) : config_(std::move(config)) {}
+  ServerConfig Snapshot() const;
+  // CONFIG SET: validates and applies; `on_change` hooks run after.
+  Status Set(const std::string& name, const std::string& value);
+  // CONFIG GET: (name, value) pairs of the options whose names match `pattern`.
+  std::vector<std::pair<std::string, std::string>> Get(std::string_view pattern) const;
+  void OnChange(std::function<void(const std::string&, const ServerConfig&)> hook) { hook_ = std::move(hook); }
+
+ private:
+  mutable std::mutex mutex_;
+  ServerConfig config_;
+  std::function<void(const std::string&, const ServerConfig&)> hook_;
+};
+
+}  // namespace kvd::server

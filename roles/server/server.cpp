@@ -1,0 +1,236 @@
+#include "roles/server/server.h"
+
+#include <signal.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <iostream>
+#include <random>
+#include <thread>
+
+#include "common/logging.h"
+#include "roles/server/connection.h"
+#include "roles/server/options.h"
+
+namespace kvd::server {
+namespace asio = boost::asio;
+
+namespace {
+
+std::string RandomRunId() {
+  std::random_device device;
+  std::mt19937_64 random(device());
+  static const char kHex[] = "0123456789abcdef";
+  std::string id;
+  for (int i = 0; i < 40; ++i) id.push_back(kHex[random() % 16]);
+  return id;
+}
+
+std::string EndpointText(const asio::ip::tcp::endpoint& endpoint) {
+  return endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+}
+
+class Server {
+ public:
+  Server(ServerConfig config, std::unique_ptr<storage::Engine> engine)
+      : config_store_(config), engine_(std::move(engine)), context_(*engine_, config_store_), acceptor_(control_),
+        signals_(control_, SIGINT, SIGTERM), cron_(control_) {
+    size_t threads = config.io_threads > 0 ? static_cast<size_t>(config.io_threads)
+                                           : std::max(1u, std::thread::hardware_concurrency());
+    for (size_t i = 0; i < threads; ++i) io_contexts_.push_back(std::make_unique<asio::io_context>(1));
+    context_.run_id = RandomRunId();
+    context_.start_time_ms = engine_->NowMs();
+    context_.request_shutdown = [this] { asio::post(control_, [this] { Shutdown("SHUTDOWN command"); }); };
+    config_store_.OnChange([this](const std::string& name, const ServerConfig& updated) { ApplyChange(name, updated); });
+  }
+
+  Status Listen(const ServerConfig& config) {
+    boost::system::error_code error;
+    auto address = asio::ip::make_address(config.bind, error);
+    if (error) return Status::InvalidArgument("bad bind address '" + config.bind + "'");
+    asio::ip::tcp::endpoint endpoint(address, static_cast<uint16_t>(config.port));
+    acceptor_.open(endpoint.protocol(), error);
+    if (!error) acceptor_.set_option(asio::socket_base::reuse_address(true), error);
+    if (!error) acceptor_.bind(endpoint, error);
+    if (!error) acceptor_.listen(asio::socket_base::max_listen_connections, error);
+    if (error) return Status::IOError("cannot listen on " + EndpointText(endpoint) + ": " + error.message());
+    context_.port = acceptor_.local_endpoint().port();
+    return Status::Ok();
+  }
+
+  int Run() {
+    std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
+    std::vector<std::thread> threads;
+    for (auto& io : io_contexts_) {
+      guards.push_back(asio::make_work_guard(*io));
+      threads.emplace_back([&io] { io->run(); });
+    }
+    context_.sweeper.Start();
+    signals_.async_wait([this](const boost::system::error_code& error, int signal) {
+      if (!error) Shutdown(signal == SIGTERM ? "SIGTERM" : "SIGINT");
+    });
+    ScheduleCron();
+    Accept();
+    KVD_LOG(kNotice) << "kvd server ready to accept connections on " << EndpointText(acceptor_.local_endpoint())
+                     << " with " << io_contexts_.size() << " io threads";
+    control_.run();
+
+    // Stop: connections close on their own threads, then the threads end.
+    context_.clients.CloseAll();
+    guards.clear();
+    for (auto& thread : threads) thread.join();
+    context_.sweeper.Stop();
+    Status closed = engine_->Close();
+    if (!closed.ok()) {
+      KVD_LOG(kWarning) << "closing storage: " << closed.message();
+      return 1;
+    }
+    KVD_LOG(kNotice) << "kvd server stopped; data is saved";
+    return 0;
+  }
+
+ private:
+  void Accept() {
+    asio::io_context& io = *io_contexts_[next_io_++ % io_contexts_.size()];
+    acceptor_.async_accept(io, [this, &io](const boost::system::error_code& error, asio::ip::tcp::socket socket) {
+      if (error) {
+        if (error == asio::error::operation_aborted) return;
+        KVD_LOG(kWarning) << "accept failed: " << error.message();
+      } else {
+        Admit(io, std::move(socket));
+      }
+      Accept();
+    });
+  }
+
+  void Admit(asio::io_context& io, asio::ip::tcp::socket socket) {
+    ServerConfig config = config_store_.Snapshot();
+    boost::system::error_code error;
+    auto peer = socket.remote_endpoint(error);
+    if (error) return;
+    auto local = socket.local_endpoint(error);
+    auto state = std::make_shared<ClientState>(context_.clients.NextId(), EndpointText(peer), EndpointText(local),
+                                               engine_->NowMs());
+    state->authenticated = config.requirepass.empty();
+    if (!context_.clients.Register(state, static_cast<size_t>(config.maxclients))) {
+      context_.stats.ConnectionRejected();
+      std::string message = "-ERR max number of clients reached\r\n";
+      socket.write_some(asio::buffer(message), error);
+      return;
+    }
+    context_.stats.ConnectionAccepted();
+    ConnectionLimits limits;
+    limits.parser.max_bulk_len = config.proto_max_bulk_len;
+    limits.query_buffer_limit = static_cast<size_t>(config.client_query_buffer_limit);
+    limits.output_buffer_limit = static_cast<size_t>(config.client_output_buffer_limit);
+    auto connection = std::make_shared<Connection>(std::move(socket), context_, state, limits);
+    std::weak_ptr<Connection> weak = connection;
+    state->set_close([weak, &io] {
+      asio::post(io, [weak] {
+        if (auto alive = weak.lock()) alive->Close();
+      });
+    });
+    asio::post(io, [connection] { connection->Start(); });
+  }
+
+  void ScheduleCron() {
+    cron_.expires_after(std::chrono::seconds(1));
+    cron_.async_wait([this](const boost::system::error_code& error) {
+      if (error) return;
+      context_.stats.Sample();
+      CloseIdleClients();
+      ScheduleCron();
+    });
+  }
+
+  void CloseIdleClients() {
+    int64_t timeout_s = config_store_.Snapshot().timeout;
+    if (timeout_s <= 0) return;
+    uint64_t now = engine_->NowMs();
+    for (const auto& client : context_.clients.List()) {
+      if (now - client->last_interaction_ms.load() > static_cast<uint64_t>(timeout_s) * 1000) {
+        KVD_LOG(kVerbose) << "closing idle client " << client->addr;
+        client->RequestClose();
+      }
+    }
+  }
+
+  void ApplyChange(const std::string& name, const ServerConfig& updated) {
+    if (name == "fsync") {
+      auto policy = storage::ParseFsyncPolicy(updated.fsync);
+      if (policy.ok()) engine_->SetFsyncPolicy(*policy);
+    } else if (name == "loglevel") {
+      auto level = ParseLogLevel(updated.loglevel);
+      if (level.ok()) SetLogLevel(*level);
+    }
+  }
+
+  void Shutdown(const char* reason) {
+    if (stopping_) return;
+    stopping_ = true;
+    KVD_LOG(kNotice) << "shutting down (" << reason << ")";
+    boost::system::error_code ignored;
+    acceptor_.close(ignored);
+    signals_.cancel(ignored);
+    cron_.cancel();
+    control_.stop();
+  }
+
+  ConfigStore config_store_;
+  std::unique_ptr<storage::Engine> engine_;
+  ServerContext context_;
+  asio::io_context control_{1};
+  std::vector<std::unique_ptr<asio::io_context>> io_contexts_;
+  asio::ip::tcp::acceptor acceptor_;
+  asio::signal_set signals_;
+  asio::steady_timer cron_;
+  size_t next_io_ = 0;
+  bool stopping_ = false;
+};
+
+}  // namespace
+
+int RunServerCommand(int argc, char** argv) {
+  bool help = false;
+  Result<ServerConfig> config = LoadServerConfig(argc, argv, &help);
+  if (help) {
+    std::cout << "Usage: kvd server [--config FILE] [--OPTION VALUE ...]\n\n" << ServerOptionsDescription() << "\n";
+    return 0;
+  }
+  if (!config.ok()) {
+    std::cerr << "kvd server: " << config.status().message() << "\n";
+    return 1;
+  }
+  auto level = ParseLogLevel(config->loglevel);
+  Status logging = InitLogging(level.ok() ? *level : LogLevel::kNotice, config->logfile);
+  if (!logging.ok()) {
+    std::cerr << "kvd server: " << logging.message() << "\n";
+    return 1;
+  }
+  signal(SIGPIPE, SIG_IGN);
+
+  storage::EngineOptions engine_options;
+  engine_options.dir = config->dir;
+  engine_options.block_cache_mb = static_cast<size_t>(config->block_cache_mb);
+  engine_options.write_buffer_mb = static_cast<size_t>(config->write_buffer_mb);
+  engine_options.fsync = *storage::ParseFsyncPolicy(config->fsync);
+  engine_options.databases = static_cast<int>(config->databases);
+  auto engine = storage::Engine::Open(engine_options);
+  if (!engine.ok()) {
+    KVD_LOG(kWarning) << engine.status().message();
+    return 1;
+  }
+  // The server and its io_contexts must outlive every handler, so it lives on the heap.
+  auto server = std::make_unique<Server>(*config, std::move(*engine));
+  Status listening = server->Listen(*config);
+  if (!listening.ok()) {
+    KVD_LOG(kWarning) << listening.message();
+    return 1;
+  }
+  return server->Run();
+}
+
+}  // namespace kvd::server

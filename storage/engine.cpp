@@ -1,0 +1,257 @@
+#include "storage/engine.h"
+
+#include <rocksdb/cache.h>
+#include <rocksdb/compaction_filter.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/table.h>
+
+#include <chrono>
+#include <filesystem>
+
+#include "common/logging.h"
+#include "storage/encoding.h"
+
+namespace kvd::storage {
+
+Result<FsyncPolicy> ParseFsyncPolicy(std::string_view name) {
+  if (name == "always") return FsyncPolicy::kAlways;
+  if (name == "everysec") return FsyncPolicy::kEverysec;
+  if (name == "no") return FsyncPolicy::kNo;
+  return Status::InvalidArgument("fsync must be one of always, everysec, no");
+}
+
+const char* FsyncPolicyName(FsyncPolicy policy) {
+  switch (policy) {
+    case FsyncPolicy::kAlways: return "always";
+    case FsyncPolicy::kEverysec: return "everysec";
+    case FsyncPolicy::kNo: return "no";
+  }
+  return "everysec";
+}
+
+namespace {
+
+Status FromRocks(const rocksdb::Status& status) {
+  if (status.ok()) return Status::Ok();
+  if (status.IsNotFound()) return Status::NotFound();
+  if (status.IsCorruption()) return Status::Corruption(status.ToString());
+  return Status::IOError(status.ToString());
+}
+
+// Drops sub-keys whose collection no longer exists in this version: that is
+// what makes DEL, overwrite and expiry of a huge collection O(1).
+class StaleSubKeyFilter : public rocksdb::CompactionFilter {
+ public:
+  StaleSubKeyFilter(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* meta, const Clock* clock)
+      : db_(db), meta_(meta), clock_(clock) {}
+
+  bool Filter(int, const rocksdb::Slice& key, const rocksdb::Slice&, std::string*, bool*) const override {
+    SubKey sub;
+    if (db_ == nullptr || !DecodeSubKey(std::string_view(key.data(), key.size()), &sub)) return false;
+    std::string meta_key = EncodeMetaKey(sub.db, sub.slot, sub.user_key);
+    std::string raw;
+    rocksdb::Status status = db_->Get(rocksdb::ReadOptions(), meta_, meta_key, &raw);
+    if (status.IsNotFound()) return true;
+    if (!status.ok()) return false;  // keep it when unsure
+    Metadata meta;
+    if (!DecodeMetadata(raw, &meta).ok()) return false;
+    if (meta.type == KeyType::kString) return true;
+    if (meta.version != sub.version) return true;
+    return meta.IsExpired(clock_->NowMs());
+  }
+  const char* Name() const override { return "kvd.StaleSubKeyFilter"; }
+
+ private:
+  rocksdb::DB* db_;
+  rocksdb::ColumnFamilyHandle* meta_;
+  const Clock* clock_;
+};
+
+// The DB and the meta handle exist only after Open, so the factory learns them late.
+class StaleSubKeyFilterFactory : public rocksdb::CompactionFilterFactory {
+ public:
+  explicit StaleSubKeyFilterFactory(const Clock* clock) : clock_(clock) {}
+  void Attach(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* meta) {
+    meta_ = meta;
+    db_.store(db);
+  }
+  std::unique_ptr<rocksdb::CompactionFilter> CreateCompactionFilter(
+      const rocksdb::CompactionFilter::Context&) override {
+    return std::make_unique<StaleSubKeyFilter>(db_.load(), meta_, clock_);
+  }
+  const char* Name() const override { return "kvd.StaleSubKeyFilterFactory"; }
+
+ private:
+  std::atomic<rocksdb::DB*> db_{nullptr};
+  rocksdb::ColumnFamilyHandle* meta_ = nullptr;
+  const Clock* clock_;
+};
+
+rocksdb::ColumnFamilyOptions TableOptions(const std::shared_ptr<rocksdb::Cache>& cache, size_t write_buffer_bytes,
+                                          bool point_lookups) {
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = cache;
+  table.cache_index_and_filter_blocks = true;  // keeps memory bounded by the cache size
+  table.pin_l0_filter_and_index_blocks_in_cache = true;
+  table.block_size = 16 * 1024;
+  if (point_lookups) table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10, false));
+  table.format_version = 5;
+  rocksdb::ColumnFamilyOptions cf;
+  cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  cf.write_buffer_size = write_buffer_bytes;
+  cf.max_write_buffer_number = 3;
+  cf.level_compaction_dynamic_level_bytes = true;
+  cf.compression = rocksdb::kLZ4Compression;
+  cf.bottommost_compression = rocksdb::kZSTD;
+  return cf;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options) {
+  std::error_code fs_error;
+  std::filesystem::create_directories(options.dir, fs_error);
+  if (fs_error) return Status::IOError("cannot create data directory " + options.dir + ": " + fs_error.message());
+
+  std::unique_ptr<Engine> engine(new Engine());
+  engine->clock_ = options.clock;
+  engine->databases_ = options.databases;
+  engine->fsync_ = options.fsync;
+  engine->block_cache_ = rocksdb::NewLRUCache(options.block_cache_mb * 1024 * 1024);
+  size_t write_buffer = options.write_buffer_mb * 1024 * 1024;
+
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = true;
+  db_options.create_missing_column_families = true;
+  db_options.manual_wal_flush = true;  // the server flushes once per pipeline pass
+  db_options.max_background_jobs = 2;
+  db_options.bytes_per_sync = 1 << 20;
+  db_options.db_write_buffer_size = write_buffer * 4;
+  db_options.keep_log_file_num = 4;
+  db_options.max_total_wal_size = write_buffer * 8;
+
+  auto filter_factory = std::make_shared<StaleSubKeyFilterFactory>(options.clock);
+  rocksdb::ColumnFamilyOptions meta_cf = TableOptions(engine->block_cache_, write_buffer, true);
+  rocksdb::ColumnFamilyOptions data_cf = TableOptions(engine->block_cache_, write_buffer, true);
+  data_cf.compaction_filter_factory = filter_factory;
+  rocksdb::ColumnFamilyOptions zscore_cf = TableOptions(engine->block_cache_, write_buffer, false);
+  zscore_cf.compaction_filter_factory = filter_factory;
+  std::vector<rocksdb::ColumnFamilyDescriptor> families = {
+      {rocksdb::kDefaultColumnFamilyName, TableOptions(engine->block_cache_, 4 << 20, false)},
+      {"meta", meta_cf},
+      {"data", data_cf},
+      {"zscore", zscore_cf},
+  };
+
+  rocksdb::DB* raw_db = nullptr;
+  rocksdb::Status status =
+      rocksdb::DB::Open(db_options, options.dir + "/db", families, &engine->handles_, &raw_db);
+  if (!status.ok()) return Status::IOError("cannot open RocksDB in " + options.dir + ": " + status.ToString());
+  engine->db_.reset(raw_db);
+  engine->meta_ = engine->handles_[1];
+  engine->data_ = engine->handles_[2];
+  engine->zscore_ = engine->handles_[3];
+  filter_factory->Attach(raw_db, engine->meta_);
+
+  uint64_t now_us = static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count());
+  engine->last_version_ = now_us;
+  engine->background_fsync_ = std::thread([e = engine.get()] { e->BackgroundFsyncLoop(); });
+  return engine;
+}
+
+Engine::~Engine() {
+  Status status = Close();
+  if (!status.ok()) KVD_LOG(kWarning) << "closing the storage engine: " << status.message();
+}
+
+Status Engine::Get(rocksdb::ColumnFamilyHandle* cf, std::string_view key, std::string* value) {
+  return FromRocks(db_->Get(rocksdb::ReadOptions(), cf, rocksdb::Slice(key.data(), key.size()), value));
+}
+
+Status Engine::Commit(rocksdb::WriteBatch* batch) {
+  rocksdb::WriteOptions write_options;
+  Status status = FromRocks(db_->Write(write_options, batch));
+  if (status.ok()) commits_.fetch_add(1, std::memory_order_release);
+  return status;
+}
+
+Status Engine::SyncWal(bool to_disk) {
+  uint64_t target = commits_.load(std::memory_order_acquire);
+  std::lock_guard lock(sync_mutex_);
+  uint64_t& done = to_disk ? synced_commits_ : flushed_commits_;
+  if (done >= target) return Status::Ok();  // another writer's sync covered ours (group commit)
+  uint64_t covering = commits_.load(std::memory_order_acquire);
+  Status status = FromRocks(db_->FlushWAL(to_disk));
+  if (!status.ok()) return status;
+  done = covering;
+  if (to_disk) flushed_commits_ = std::max(flushed_commits_, covering);
+  return Status::Ok();
+}
+
+Status Engine::MakeDurable() { return SyncWal(fsync_.load() == FsyncPolicy::kAlways); }
+
+void Engine::BackgroundFsyncLoop() {
+  std::unique_lock lock(background_mutex_);
+  while (!stopping_) {
+    background_wakeup_.wait_for(lock, std::chrono::seconds(1));
+    if (stopping_) break;
+    if (fsync_.load() != FsyncPolicy::kEverysec) continue;
+    lock.unlock();
+    Status status = SyncWal(true);
+    if (!status.ok()) KVD_LOG(kWarning) << "background fsync failed: " << status.message();
+    lock.lock();
+  }
+}
+
+uint64_t Engine::NextVersion() {
+  uint64_t now_us = clock_->NowMs() * 1000;
+  uint64_t previous = last_version_.load();
+  uint64_t next;
+  do {
+    next = std::max(previous + 1, now_us);
+  } while (!last_version_.compare_exchange_weak(previous, next));
+  return next;
+}
+
+uint64_t Engine::ApproximateMemoryUsage() {
+  uint64_t total = block_cache_ ? block_cache_->GetUsage() : 0;
+  uint64_t memtables = 0;
+  for (auto* handle : handles_) {
+    if (db_->GetIntProperty(handle, "rocksdb.cur-size-all-mem-tables", &memtables)) total += memtables;
+  }
+  return total;
+}
+
+uint64_t Engine::ApproximateDiskUsage() {
+  uint64_t total = 0, size = 0;
+  for (auto* handle : handles_) {
+    if (db_->GetIntProperty(handle, "rocksdb.total-sst-files-size", &size)) total += size;
+  }
+  return total;
+}
+
+Status Engine::Close() {
+  if (closed_) return Status::Ok();
+  closed_ = true;
+  {
+    std::lock_guard lock(background_mutex_);
+    stopping_ = true;
+  }
+  background_wakeup_.notify_all();
+  if (background_fsync_.joinable()) background_fsync_.join();
+  Status result = FromRocks(db_->FlushWAL(true));
+  rocksdb::FlushOptions flush;
+  flush.wait = true;
+  rocksdb::Status flushed = db_->Flush(flush, handles_);
+  if (result.ok() && !flushed.ok()) result = FromRocks(flushed);
+  for (auto* handle : handles_) db_->DestroyColumnFamilyHandle(handle);
+  handles_.clear();
+  rocksdb::Status closed = db_->Close();
+  if (result.ok() && !closed.ok()) result = FromRocks(closed);
+  db_.reset();
+  return result;
+}
+
+}  // namespace kvd::storage

@@ -1,0 +1,69 @@
+// Operations on keys of every type: existence, type, expiry, rename, copy,
+// iteration, flush. Knows nothing of RESP; returns values and Status.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "storage/encoding.h"
+#include "storage/engine.h"
+#include "storage/live_meta.h"
+
+namespace kvd::storage {
+
+enum class ExpireCondition { kAlways, kNx, kXx, kGt, kLt };
+
+struct ScanPage {
+  std::vector<std::string> keys;
+  std::string next;  // meta key to resume at; empty when the iteration is complete
+};
+
+struct KeyCounts {
+  uint64_t keys = 0;
+  uint64_t expires = 0;
+};
+
+class Keyspace {
+ public:
+  explicit Keyspace(Engine& engine) : engine_(engine) {}
+
+  Result<int64_t> Delete(uint8_t db, const std::vector<std::string_view>& keys);
+  Result<int64_t> Exists(uint8_t db, const std::vector<std::string_view>& keys);
+  Result<std::optional<KeyType>> Type(uint8_t db, std::string_view key);
+  // Sets an absolute expiry in ms; a time in the past deletes the key. Returns
+  // whether it was applied (false: no key, or the condition did not hold).
+  Result<bool> ExpireAt(uint8_t db, std::string_view key, int64_t at_ms, ExpireCondition condition);
+  // Redis's TTL encoding: -2 no key, -1 no expiry, else ms left.
+  Result<int64_t> PttlMs(uint8_t db, std::string_view key);
+  // -2 no key, -1 no expiry, else the absolute unix time in ms.
+  Result<int64_t> ExpireTimeMs(uint8_t db, std::string_view key);
+  Result<bool> Persist(uint8_t db, std::string_view key);
+  // NotFound when `from` does not exist. With only_if_absent, false when `to` exists.
+  Result<bool> Rename(uint8_t db, std::string_view from, std::string_view to, bool only_if_absent);
+  Result<bool> Copy(uint8_t src_db, std::string_view src, uint8_t dst_db, std::string_view dst, bool replace);
+  Result<bool> Move(uint8_t db, std::string_view key, uint8_t dst_db);
+  Result<std::vector<std::string>> Keys(uint8_t db, std::string_view pattern);
+  // Visits about `count` keys starting at meta key `from` (empty = the start of db).
+  Result<ScanPage> Scan(uint8_t db, std::string_view from, std::string_view pattern, size_t count,
+                        std::optional<KeyType> type);
+  Result<std::optional<std::string>> RandomKey(uint8_t db);
+  Result<KeyCounts> Count(uint8_t db);
+  Status FlushDb(uint8_t db);
+  Status FlushAll();
+  // Deletes expired keys found in a window of the meta CF starting at `from`;
+  // returns where to continue (empty: wrapped around) and how many were deleted.
+  Result<std::pair<std::string, uint64_t>> SweepExpired(std::string_view from, size_t budget);
+
+ private:
+  // Writes `meta` (and copies of the sub-keys of `source`) under a new key.
+  Status CopyInto(rocksdb::WriteBatch* batch, uint8_t src_db, std::string_view src, const Metadata& source,
+                  uint8_t dst_db, std::string_view dst);
+  Status DeleteRangeAll(rocksdb::WriteBatch* batch, const std::string& begin, const std::string& end);
+
+  Engine& engine_;
+};
+
+}  // namespace kvd::storage
