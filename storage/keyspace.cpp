@@ -208,6 +208,13 @@ Result<bool> Keyspace::Move(uint8_t db, std::string_view key, uint8_t dst_db) {
 
 Result<std::vector<std::string>> Keyspace::Keys(uint8_t db, std::string_view pattern) {
   std::vector<std::string> keys;
+  if (pattern.empty()) {
+    // KEYS "" matches only the empty key, as in Redis (Scan reads "" as "no MATCH").
+    Result<std::optional<Metadata>> meta = LoadMeta(engine_, db, "");
+    if (!meta.ok()) return meta.status();
+    if (meta->has_value()) keys.emplace_back();
+    return keys;
+  }
   std::string from;
   do {
     Result<ScanPage> page = Scan(db, from, pattern, 4096, std::nullopt);

@@ -19,7 +19,8 @@ std::vector<std::string_view> FlagNames(uint32_t flags) {
 }
 
 CommandTable::CommandTable() {
-  for (auto family : {ConnectionCommands, ServerCommands, KeyCommands, StringCommands}) {
+  for (auto family : {ConnectionCommands, ServerCommands, KeyCommands, StringCommands, HashCommands, ListCommands,
+                      SetCommands, ZSetCommands}) {
     for (const CommandSpec& spec : family()) commands_.push_back(spec);
   }
   for (size_t i = 0; i < commands_.size(); ++i) index_.emplace_back(std::string(commands_[i].name), i);
@@ -35,6 +36,16 @@ const CommandSpec* CommandTable::Find(std::string_view name) const {
                              [](const auto& entry, std::string_view wanted) { return entry.first < wanted; });
   if (it == index_.end() || it->first != key) return nullptr;
   return &commands_[it->second];
+}
+
+std::vector<size_t> KeyIndexes(const CommandSpec& spec, const std::vector<std::string>& args) {
+  if (spec.key_extractor != nullptr) return spec.key_extractor(args);
+  std::vector<size_t> indexes;
+  if (spec.first_key <= 0) return indexes;
+  int argc = static_cast<int>(args.size());
+  int last = spec.last_key < 0 ? argc + spec.last_key : spec.last_key;
+  for (int i = spec.first_key; i <= last && i < argc; i += std::max(spec.key_step, 1)) indexes.push_back(i);
+  return indexes;
 }
 
 const CommandTable& Commands() {

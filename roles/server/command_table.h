@@ -26,6 +26,9 @@ enum CommandFlag : uint32_t {
 };
 
 using CommandHandler = void (*)(CommandContext&);
+// For commands whose keys are not at fixed positions (numkeys forms such as
+// ZUNIONSTORE, LMPOP): returns the argument indexes that are keys.
+using KeyExtractor = std::vector<size_t> (*)(const std::vector<std::string>& args);
 
 struct CommandSpec {
   std::string_view name;  // lower case
@@ -35,7 +38,11 @@ struct CommandSpec {
   int last_key;           // -1 = last argument
   int key_step;
   CommandHandler handler;
+  KeyExtractor key_extractor = nullptr;
 };
+
+// The argument indexes of the keys of a command (from positions or the extractor).
+std::vector<size_t> KeyIndexes(const CommandSpec& spec, const std::vector<std::string>& args);
 
 std::vector<std::string_view> FlagNames(uint32_t flags);
 
@@ -44,6 +51,10 @@ std::vector<CommandSpec> ConnectionCommands();
 std::vector<CommandSpec> ServerCommands();
 std::vector<CommandSpec> KeyCommands();
 std::vector<CommandSpec> StringCommands();
+std::vector<CommandSpec> HashCommands();
+std::vector<CommandSpec> ListCommands();
+std::vector<CommandSpec> SetCommands();
+std::vector<CommandSpec> ZSetCommands();
 
 class CommandTable {
  public:

@@ -13,6 +13,10 @@ namespace asio = boost::asio;
 namespace {
 constexpr size_t kInitialInput = 16 * 1024;
 constexpr size_t kReadChunk = 16 * 1024;
+
+// Connections of this io thread whose replies wait for durability. Each
+// io_context runs on exactly one thread, so a thread_local needs no lock.
+thread_local std::vector<std::shared_ptr<Connection>> t_waiting_for_durability;
 }  // namespace
 
 Connection::Connection(asio::ip::tcp::socket socket, ServerContext& server, std::shared_ptr<ClientState> state,
@@ -95,12 +99,38 @@ void Connection::ProcessInput() {
   bool wrote = false;
   ExecutePass(tally, &wrote);
   CompactInput();
-  if (wrote) {
-    Status durable = server_.engine.MakeDurable();
-    if (!durable.ok()) KVD_LOG(kWarning) << "making writes durable failed: " << durable.message();
-  }
   tally.output_bytes = output_.size();
   server_.stats.Add(tally);
+  if (wrote) {
+    DeferUntilDurable();
+  } else {
+    FinishPass();
+  }
+}
+
+void Connection::DeferUntilDurable() {
+  bool first = t_waiting_for_durability.empty();
+  t_waiting_for_durability.push_back(shared_from_this());
+  // Posted work runs after the reads that are ready now, so they join this step.
+  if (first) asio::post(socket_.get_executor(), [&engine = server_.engine] { MakeQueuedPassesDurable(engine); });
+}
+
+void Connection::MakeQueuedPassesDurable(storage::Engine& engine) {
+  std::vector<std::shared_ptr<Connection>> waiting;
+  waiting.swap(t_waiting_for_durability);
+  Status durable = engine.MakeDurable();
+  if (!durable.ok()) {
+    // Never acknowledge what may not be durable: drop the replies and the connections.
+    KVD_LOG(kWarning) << "making writes durable failed, closing " << waiting.size()
+                      << " clients unacknowledged: " << durable.message();
+    for (auto& connection : waiting) connection->Close();
+    return;
+  }
+  for (auto& connection : waiting) connection->FinishPass();
+}
+
+void Connection::FinishPass() {
+  if (closed_) return;
   if (output_.size() > limits_.output_buffer_limit) {
     KVD_LOG(kWarning) << "closing client " << state_->addr << ": output over client-output-buffer-limit";
     Close();

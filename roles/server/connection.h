@@ -2,6 +2,11 @@
 // is executed in one pass; the replies of the pass go out in one write. While
 // a write is in flight the connection does not read, so a client that never
 // reads holds at most one pass of replies (about kPassReplyBudget bytes).
+//
+// A pass that wrote data waits, before replying, until its writes are as
+// durable as the fsync policy promises. Passes of all connections of one io
+// thread that become ready together share that step (one WAL flush or fsync
+// for all of them), as Redis does its AOF work once per event-loop turn.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -36,6 +41,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void OnRead(const boost::system::error_code& error, size_t bytes);
   void ProcessInput();
   void ExecutePass(PassTally& tally, bool* wrote);
+  // Queues this connection's reply behind the io thread's next durability step.
+  void DeferUntilDurable();
+  static void MakeQueuedPassesDurable(storage::Engine& engine);
+  // Sends the pass's replies, or reads more, or closes.
+  void FinishPass();
   void WriteOut();
   void CompactInput();
 

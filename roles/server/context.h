@@ -15,17 +15,33 @@
 #include "storage/expiry_sweeper.h"
 #include "storage/keyspace.h"
 #include "storage/scan_cursors.h"
+#include "storage/types/hash_store.h"
+#include "storage/types/list_store.h"
+#include "storage/types/set_store.h"
 #include "storage/types/string_store.h"
+#include "storage/types/zset_store.h"
 
 namespace kvd::server {
 
 struct ServerContext {
   explicit ServerContext(storage::Engine& engine, ConfigStore& config)
-      : engine(engine), keyspace(engine), strings(engine), sweeper(keyspace), config(config) {}
+      : engine(engine),
+        keyspace(engine),
+        strings(engine),
+        hashes(engine),
+        lists(engine),
+        sets(engine),
+        zsets(engine),
+        sweeper(keyspace),
+        config(config) {}
 
   storage::Engine& engine;
   storage::Keyspace keyspace;
   storage::StringStore strings;
+  storage::HashStore hashes;
+  storage::ListStore lists;
+  storage::SetStore sets;
+  storage::ZSetStore zsets;
   storage::ScanCursors cursors;
   storage::ExpirySweeper sweeper;
   ConfigStore& config;

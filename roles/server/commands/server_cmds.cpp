@@ -344,11 +344,12 @@ void CommandCmd(CommandContext& ctx) {
     if (ctx.args.size() < 3) return ctx.reply.Error("ERR wrong number of arguments for 'command|getkeys' command");
     const CommandSpec* spec = Commands().Find(ctx.args[2]);
     if (spec == nullptr) return ctx.reply.Error("ERR Invalid command specified");
-    if (spec->first_key == 0) return ctx.reply.Error("ERR The command has no key arguments");
+    if (spec->first_key == 0 && spec->key_extractor == nullptr) {
+      return ctx.reply.Error("ERR The command has no key arguments");
+    }
+    std::vector<std::string> command(ctx.args.begin() + 2, ctx.args.end());
     std::vector<std::string> keys;
-    int argc = static_cast<int>(ctx.args.size()) - 2;
-    int last = spec->last_key < 0 ? argc + spec->last_key : spec->last_key;
-    for (int i = spec->first_key; i <= last && i < argc; i += spec->key_step) keys.push_back(ctx.args[2 + i]);
+    for (size_t index : KeyIndexes(*spec, command)) keys.push_back(command[index]);
     return ReplyBulks(ctx, keys);
   }
   ctx.reply.Error("ERR unknown subcommand '" + sub + "'. Try COMMAND HELP.");

@@ -1,0 +1,9 @@
+// Set commands.
+#include "roles/server/command_table.h"
+#include "roles/server/commands/args.h"
+
+namespace kvd::server {
+
+std::vector<CommandSpec> SetCommands() { return {}; }
+
+}  // namespace kvd::server

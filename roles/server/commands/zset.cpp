@@ -1,0 +1,9 @@
+// ZSet commands.
+#include "roles/server/command_table.h"
+#include "roles/server/commands/args.h"
+
+namespace kvd::server {
+
+std::vector<CommandSpec> ZSetCommands() { return {}; }
+
+}  // namespace kvd::server

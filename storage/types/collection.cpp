@@ -1,0 +1,84 @@
+#include "storage/types/collection.h"
+
+#include "storage/live_meta.h"
+
+namespace kvd::storage {
+
+Status LoadCollection(Engine& engine, uint8_t db, std::string_view key, KeyType type, Metadata* meta, bool* exists) {
+  Status status = ReadLiveMeta(engine, db, key, meta);
+  if (status.Is(Status::Code::kNotFound)) {
+    *exists = false;
+    *meta = Metadata();
+    meta->type = type;
+    meta->version = engine.NextVersion();
+    return Status::Ok();
+  }
+  KVD_RETURN_IF_ERROR(status);
+  if (meta->type != type) return Status::WrongType();
+  *exists = true;
+  return Status::Ok();
+}
+
+void StoreCollectionMeta(Engine& engine, rocksdb::WriteBatch* batch, uint8_t db, std::string_view key,
+                         const Metadata& meta) {
+  if (meta.size == 0) {
+    batch->Delete(engine.meta(), EncodeMetaKey(db, key));
+  } else {
+    batch->Put(engine.meta(), EncodeMetaKey(db, key), EncodeMetadata(meta));
+  }
+}
+
+namespace {
+std::string PrefixEnd(std::string prefix) {
+  while (!prefix.empty() && static_cast<unsigned char>(prefix.back()) == 0xFF) prefix.pop_back();
+  if (!prefix.empty()) prefix.back() = static_cast<char>(static_cast<unsigned char>(prefix.back()) + 1);
+  return prefix;
+}
+}  // namespace
+
+SubKeyIterator::SubKeyIterator(Engine& engine, rocksdb::ColumnFamilyHandle* cf, uint8_t db, std::string_view key,
+                               uint64_t version, const rocksdb::Snapshot* snapshot)
+    : prefix_(EncodeSubKeyPrefix(db, key, version)), upper_(PrefixEnd(prefix_)) {
+  lower_slice_ = rocksdb::Slice(prefix_);
+  upper_slice_ = rocksdb::Slice(upper_);
+  rocksdb::ReadOptions options;
+  options.iterate_lower_bound = &lower_slice_;
+  options.iterate_upper_bound = &upper_slice_;
+  options.snapshot = snapshot;
+  it_.reset(engine.db()->NewIterator(options, cf));
+}
+
+void SubKeyIterator::SeekToFirst() { it_->Seek(prefix_); }
+void SubKeyIterator::SeekToLast() { it_->SeekForPrev(upper_); }
+
+void SubKeyIterator::Seek(std::string_view field) {
+  std::string target = prefix_;
+  target.append(field);
+  it_->Seek(target);
+}
+
+void SubKeyIterator::SeekForPrev(std::string_view field) {
+  std::string target = prefix_;
+  target.append(field);
+  it_->SeekForPrev(target);
+}
+
+bool SubKeyIterator::Valid() const { return it_->Valid(); }
+void SubKeyIterator::Next() { it_->Next(); }
+void SubKeyIterator::Prev() { it_->Prev(); }
+
+std::string_view SubKeyIterator::field() const {
+  rocksdb::Slice key = it_->key();
+  return std::string_view(key.data() + prefix_.size(), key.size() - prefix_.size());
+}
+
+std::string_view SubKeyIterator::value() const {
+  rocksdb::Slice value = it_->value();
+  return std::string_view(value.data(), value.size());
+}
+
+Status SubKeyIterator::status() const {
+  return it_->status().ok() ? Status::Ok() : Status::IOError(it_->status().ToString());
+}
+
+}  // namespace kvd::storage

@@ -1,0 +1,54 @@
+// Shared plumbing for the collection types (hash, list, set, zset): loading
+// the metadata of a key of an expected type, writing it back, and iterating
+// the sub-keys of one version of a key in a column family.
+#pragma once
+
+#include <rocksdb/iterator.h>
+#include <rocksdb/write_batch.h>
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+#include "storage/encoding.h"
+#include "storage/engine.h"
+
+namespace kvd::storage {
+
+// Loads `key` expecting `type`. Missing or expired keys yield `*exists = false`
+// and a fresh metadata (new version, size 0) ready to be written; another type
+// yields WrongType.
+Status LoadCollection(Engine& engine, uint8_t db, std::string_view key, KeyType type, Metadata* meta, bool* exists);
+
+// Puts the metadata, or deletes the key when the collection became empty.
+void StoreCollectionMeta(Engine& engine, rocksdb::WriteBatch* batch, uint8_t db, std::string_view key,
+                         const Metadata& meta);
+
+// The sub-keys of one version of one key, in order, within one column family.
+class SubKeyIterator {
+ public:
+  SubKeyIterator(Engine& engine, rocksdb::ColumnFamilyHandle* cf, uint8_t db, std::string_view key,
+                 uint64_t version, const rocksdb::Snapshot* snapshot = nullptr);
+  void SeekToFirst();
+  void SeekToLast();
+  // Seeks to the first sub-key whose field is >= `field`.
+  void Seek(std::string_view field);
+  // Seeks to the last sub-key whose field is <= `field`.
+  void SeekForPrev(std::string_view field);
+  bool Valid() const;
+  void Next();
+  void Prev();
+  std::string_view field() const;  // the sub-key after the key/version prefix
+  std::string_view value() const;
+  Status status() const;
+
+ private:
+  std::string prefix_;
+  std::string upper_;
+  rocksdb::Slice lower_slice_;
+  rocksdb::Slice upper_slice_;
+  std::unique_ptr<rocksdb::Iterator> it_;
+};
+
+}  // namespace kvd::storage
