@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <type_traits>
 
 #include "common/logging.h"
 #include "storage/encoding.h"
@@ -166,15 +167,110 @@ Engine::~Engine() {
   if (!status.ok()) KVD_LOG(kWarning) << "closing the storage engine: " << status.message();
 }
 
+namespace {
+thread_local Engine::Transaction* t_transaction = nullptr;
+thread_local bool t_committed = false;
+
+// Replays a batch's operations into another batch (a plain WriteBatch, or a
+// transaction's indexed one, which cannot hold range deletes).
+template <typename Target>
+class Replay : public rocksdb::WriteBatch::Handler {
+ public:
+  Replay(Target* target, const std::vector<rocksdb::ColumnFamilyHandle*>& handles)
+      : target_(target), handles_(handles) {}
+  rocksdb::Status PutCF(uint32_t cf, const rocksdb::Slice& key, const rocksdb::Slice& value) override {
+    return target_->Put(Handle(cf), key, value);
+  }
+  rocksdb::Status DeleteCF(uint32_t cf, const rocksdb::Slice& key) override {
+    return target_->Delete(Handle(cf), key);
+  }
+  rocksdb::Status SingleDeleteCF(uint32_t cf, const rocksdb::Slice& key) override {
+    return target_->Delete(Handle(cf), key);
+  }
+  rocksdb::Status DeleteRangeCF(uint32_t cf, const rocksdb::Slice& begin, const rocksdb::Slice& end) override {
+    if constexpr (std::is_same_v<Target, rocksdb::WriteBatch>) {
+      return target_->DeleteRange(Handle(cf), begin, end);
+    } else {
+      return rocksdb::Status::NotSupported("range delete in a transaction");
+    }
+  }
+
+ private:
+  rocksdb::ColumnFamilyHandle* Handle(uint32_t id) const {
+    for (auto* handle : handles_) {
+      if (handle->GetID() == id) return handle;
+    }
+    return handles_[0];
+  }
+  Target* target_;
+  const std::vector<rocksdb::ColumnFamilyHandle*>& handles_;
+};
+
+}  // namespace
+
+Engine::Transaction::Transaction(Engine& engine)
+    : engine_(engine), batch_(rocksdb::BytewiseComparator(), 0, true), previous_(t_transaction) {
+  t_transaction = this;
+}
+
+Engine::Transaction::~Transaction() { t_transaction = previous_; }
+
+Status Engine::Transaction::Finish() {
+  t_transaction = previous_;
+  if (batch_.GetWriteBatch()->Count() == 0) return Status::Ok();
+  return engine_.WriteToDb(batch_.GetWriteBatch());
+}
+
+Engine::Transaction* Engine::ActiveTransaction() {
+  return t_transaction != nullptr && &t_transaction->engine_ == this ? t_transaction : nullptr;
+}
+
 Status Engine::Get(rocksdb::ColumnFamilyHandle* cf, std::string_view key, std::string* value) {
-  return FromRocks(db_->Get(rocksdb::ReadOptions(), cf, rocksdb::Slice(key.data(), key.size()), value));
+  rocksdb::Slice slice(key.data(), key.size());
+  if (Transaction* txn = ActiveTransaction()) {
+    return FromRocks(txn->batch_.GetFromBatchAndDB(db_.get(), rocksdb::ReadOptions(), cf, slice, value));
+  }
+  return FromRocks(db_->Get(rocksdb::ReadOptions(), cf, slice, value));
+}
+
+std::unique_ptr<rocksdb::Iterator> Engine::NewIterator(const rocksdb::ReadOptions& options,
+                                                       rocksdb::ColumnFamilyHandle* cf) {
+  std::unique_ptr<rocksdb::Iterator> base(db_->NewIterator(options, cf));
+  if (Transaction* txn = ActiveTransaction()) {
+    return std::unique_ptr<rocksdb::Iterator>(txn->batch_.NewIteratorWithBase(cf, base.release(), &options));
+  }
+  return base;
+}
+
+Status Engine::WriteToDb(rocksdb::WriteBatch* batch) {
+  Status status = FromRocks(db_->Write(rocksdb::WriteOptions(), batch));
+  if (!status.ok()) return status;
+  commits_.fetch_add(1, std::memory_order_release);
+  t_committed = true;
+  if (observer_) observer_(*batch);
+  return Status::Ok();
+}
+
+bool Engine::TakeThreadCommitted() {
+  bool committed = t_committed;
+  t_committed = false;
+  return committed;
 }
 
 Status Engine::Commit(rocksdb::WriteBatch* batch) {
-  rocksdb::WriteOptions write_options;
-  Status status = FromRocks(db_->Write(write_options, batch));
-  if (status.ok()) commits_.fetch_add(1, std::memory_order_release);
-  return status;
+  Transaction* txn = ActiveTransaction();
+  if (txn == nullptr) return WriteToDb(batch);
+  if (batch->HasDeleteRange()) {
+    // The index cannot hold a range delete: write what was collected and this batch together now.
+    rocksdb::WriteBatch merged;
+    Replay<rocksdb::WriteBatch> into_merged(&merged, handles_);
+    KVD_RETURN_IF_ERROR(FromRocks(txn->batch_.GetWriteBatch()->Iterate(&into_merged)));
+    KVD_RETURN_IF_ERROR(FromRocks(batch->Iterate(&into_merged)));
+    txn->batch_.Clear();
+    return WriteToDb(&merged);
+  }
+  Replay<rocksdb::WriteBatchWithIndex> into_transaction(&txn->batch_, handles_);
+  return FromRocks(batch->Iterate(&into_transaction));
 }
 
 Status Engine::SyncWal(bool to_disk) {

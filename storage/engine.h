@@ -4,10 +4,12 @@
 #pragma once
 
 #include <rocksdb/db.h>
+#include <rocksdb/utilities/write_batch_with_index.h>
 #include <rocksdb/write_batch.h>
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -47,11 +49,42 @@ class Engine {
   uint64_t NowMs() const { return clock_->NowMs(); }
   int databases() const { return databases_; }
 
-  // Point read; NotFound when absent.
+  // Point read; NotFound when absent. Sees the open transaction's writes.
   Status Get(rocksdb::ColumnFamilyHandle* cf, std::string_view key, std::string* value);
+  // Iterator that sees the open transaction's writes. Honour the prefix you
+  // seek in: the transaction overlay does not apply iterate_lower_bound.
+  std::unique_ptr<rocksdb::Iterator> NewIterator(const rocksdb::ReadOptions& options, rocksdb::ColumnFamilyHandle* cf);
   // The only way data is written. Writes reach the OS (or the disk) when
-  // MakeDurable() runs, which the server does once per pipeline pass.
+  // MakeDurable() runs, which the server does once per pipeline pass. Inside
+  // a transaction the batch joins the transaction instead.
   Status Commit(rocksdb::WriteBatch* batch);
+
+  // Collects every Commit() made on this thread while it lives into one
+  // atomic batch, committed by Finish(). Used by MULTI/EXEC: other clients see
+  // all of the transaction or none of it. (A range delete — FLUSHDB inside
+  // MULTI — commits what was collected so far together with it.)
+  class Transaction {
+   public:
+    explicit Transaction(Engine& engine);
+    ~Transaction();  // discards what was not finished
+    Transaction(const Transaction&) = delete;
+    Transaction& operator=(const Transaction&) = delete;
+    Status Finish();
+
+   private:
+    friend class Engine;
+    Engine& engine_;
+    rocksdb::WriteBatchWithIndex batch_;
+    Transaction* previous_;
+  };
+
+  // Called after every successful write with the batch that was written,
+  // while the writer still holds its key locks (WATCH and blocked clients use it).
+  using CommitObserver = std::function<void(const rocksdb::WriteBatch&)>;
+  void SetCommitObserver(CommitObserver observer) { observer_ = std::move(observer); }
+  // True once since the last call if this thread committed anything: tells
+  // the server that a pass of commands needs MakeDurable() before replying.
+  static bool TakeThreadCommitted();
   // Makes every committed write as durable as the fsync policy promises:
   // in the OS page cache (no, everysec) or on disk (always, group-committed).
   Status MakeDurable();
@@ -71,6 +104,8 @@ class Engine {
  private:
   Engine() = default;
   Status SyncWal(bool to_disk);
+  Status WriteToDb(rocksdb::WriteBatch* batch);
+  Transaction* ActiveTransaction();
   void BackgroundFsyncLoop();
 
   std::unique_ptr<rocksdb::DB> db_;
@@ -85,6 +120,7 @@ class Engine {
   std::atomic<FsyncPolicy> fsync_{FsyncPolicy::kEverysec};
   std::atomic<uint64_t> last_version_{0};
 
+  CommitObserver observer_;
   std::atomic<uint64_t> commits_{0};
   std::mutex sync_mutex_;
   uint64_t synced_commits_ = 0;   // guarded by sync_mutex_: commits known to be on disk

@@ -1,10 +1,14 @@
 // Striped per-key locks for read-modify-write commands. A command locks the
 // stripes of all keys it writes, in stripe order, so two commands can never
 // deadlock; readers take no lock.
+//
+// Locks are re-entrant per thread: EXEC holds the stripes of every key of the
+// transaction and the commands it runs lock them again without blocking.
 #pragma once
 
 #include <algorithm>
 #include <array>
+#include <bitset>
 #include <functional>
 #include <mutex>
 #include <string_view>
@@ -40,14 +44,28 @@ class KeyLockGuard {
     Acquire();
   }
   ~KeyLockGuard() {
-    for (auto it = stripes_.rbegin(); it != stripes_.rend(); ++it) locks_.Stripe(*it).unlock();
+    for (auto it = stripes_.rbegin(); it != stripes_.rend(); ++it) {
+      HeldByThisThread().reset(*it);
+      locks_.Stripe(*it).unlock();
+    }
   }
   KeyLockGuard(const KeyLockGuard&) = delete;
   KeyLockGuard& operator=(const KeyLockGuard&) = delete;
 
  private:
+  static std::bitset<KeyLocks::kStripes>& HeldByThisThread() {
+    thread_local std::bitset<KeyLocks::kStripes> held;
+    return held;
+  }
   void Acquire() {
-    for (size_t stripe : stripes_) locks_.Stripe(stripe).lock();
+    auto& held = HeldByThisThread();
+    // Stripes this thread holds already (an enclosing guard) are neither taken nor released here.
+    stripes_.erase(std::remove_if(stripes_.begin(), stripes_.end(), [&](size_t s) { return held.test(s); }),
+                   stripes_.end());
+    for (size_t stripe : stripes_) {
+      locks_.Stripe(stripe).lock();
+      held.set(stripe);
+    }
   }
   KeyLocks& locks_;
   std::vector<size_t> stripes_;

@@ -143,7 +143,7 @@ Status Keyspace::CopyInto(rocksdb::WriteBatch* batch, uint8_t src_db, std::strin
       rocksdb::ReadOptions options;
       rocksdb::Slice upper_slice(upper);
       options.iterate_upper_bound = &upper_slice;
-      std::unique_ptr<rocksdb::Iterator> it(engine_.db()->NewIterator(options, cf));
+      std::unique_ptr<rocksdb::Iterator> it = engine_.NewIterator(options, cf);
       for (it->Seek(from_prefix); it->Valid(); it->Next()) {
         std::string key = to_prefix;
         key.append(it->key().data() + from_prefix.size(), it->key().size() - from_prefix.size());
@@ -232,13 +232,14 @@ Result<ScanPage> Keyspace::Scan(uint8_t db, std::string_view from, std::string_v
   rocksdb::Slice upper_slice(upper);
   rocksdb::ReadOptions options;
   options.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(engine_.db()->NewIterator(options, engine_.meta()));
+  std::unique_ptr<rocksdb::Iterator> it = engine_.NewIterator(options, engine_.meta());
   it->Seek(from.empty() ? rocksdb::Slice(prefix) : rocksdb::Slice(from.data(), from.size()));
   ScanPage page;
   uint64_t now = engine_.NowMs();
   bool match_all = pattern.empty() || pattern == "*";
   size_t visited = 0;
-  for (; it->Valid() && visited < count; it->Next(), ++visited) {
+  // The prefix test matters inside a transaction, whose overlay ignores the bounds.
+  for (; it->Valid() && it->key().starts_with(prefix) && visited < count; it->Next(), ++visited) {
     MetaKey meta_key;
     if (!DecodeMetaKey(std::string_view(it->key().data(), it->key().size()), &meta_key)) continue;
     KeyType key_type;
@@ -250,7 +251,7 @@ Result<ScanPage> Keyspace::Scan(uint8_t db, std::string_view from, std::string_v
     page.keys.emplace_back(meta_key.user_key);
   }
   if (!it->status().ok()) return Status::IOError(it->status().ToString());
-  if (it->Valid()) page.next.assign(it->key().data(), it->key().size());
+  if (it->Valid() && it->key().starts_with(prefix)) page.next.assign(it->key().data(), it->key().size());
   return page;
 }
 
@@ -261,14 +262,14 @@ Result<std::optional<std::string>> Keyspace::RandomKey(uint8_t db) {
   rocksdb::Slice upper_slice(upper);
   rocksdb::ReadOptions options;
   options.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(engine_.db()->NewIterator(options, engine_.meta()));
+  std::unique_ptr<rocksdb::Iterator> it = engine_.NewIterator(options, engine_.meta());
   uint64_t now = engine_.NowMs();
   // Probe random slots; each probe returns the first live key at or after it.
   for (int attempt = 0; attempt < 16; ++attempt) {
     uint16_t slot = static_cast<uint16_t>(random() % cluster::kSlotCount);
     it->Seek(SlotPrefix(db, slot));
     if (!it->Valid()) it->Seek(prefix);  // wrap around
-    for (int step = 0; it->Valid() && step < 64; it->Next(), ++step) {
+    for (int step = 0; it->Valid() && it->key().starts_with(prefix) && step < 64; it->Next(), ++step) {
       KeyType type;
       uint64_t expire_ms;
       if (!PeekMetadata(std::string_view(it->value().data(), it->value().size()), &type, &expire_ms).ok()) continue;
@@ -289,10 +290,10 @@ Result<KeyCounts> Keyspace::Count(uint8_t db) {
   rocksdb::Slice upper_slice(upper);
   rocksdb::ReadOptions options;
   options.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(engine_.db()->NewIterator(options, engine_.meta()));
+  std::unique_ptr<rocksdb::Iterator> it = engine_.NewIterator(options, engine_.meta());
   KeyCounts counts;
   uint64_t now = engine_.NowMs();
-  for (it->Seek(prefix); it->Valid(); it->Next()) {
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     KeyType type;
     uint64_t expire_ms;
     if (!PeekMetadata(std::string_view(it->value().data(), it->value().size()), &type, &expire_ms).ok()) continue;
@@ -328,7 +329,7 @@ Result<std::pair<std::string, uint64_t>> Keyspace::SweepExpired(std::string_view
   std::vector<std::string> expired;
   std::string next;
   {
-    std::unique_ptr<rocksdb::Iterator> it(engine_.db()->NewIterator(rocksdb::ReadOptions(), engine_.meta()));
+    std::unique_ptr<rocksdb::Iterator> it = engine_.NewIterator(rocksdb::ReadOptions(), engine_.meta());
     uint64_t now = engine_.NowMs();
     size_t visited = 0;
     for (it->Seek(rocksdb::Slice(from.data(), from.size())); it->Valid() && visited < budget; it->Next(), ++visited) {

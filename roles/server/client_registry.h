@@ -8,10 +8,24 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
+#include "roles/server/watch_registry.h"
+
 namespace kvd::server {
+
+// Per-connection state that only the connection's own thread touches.
+struct Session {
+  bool in_multi = false;
+  bool multi_failed = false;  // a command queued in MULTI was refused: EXEC answers EXECABORT
+  std::vector<std::vector<std::string>> queued;
+  Watcher watcher;
+  std::set<std::string> channels;
+  std::set<std::string> patterns;
+  size_t subscriptions() const { return channels.size() + patterns.size(); }
+};
 
 class ClientState {
  public:
@@ -25,26 +39,37 @@ class ClientState {
   std::atomic<uint64_t> last_interaction_ms;
   std::atomic<int> db{0};
   std::atomic<bool> authenticated{false};
-
-  // Touched only by the connection's own thread.
-  int protocol = 2;
+  std::atomic<int> protocol{2};  // RESP version; changed by HELLO
+  Session session;
 
   std::string name() const;
   void set_name(std::string name);
   std::string last_command() const;
   void set_last_command(std::string_view name);
 
-  // Closes the connection from any thread (CLIENT KILL, timeout, shutdown).
-  void RequestClose() const {
+  // Callable from any thread; each runs on the connection's own thread.
+  void RequestClose() const {  // CLIENT KILL, idle timeout, shutdown
     if (close_) close_();
   }
-  void set_close(std::function<void()> close) { close_ = std::move(close); }
+  void Push(std::string bytes) const {  // pub/sub messages
+    if (push_) push_(std::move(bytes));
+  }
+  void Wake() const {  // a key this client is blocked on was written
+    if (wake_) wake_();
+  }
+  void set_hooks(std::function<void()> close, std::function<void(std::string)> push, std::function<void()> wake) {
+    close_ = std::move(close);
+    push_ = std::move(push);
+    wake_ = std::move(wake);
+  }
 
  private:
   mutable std::mutex mutex_;
   std::string name_;
   std::string last_command_ = "NULL";
   std::function<void()> close_;
+  std::function<void(std::string)> push_;
+  std::function<void()> wake_;
 };
 
 class ClientRegistry {

@@ -9,7 +9,7 @@ std::vector<std::string_view> FlagNames(uint32_t flags) {
   static const std::pair<CommandFlag, std::string_view> kNames[] = {
       {kWrite, "write"},       {kReadonly, "readonly"}, {kAdmin, "admin"},    {kNoScript, "noscript"},
       {kFast, "fast"},         {kNoAuth, "no_auth"},    {kPubSub, "pubsub"},  {kLoading, "loading"},
-      {kStale, "stale"},       {kDenyOom, "denyoom"},
+      {kStale, "stale"},       {kDenyOom, "denyoom"},   {kBlocking, "blocking"},
   };
   std::vector<std::string_view> names;
   for (const auto& [flag, name] : kNames) {
@@ -20,7 +20,7 @@ std::vector<std::string_view> FlagNames(uint32_t flags) {
 
 CommandTable::CommandTable() {
   for (auto family : {ConnectionCommands, ServerCommands, KeyCommands, StringCommands, HashCommands, ListCommands,
-                      SetCommands, ZSetCommands}) {
+                      SetCommands, ZSetCommands, TransactionCommands, PubSubCommands, BlockingCommands}) {
     for (const CommandSpec& spec : family()) commands_.push_back(spec);
   }
   for (size_t i = 0; i < commands_.size(); ++i) index_.emplace_back(std::string(commands_[i].name), i);

@@ -23,6 +23,9 @@ enum CommandFlag : uint32_t {
   kLoading = 1 << 7,
   kStale = 1 << 8,
   kDenyOom = 1 << 9,
+  kNoQueue = 1 << 10,   // runs at once inside MULTI (EXEC, DISCARD, MULTI, WATCH, QUIT, RESET)
+  kSubscribedOk = 1 << 11,  // allowed on a RESP2 connection in subscribed mode
+  kBlocking = 1 << 12,
 };
 
 using CommandHandler = void (*)(CommandContext&);
@@ -55,6 +58,9 @@ std::vector<CommandSpec> HashCommands();
 std::vector<CommandSpec> ListCommands();
 std::vector<CommandSpec> SetCommands();
 std::vector<CommandSpec> ZSetCommands();
+std::vector<CommandSpec> TransactionCommands();
+std::vector<CommandSpec> PubSubCommands();
+std::vector<CommandSpec> BlockingCommands();
 
 class CommandTable {
  public:

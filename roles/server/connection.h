@@ -1,16 +1,22 @@
 // One client connection. Each read is parsed and every complete command in it
 // is executed in one pass; the replies of the pass go out in one write. While
-// a write is in flight the connection does not read, so a client that never
-// reads holds at most one pass of replies (about kPassReplyBudget bytes).
+// a write is in flight the connection does not parse more input, so a client
+// that never reads holds at most one pass of replies (about kPassReplyBudget)
+// plus pushed pub/sub messages, which are capped by client-output-buffer-limit.
 //
 // A pass that wrote data waits, before replying, until its writes are as
 // durable as the fsync policy promises. Passes of all connections of one io
 // thread that become ready together share that step (one WAL flush or fsync
 // for all of them), as Redis does its AOF work once per event-loop turn.
+//
+// A blocking command (BLPOP...) that finds nothing parks the connection: it
+// keeps reading (to notice a disconnect) but runs nothing until a write to one
+// of its keys wakes it or its timeout fires; then the command runs again.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <memory>
 #include <string>
 #include <vector>
@@ -33,14 +39,17 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Connection(boost::asio::ip::tcp::socket socket, ServerContext& server, std::shared_ptr<ClientState> state,
              ConnectionLimits limits);
   void Start();
-  // Closes the socket and leaves the registry; runs on the connection's thread.
+  // The following run on the connection's own thread.
   void Close();
+  void Deliver(std::string bytes);  // a pushed message (pub/sub)
+  void Wake();                      // a key we are blocked on was written
 
  private:
   void ReadMore();
   void OnRead(const boost::system::error_code& error, size_t bytes);
-  void ProcessInput();
-  void ExecutePass(PassTally& tally, bool* wrote);
+  void Process();
+  void ExecutePass(PassTally& tally);
+  void AfterCommands();
   // Queues this connection's reply behind the io thread's next durability step.
   void DeferUntilDurable();
   static void MakeQueuedPassesDurable(storage::Engine& engine);
@@ -48,6 +57,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void FinishPass();
   void WriteOut();
   void CompactInput();
+
+  void Block(const CommandContext& ctx, bool front);
+  void RunBlockedCommand(bool timed_out);
 
   boost::asio::ip::tcp::socket socket_;
   ServerContext& server_;
@@ -58,10 +70,18 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::vector<char> input_;  // bytes [input_begin_, input_end_) are unparsed
   size_t input_begin_ = 0;
   size_t input_end_ = 0;
-  std::string output_;       // replies of the current pass
-  std::string sending_;      // replies being written
+  std::string output_;   // replies not yet handed to the socket
+  std::string sending_;  // replies being written
+
+  bool reading_ = false;
+  bool writing_ = false;
+  bool waiting_durability_ = false;
   bool close_after_write_ = false;
   bool closed_ = false;
+
+  bool blocked_ = false;
+  std::vector<std::string> blocked_args_;
+  boost::asio::steady_timer block_timer_;
 };
 
 }  // namespace kvd::server

@@ -8,7 +8,10 @@
 
 #include "common/status.h"
 #include "protocol/resp_writer.h"
+#include "roles/server/blocking.h"
 #include "roles/server/client_registry.h"
+#include "roles/server/pubsub.h"
+#include "roles/server/watch_registry.h"
 #include "roles/server/options.h"
 #include "roles/server/stats.h"
 #include "storage/engine.h"
@@ -47,6 +50,9 @@ struct ServerContext {
   ConfigStore& config;
   Stats stats;
   ClientRegistry clients;
+  WatchRegistry watches;
+  BlockingRegistry blocking;
+  PubSub pubsub;
   std::function<void()> request_shutdown;
   std::string run_id;
   uint64_t start_time_ms = 0;
@@ -61,7 +67,17 @@ struct CommandContext {
   std::vector<std::string>& args;
   protocol::RespWriter& reply;
   PassTally& tally;
+  // The shared_ptr of `client`, for registries that outlive a pass (pub/sub).
+  const std::shared_ptr<ClientState>& client_ptr;
   bool close_after_reply = false;
+  // Set inside EXEC: blocking commands must answer at once.
+  bool in_exec = false;
+  // A blocking command that found nothing asks to wait on these keys until
+  // `block_deadline_ms` (0 = forever); it is run again when one is written.
+  std::vector<std::string> block_keys = {};
+  uint64_t block_deadline_ms = 0;
+  // Set when the command runs again after its timeout: answer the empty reply.
+  bool block_timed_out = false;
 
   uint8_t db() const { return static_cast<uint8_t>(client.db.load(std::memory_order_relaxed)); }
   // Replies with the Redis error text for a failed Status.

@@ -33,6 +33,11 @@ std::string Admit(const CommandSpec* spec, const CommandContext& ctx) {
   if (!ctx.client.authenticated.load(std::memory_order_relaxed) && !(spec->flags & kNoAuth)) {
     return errors::kNoAuth;
   }
+  if (ctx.client.session.subscriptions() > 0 && ctx.client.protocol.load(std::memory_order_relaxed) == 2 &&
+      !(spec->flags & kSubscribedOk)) {
+    return "ERR Can't execute '" + LowerName(ctx.args[0]) +
+           "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context";
+  }
   return {};
 }
 
@@ -60,13 +65,24 @@ void CommandContext::ReplyWrongArgs() {
 const CommandSpec* Dispatch(CommandContext& ctx) {
   const CommandSpec* spec = Commands().Find(ctx.args[0]);
   std::string refusal = Admit(spec, ctx);
+  Session& session = ctx.client.session;
   if (!refusal.empty()) {
+    if (session.in_multi) session.multi_failed = true;  // EXEC will answer EXECABORT
     ctx.reply.Error(refusal);
     return nullptr;
   }
-  spec->handler(ctx);
-  ++ctx.tally.commands;
+  if (session.in_multi && !(spec->flags & kNoQueue)) {
+    session.queued.push_back(ctx.args);
+    ctx.reply.SimpleString("QUEUED");
+    return spec;
+  }
+  Execute(*spec, ctx);
   return spec;
+}
+
+void Execute(const CommandSpec& spec, CommandContext& ctx) {
+  spec.handler(ctx);
+  ++ctx.tally.commands;
 }
 
 }  // namespace kvd::server

@@ -7,8 +7,11 @@
 
 namespace kvd::server {
 
-// Runs ctx.args as a command and appends exactly one reply.
-// Returns the command spec when it ran (for flags such as kWrite).
+// Runs ctx.args as a command and appends exactly one reply (inside MULTI:
+// +QUEUED). Returns the command spec when it was accepted.
 const CommandSpec* Dispatch(CommandContext& ctx);
+
+// Runs an already admitted command (EXEC's queued commands).
+void Execute(const CommandSpec& spec, CommandContext& ctx);
 
 }  // namespace kvd::server

@@ -14,6 +14,7 @@
 #include "common/logging.h"
 #include "roles/server/connection.h"
 #include "roles/server/options.h"
+#include "storage/written_keys.h"
 
 namespace kvd::server {
 namespace asio = boost::asio;
@@ -45,6 +46,12 @@ class Server {
     context_.start_time_ms = engine_->NowMs();
     context_.request_shutdown = [this] { asio::post(control_, [this] { Shutdown("SHUTDOWN command"); }); };
     config_store_.OnChange([this](const std::string& name, const ServerConfig& updated) { ApplyChange(name, updated); });
+    engine_->SetCommitObserver([this](const rocksdb::WriteBatch& batch) {
+      if (context_.watches.Empty() && context_.blocking.Empty()) return;
+      storage::WrittenKeys written = storage::CollectWrittenKeys(*engine_, batch);
+      context_.watches.Touch(written);
+      context_.blocking.Signal(written);
+    });
   }
 
   Status Listen(const ServerConfig& config) {
@@ -128,11 +135,22 @@ class Server {
     limits.output_buffer_limit = static_cast<size_t>(config.client_output_buffer_limit);
     auto connection = std::make_shared<Connection>(std::move(socket), context_, state, limits);
     std::weak_ptr<Connection> weak = connection;
-    state->set_close([weak, &io] {
-      asio::post(io, [weak] {
-        if (auto alive = weak.lock()) alive->Close();
-      });
-    });
+    state->set_hooks(
+        [weak, &io] {
+          asio::post(io, [weak] {
+            if (auto alive = weak.lock()) alive->Close();
+          });
+        },
+        [weak, &io](std::string bytes) {
+          asio::post(io, [weak, bytes = std::move(bytes)]() mutable {
+            if (auto alive = weak.lock()) alive->Deliver(std::move(bytes));
+          });
+        },
+        [weak, &io] {
+          asio::post(io, [weak] {
+            if (auto alive = weak.lock()) alive->Wake();
+          });
+        });
     asio::post(io, [connection] { connection->Start(); });
   }
 

@@ -45,7 +45,7 @@ SubKeyIterator::SubKeyIterator(Engine& engine, rocksdb::ColumnFamilyHandle* cf, 
   options.iterate_lower_bound = &lower_slice_;
   options.iterate_upper_bound = &upper_slice_;
   options.snapshot = snapshot;
-  it_.reset(engine.db()->NewIterator(options, cf));
+  it_ = engine.NewIterator(options, cf);
 }
 
 void SubKeyIterator::SeekToFirst() { it_->Seek(prefix_); }
@@ -63,7 +63,9 @@ void SubKeyIterator::SeekForPrev(std::string_view field) {
   it_->SeekForPrev(target);
 }
 
-bool SubKeyIterator::Valid() const { return it_->Valid(); }
+bool SubKeyIterator::Valid() const {
+  return it_->Valid() && it_->key().starts_with(rocksdb::Slice(prefix_)) && it_->key().compare(upper_slice_) < 0;
+}
 void SubKeyIterator::Next() { it_->Next(); }
 void SubKeyIterator::Prev() { it_->Prev(); }
 

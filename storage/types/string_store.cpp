@@ -53,23 +53,13 @@ Result<std::optional<std::string>> StringStore::Get(uint8_t db, std::string_view
 
 Result<std::vector<std::optional<std::string>>> StringStore::MultiGet(uint8_t db,
                                                                       const std::vector<std::string_view>& keys) {
-  std::vector<std::string> meta_keys;
-  meta_keys.reserve(keys.size());
-  for (auto key : keys) meta_keys.push_back(EncodeMetaKey(db, key));
-  std::vector<rocksdb::Slice> slices(meta_keys.begin(), meta_keys.end());
-  std::vector<rocksdb::PinnableSlice> values(keys.size());
-  std::vector<rocksdb::Status> statuses(keys.size());
-  engine_.db()->MultiGet(rocksdb::ReadOptions(), engine_.meta(), slices.size(), slices.data(), values.data(),
-                         statuses.data());
   std::vector<std::optional<std::string>> result(keys.size());
-  uint64_t now = engine_.NowMs();
   for (size_t i = 0; i < keys.size(); ++i) {
-    if (statuses[i].IsNotFound()) continue;
-    if (!statuses[i].ok()) return Status::IOError(statuses[i].ToString());
-    Metadata meta;
-    KVD_RETURN_IF_ERROR(DecodeMetadata(std::string_view(values[i].data(), values[i].size()), &meta));
-    if (meta.type != KeyType::kString || meta.IsExpired(now)) continue;
-    result[i] = std::move(meta.value);
+    Current current;
+    Status status = Load(db, keys[i], &current);
+    if (status.Is(Status::Code::kWrongType)) continue;  // MGET reads other types as nil
+    KVD_RETURN_IF_ERROR(status);
+    if (current.exists) result[i] = std::move(current.value);
   }
   return result;
 }

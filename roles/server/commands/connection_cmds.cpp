@@ -11,6 +11,13 @@ namespace {
 
 void Ping(CommandContext& ctx) {
   if (ctx.args.size() > 2) return ctx.ReplyWrongArgs();
+  if (ctx.client.session.subscriptions() > 0 && !ctx.reply.resp3()) {
+    // A subscribed RESP2 connection gets PING's answer in the shape of a message.
+    ctx.reply.ArrayHeader(2);
+    ctx.reply.Bulk("pong");
+    ctx.reply.Bulk(ctx.args.size() == 2 ? ctx.args[1] : "");
+    return;
+  }
   if (ctx.args.size() == 2) return ctx.reply.Bulk(ctx.args[1]);
   ctx.reply.SimpleString("PONG");
 }
@@ -59,7 +66,7 @@ bool ValidClientName(std::string_view name) {
 }
 
 void Hello(CommandContext& ctx) {
-  int protocol = ctx.client.protocol;
+  int protocol = ctx.client.protocol.load();
   size_t i = 1;
   if (ctx.args.size() >= 2) {
     int64_t version = 0;
@@ -122,7 +129,7 @@ std::string ClientLine(const ClientState& client, uint64_t now_ms) {
          " idle=" + seconds(now_ms - std::min(now_ms, client.last_interaction_ms.load())) +
          " flags=N db=" + std::to_string(client.db.load()) +
          " sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 obl=0 oll=0 omem=0 tot-mem=0"
-         " events=r cmd=" + command + " user=default redir=-1 resp=" + std::to_string(client.protocol) + "\n";
+         " events=r cmd=" + command + " user=default redir=-1 resp=" + std::to_string(client.protocol.load()) + "\n";
 }
 
 // CLIENT KILL addr:port | CLIENT KILL [ID id] [ADDR a] [LADDR a] [SKIPME yes/no] [USER u] [TYPE t]
@@ -257,9 +264,9 @@ void Client(CommandContext& ctx) {
 
 std::vector<CommandSpec> ConnectionCommands() {
   return {
-      {"ping", -1, kFast | kStale, 0, 0, 0, Ping},
+      {"ping", -1, kFast | kStale | kSubscribedOk, 0, 0, 0, Ping},
       {"echo", 2, kFast, 0, 0, 0, Echo},
-      {"quit", -1, kNoAuth | kFast | kNoScript, 0, 0, 0, Quit},
+      {"quit", -1, kNoAuth | kFast | kNoScript | kNoQueue | kSubscribedOk, 0, 0, 0, Quit},
       {"select", 2, kFast | kLoading | kStale, 0, 0, 0, Select},
       {"auth", -2, kNoAuth | kFast | kNoScript | kLoading | kStale, 0, 0, 0, Auth},
       {"hello", -1, kNoAuth | kFast | kNoScript | kLoading | kStale, 0, 0, 0, Hello},

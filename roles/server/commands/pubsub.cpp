@@ -1,0 +1,95 @@
+// Pub/sub: SUBSCRIBE UNSUBSCRIBE PSUBSCRIBE PUNSUBSCRIBE PUBLISH PUBSUB.
+#include "roles/server/command_table.h"
+#include "roles/server/commands/args.h"
+
+namespace kvd::server {
+namespace {
+
+// ["subscribe", channel, count] and friends; a push in RESP3.
+void ReplyConfirmation(CommandContext& ctx, std::string_view kind, const std::string* name) {
+  ctx.reply.PushHeader(3);
+  ctx.reply.Bulk(kind);
+  name ? ctx.reply.Bulk(*name) : ctx.reply.NullBulk();
+  ctx.reply.Integer(static_cast<int64_t>(ctx.client.session.subscriptions()));
+}
+
+void Subscribe(CommandContext& ctx) {
+  Session& session = ctx.client.session;
+  for (size_t i = 1; i < ctx.args.size(); ++i) {
+    ctx.server.pubsub.Subscribe(ctx.client_ptr, ctx.args[i]);
+    session.channels.insert(ctx.args[i]);
+    ReplyConfirmation(ctx, "subscribe", &ctx.args[i]);
+  }
+}
+
+void PSubscribe(CommandContext& ctx) {
+  Session& session = ctx.client.session;
+  for (size_t i = 1; i < ctx.args.size(); ++i) {
+    ctx.server.pubsub.PSubscribe(ctx.client_ptr, ctx.args[i]);
+    session.patterns.insert(ctx.args[i]);
+    ReplyConfirmation(ctx, "psubscribe", &ctx.args[i]);
+  }
+}
+
+void Unsubscribe(CommandContext& ctx) {
+  Session& session = ctx.client.session;
+  std::vector<std::string> names(ctx.args.begin() + 1, ctx.args.end());
+  if (names.empty()) names.assign(session.channels.begin(), session.channels.end());
+  if (names.empty()) return ReplyConfirmation(ctx, "unsubscribe", nullptr);
+  for (const auto& name : names) {
+    ctx.server.pubsub.Unsubscribe(ctx.client, name);
+    session.channels.erase(name);
+    ReplyConfirmation(ctx, "unsubscribe", &name);
+  }
+}
+
+void PUnsubscribe(CommandContext& ctx) {
+  Session& session = ctx.client.session;
+  std::vector<std::string> names(ctx.args.begin() + 1, ctx.args.end());
+  if (names.empty()) names.assign(session.patterns.begin(), session.patterns.end());
+  if (names.empty()) return ReplyConfirmation(ctx, "punsubscribe", nullptr);
+  for (const auto& name : names) {
+    ctx.server.pubsub.PUnsubscribe(ctx.client, name);
+    session.patterns.erase(name);
+    ReplyConfirmation(ctx, "punsubscribe", &name);
+  }
+}
+
+void Publish(CommandContext& ctx) { ctx.reply.Integer(ctx.server.pubsub.Publish(ctx.args[1], ctx.args[2])); }
+
+void PubSubCmd(CommandContext& ctx) {
+  const std::string& sub = ctx.args[1];
+  if (EqualsIgnoreCase(sub, "CHANNELS")) {
+    if (ctx.args.size() > 3) return ctx.reply.Error("ERR wrong number of arguments for 'pubsub|channels' command");
+    return ReplyBulks(ctx, ctx.server.pubsub.Channels(ctx.args.size() == 3 ? ctx.args[2] : ""));
+  }
+  if (EqualsIgnoreCase(sub, "NUMSUB")) {
+    ctx.reply.MapHeader(ctx.args.size() - 2);
+    for (size_t i = 2; i < ctx.args.size(); ++i) {
+      ctx.reply.Bulk(ctx.args[i]);
+      ctx.reply.Integer(ctx.server.pubsub.Subscribers(ctx.args[i]));
+    }
+    return;
+  }
+  if (EqualsIgnoreCase(sub, "NUMPAT")) {
+    if (ctx.args.size() != 2) return ctx.reply.Error("ERR wrong number of arguments for 'pubsub|numpat' command");
+    return ctx.reply.Integer(ctx.server.pubsub.PatternCount());
+  }
+  ctx.reply.Error("ERR unknown subcommand '" + sub + "'. Try PUBSUB HELP.");
+}
+
+}  // namespace
+
+std::vector<CommandSpec> PubSubCommands() {
+  constexpr uint32_t kSubscription = kPubSub | kNoScript | kLoading | kStale | kSubscribedOk;
+  return {
+      {"subscribe", -2, kSubscription, 0, 0, 0, Subscribe},
+      {"unsubscribe", -1, kSubscription, 0, 0, 0, Unsubscribe},
+      {"psubscribe", -2, kSubscription, 0, 0, 0, PSubscribe},
+      {"punsubscribe", -1, kSubscription, 0, 0, 0, PUnsubscribe},
+      {"publish", 3, kPubSub | kLoading | kStale | kFast, 0, 0, 0, Publish},
+      {"pubsub", -2, kPubSub | kLoading | kStale, 0, 0, 0, PubSubCmd},
+  };
+}
+
+}  // namespace kvd::server

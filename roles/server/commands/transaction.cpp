@@ -1,0 +1,125 @@
+// Transactions: MULTI EXEC DISCARD WATCH UNWATCH.
+//
+// EXEC locks the stripes of every key its queued commands name, checks the
+// watched keys under those locks, then runs the commands inside one
+// storage transaction: their writes reach RocksDB as one atomic batch, and no
+// other client sees part of them.
+#include "roles/server/command_table.h"
+#include "roles/server/commands/args.h"
+#include "roles/server/dispatcher.h"
+#include "storage/key_locks.h"
+
+namespace kvd::server {
+namespace {
+
+void ResetTransaction(CommandContext& ctx) {
+  Session& session = ctx.client.session;
+  session.in_multi = false;
+  session.multi_failed = false;
+  session.queued.clear();
+  ctx.server.watches.RemoveAll(&session.watcher);
+}
+
+void Multi(CommandContext& ctx) {
+  Session& session = ctx.client.session;
+  if (session.in_multi) return ctx.reply.Error("ERR MULTI calls can not be nested");
+  session.in_multi = true;
+  ctx.reply.Ok();
+}
+
+void Discard(CommandContext& ctx) {
+  if (!ctx.client.session.in_multi) return ctx.reply.Error("ERR DISCARD without MULTI");
+  ResetTransaction(ctx);
+  ctx.reply.Ok();
+}
+
+void Watch(CommandContext& ctx) {
+  Session& session = ctx.client.session;
+  if (session.in_multi) return ctx.reply.Error("ERR WATCH inside MULTI is not allowed");
+  for (size_t i = 1; i < ctx.args.size(); ++i) {
+    WatchedKey watched{ctx.db(), ctx.args[i], 0};
+    auto ttl = ctx.server.keyspace.ExpireTimeMs(ctx.db(), ctx.args[i]);
+    if (!ttl.ok()) return ctx.ReplyError(ttl.status());
+    if (*ttl > 0) watched.expire_ms = static_cast<uint64_t>(*ttl);
+    ctx.server.watches.Add(&session.watcher, watched.db, watched.key);
+    session.watcher.keys.push_back(std::move(watched));
+  }
+  ctx.reply.Ok();
+}
+
+void Unwatch(CommandContext& ctx) {
+  ctx.server.watches.RemoveAll(&ctx.client.session.watcher);
+  ctx.reply.Ok();
+}
+
+// A watched key that had a TTL which has passed since WATCH counts as changed.
+bool WatchedKeyExpired(CommandContext& ctx) {
+  uint64_t now = ctx.server.engine.NowMs();
+  for (const WatchedKey& watched : ctx.client.session.watcher.keys) {
+    if (watched.expire_ms != 0 && watched.expire_ms <= now) return true;
+  }
+  return false;
+}
+
+void Exec(CommandContext& ctx) {
+  Session& session = ctx.client.session;
+  if (!session.in_multi) return ctx.reply.Error("ERR EXEC without MULTI");
+  if (session.multi_failed) {
+    ResetTransaction(ctx);
+    return ctx.reply.Error("EXECABORT Transaction discarded because of previous errors.");
+  }
+  std::vector<std::vector<std::string>> queued = std::move(session.queued);
+  std::vector<std::pair<uint8_t, std::string_view>> keys;
+  for (const auto& args : queued) {
+    const CommandSpec* spec = Commands().Find(args[0]);
+    for (size_t index : KeyIndexes(*spec, args)) keys.emplace_back(ctx.db(), args[index]);
+  }
+  storage::KeyLockGuard guard(ctx.server.engine.locks(), keys);
+  bool watched_changed = session.watcher.dirty.load() || WatchedKeyExpired(ctx);
+  ResetTransaction(ctx);
+  if (watched_changed) return ctx.reply.NullArray();
+
+  size_t reply_start = ctx.reply.buffer()->size();
+  storage::Engine::Transaction transaction(ctx.server.engine);
+  ctx.reply.ArrayHeader(queued.size());
+  for (auto& args : queued) {
+    CommandContext inner{ctx.server, ctx.client, args, ctx.reply, ctx.tally, ctx.client_ptr};
+    inner.in_exec = true;
+    Execute(*Commands().Find(args[0]), inner);
+    if (inner.close_after_reply) ctx.close_after_reply = true;
+  }
+  Status committed = transaction.Finish();
+  if (!committed.ok()) {
+    // Nothing was applied: take the replies back and say so.
+    ctx.reply.buffer()->resize(reply_start);
+    ctx.reply.Error("ERR transaction failed to commit: " + committed.message());
+  }
+}
+
+void Reset(CommandContext& ctx) {
+  ResetTransaction(ctx);
+  Session& session = ctx.client.session;
+  ctx.server.pubsub.RemoveClient(ctx.client, session.channels, session.patterns);
+  session.channels.clear();
+  session.patterns.clear();
+  ctx.client.db = 0;
+  ctx.client.protocol = 2;
+  ctx.client.set_name("");
+  ctx.client.authenticated = ctx.server.config.Snapshot().requirepass.empty();
+  ctx.reply.SimpleString("RESET");
+}
+
+}  // namespace
+
+std::vector<CommandSpec> TransactionCommands() {
+  return {
+      {"multi", 1, kNoScript | kFast | kLoading | kStale | kNoQueue, 0, 0, 0, Multi},
+      {"exec", 1, kNoScript | kLoading | kStale | kNoQueue, 0, 0, 0, Exec},
+      {"discard", 1, kNoScript | kFast | kLoading | kStale | kNoQueue, 0, 0, 0, Discard},
+      {"watch", -2, kNoScript | kFast | kLoading | kStale | kNoQueue, 1, -1, 1, Watch},
+      {"unwatch", 1, kNoScript | kFast | kLoading | kStale, 0, 0, 0, Unwatch},
+      {"reset", 1, kNoScript | kFast | kLoading | kStale | kNoAuth | kNoQueue | kSubscribedOk, 0, 0, 0, Reset},
+  };
+}
+
+}  // namespace kvd::server

@@ -1,0 +1,108 @@
+#include "roles/server/pubsub.h"
+
+#include "common/glob.h"
+#include "protocol/resp_writer.h"
+
+namespace kvd::server {
+namespace {
+
+std::string EncodeMessage(int protocol, const std::vector<std::string_view>& parts) {
+  std::string out;
+  protocol::RespWriter writer(&out, protocol);
+  writer.PushHeader(parts.size());
+  for (auto part : parts) writer.Bulk(part);
+  return out;
+}
+
+bool AddTo(std::map<std::string, std::map<uint64_t, std::weak_ptr<ClientState>>>& table, const std::string& name,
+           const std::shared_ptr<ClientState>& client) {
+  return table[name].emplace(client->id, client).second;
+}
+
+bool RemoveFrom(std::map<std::string, std::map<uint64_t, std::weak_ptr<ClientState>>>& table,
+                const std::string& name, uint64_t id) {
+  auto it = table.find(name);
+  if (it == table.end()) return false;
+  bool removed = it->second.erase(id) > 0;
+  if (it->second.empty()) table.erase(it);
+  return removed;
+}
+
+}  // namespace
+
+bool PubSub::Subscribe(const std::shared_ptr<ClientState>& client, const std::string& channel) {
+  std::lock_guard lock(mutex_);
+  return AddTo(channels_, channel, client);
+}
+
+bool PubSub::Unsubscribe(const ClientState& client, const std::string& channel) {
+  std::lock_guard lock(mutex_);
+  return RemoveFrom(channels_, channel, client.id);
+}
+
+bool PubSub::PSubscribe(const std::shared_ptr<ClientState>& client, const std::string& pattern) {
+  std::lock_guard lock(mutex_);
+  return AddTo(patterns_, pattern, client);
+}
+
+bool PubSub::PUnsubscribe(const ClientState& client, const std::string& pattern) {
+  std::lock_guard lock(mutex_);
+  return RemoveFrom(patterns_, pattern, client.id);
+}
+
+void PubSub::RemoveClient(const ClientState& client, const std::set<std::string>& channels,
+                          const std::set<std::string>& patterns) {
+  std::lock_guard lock(mutex_);
+  for (const auto& channel : channels) RemoveFrom(channels_, channel, client.id);
+  for (const auto& pattern : patterns) RemoveFrom(patterns_, pattern, client.id);
+}
+
+int64_t PubSub::Publish(const std::string& channel, const std::string& message) {
+  std::vector<std::pair<std::shared_ptr<ClientState>, std::string>> deliveries;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = channels_.find(channel);
+    if (it != channels_.end()) {
+      for (const auto& [id, weak] : it->second) {
+        if (auto client = weak.lock()) deliveries.emplace_back(client, std::string());
+      }
+    }
+    for (const auto& [pattern, subscribers] : patterns_) {
+      if (!GlobMatch(pattern, channel)) continue;
+      for (const auto& [id, weak] : subscribers) {
+        if (auto client = weak.lock()) deliveries.emplace_back(client, pattern);
+      }
+    }
+  }
+  for (auto& [client, pattern] : deliveries) {
+    int protocol = client->protocol.load(std::memory_order_relaxed);
+    if (pattern.empty()) {
+      client->Push(EncodeMessage(protocol, {"message", channel, message}));
+    } else {
+      client->Push(EncodeMessage(protocol, {"pmessage", pattern, channel, message}));
+    }
+  }
+  return static_cast<int64_t>(deliveries.size());
+}
+
+std::vector<std::string> PubSub::Channels(const std::string& pattern) const {
+  std::lock_guard lock(mutex_);
+  std::vector<std::string> names;
+  for (const auto& [name, subscribers] : channels_) {
+    if (pattern.empty() || GlobMatch(pattern, name)) names.push_back(name);
+  }
+  return names;
+}
+
+int64_t PubSub::Subscribers(const std::string& channel) const {
+  std::lock_guard lock(mutex_);
+  auto it = channels_.find(channel);
+  return it == channels_.end() ? 0 : static_cast<int64_t>(it->second.size());
+}
+
+int64_t PubSub::PatternCount() const {
+  std::lock_guard lock(mutex_);
+  return static_cast<int64_t>(patterns_.size());
+}
+
+}  // namespace kvd::server

@@ -1,0 +1,39 @@
+// Pub/sub channels and patterns. Messages reach subscribers on their own io
+// threads through ClientState::Push, each encoded for the subscriber's protocol.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "roles/server/client_registry.h"
+
+namespace kvd::server {
+
+class PubSub {
+ public:
+  // Return whether the subscription is new.
+  bool Subscribe(const std::shared_ptr<ClientState>& client, const std::string& channel);
+  bool Unsubscribe(const ClientState& client, const std::string& channel);
+  bool PSubscribe(const std::shared_ptr<ClientState>& client, const std::string& pattern);
+  bool PUnsubscribe(const ClientState& client, const std::string& pattern);
+  void RemoveClient(const ClientState& client, const std::set<std::string>& channels,
+                    const std::set<std::string>& patterns);
+  // Returns how many clients received the message.
+  int64_t Publish(const std::string& channel, const std::string& message);
+
+  std::vector<std::string> Channels(const std::string& pattern) const;
+  int64_t Subscribers(const std::string& channel) const;
+  int64_t PatternCount() const;
+
+ private:
+  using SubscriberMap = std::map<uint64_t, std::weak_ptr<ClientState>>;
+  mutable std::mutex mutex_;
+  std::map<std::string, SubscriberMap> channels_;
+  std::map<std::string, SubscriberMap> patterns_;
+};
+
+}  // namespace kvd::server

@@ -1,0 +1,44 @@
+// WATCH: which clients watch which keys. A committed write marks the
+// watchers of its keys dirty (through the engine's commit observer, while the
+// writer still holds its key locks), and EXEC refuses to run for a dirty one.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "storage/written_keys.h"
+
+namespace kvd::server {
+
+struct WatchedKey {
+  uint8_t db = 0;
+  std::string key;
+  uint64_t expire_ms = 0;  // the key's TTL when watched; EXEC fails if it has passed since
+};
+
+// One per client that watches; only `dirty` is touched by other threads.
+struct Watcher {
+  std::atomic<bool> dirty{false};
+  std::vector<WatchedKey> keys;
+};
+
+class WatchRegistry {
+ public:
+  void Add(Watcher* watcher, uint8_t db, const std::string& key);
+  void RemoveAll(Watcher* watcher);
+  void Touch(const storage::WrittenKeys& written);
+  bool Empty() const { return watched_.load(std::memory_order_relaxed) == 0; }
+
+ private:
+  static std::string Slot(uint8_t db, const std::string& key) { return std::string(1, static_cast<char>(db)) + key; }
+
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, std::vector<Watcher*>> by_key_;
+  std::atomic<size_t> watched_{0};
+};
+
+}  // namespace kvd::server
