@@ -88,7 +88,9 @@ std::string FormatLongDouble(long double value) {
     while (!text.empty() && text.back() == '0') text.pop_back();
     if (!text.empty() && text.back() == '.') text.pop_back();
   }
-  if (text == "-0") text = "0";
+  // Returned rather than assigned: GCC 12 with -fsanitize reports a bogus
+  // -Wrestrict on std::string::operator=(const char*) here.
+  if (text == "-0") return "0";
   return text;
 }
 

@@ -1,0 +1,309 @@
+// common/: strict numbers, glob matching, config files; cluster/: slot hashing.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <string>
+
+#include "cluster/slot.h"
+#include "common/config_file.h"
+#include "common/glob.h"
+#include "common/numbers.h"
+#include "test_support.h"
+
+namespace kvd {
+namespace {
+
+using namespace std::string_literals;
+
+// ---- slots -------------------------------------------------------------
+
+TEST_CASE("slot: CRC-32/IEEE check value") {
+  CHECK(cluster::Crc32("123456789") == 0xCBF43926u);
+  CHECK(cluster::Crc32("") == 0u);
+}
+
+TEST_CASE("slot: test vectors") {
+  CHECK(cluster::SlotOf("foo") == 289);
+  CHECK(cluster::SlotOf("bar") == 170);
+  CHECK(cluster::SlotOf("123456789") == 294);
+  CHECK(cluster::SlotOf("{user1000}.x") == 870);
+  CHECK(cluster::SlotOf("a{b}c") == 1017);
+}
+
+TEST_CASE("slot: hash tags") {
+  CHECK(cluster::HashTag("{user1000}.following") == "user1000");
+  CHECK(cluster::SlotOf("{user1000}.following") == cluster::SlotOf("{user1000}.followers"));
+  CHECK(cluster::SlotOf("{user1000}.following") == cluster::SlotOf("user1000"));
+  CHECK(cluster::HashTag("a{b}c") == "b");
+  CHECK(cluster::SlotOf("a{b}c") == cluster::SlotOf("b"));
+  // An empty {} hashes the whole key.
+  CHECK(cluster::HashTag("{}") == "{}");
+  CHECK(cluster::HashTag("foo{}{bar}") == "foo{}{bar}");
+  CHECK(cluster::SlotOf("foo{}{bar}") == cluster::Crc32("foo{}{bar}") % cluster::kSlotCount);
+  // Only the first '{' and the next '}' count.
+  CHECK(cluster::HashTag("foo{{bar}}zap") == "{bar");
+  CHECK(cluster::HashTag("foo{bar}{zap}") == "bar");
+  CHECK(cluster::HashTag("foo{bar") == "foo{bar");
+  CHECK(cluster::HashTag("foo}bar{") == "foo}bar{");
+  CHECK(cluster::HashTag("") == "");
+  for (std::string key : {""s, "x"s, "some:long:key:name"s, "\xff\x00"s}) {
+    CHECK(cluster::SlotOf(key) < cluster::kSlotCount);
+  }
+}
+
+// ---- numbers -----------------------------------------------------------
+
+TEST_CASE("ParseInt64 is strict") {
+  int64_t value = 99;
+  CHECK(ParseInt64("0", &value));
+  CHECK(value == 0);
+  CHECK(ParseInt64("12345", &value));
+  CHECK(value == 12345);
+  CHECK(ParseInt64("-7", &value));
+  CHECK(value == -7);
+  CHECK(ParseInt64("9223372036854775807", &value));
+  CHECK(value == std::numeric_limits<int64_t>::max());
+  CHECK(ParseInt64("-9223372036854775808", &value));
+  CHECK(value == std::numeric_limits<int64_t>::min());
+  value = 99;
+  for (const char* bad : {"", "01", "+1", " 1", "1 ", "-0", "-", "1.0", "1e3", "0x10", "abc", "12a",
+                          "9223372036854775808", "-9223372036854775809", "99999999999999999999999"}) {
+    CAPTURE(bad);
+    CHECK_FALSE(ParseInt64(bad, &value));
+  }
+  CHECK_FALSE(ParseInt64("1\0"s, &value));
+  CHECK(value == 99);  // untouched on failure
+}
+
+TEST_CASE("ParseUint64") {
+  uint64_t value = 0;
+  CHECK(ParseUint64("0", &value));
+  CHECK(value == 0);
+  CHECK(ParseUint64("18446744073709551615", &value));
+  CHECK(value == std::numeric_limits<uint64_t>::max());
+  for (const char* bad : {"", "-1", "+1", "01", " 1", "18446744073709551616", "1.5"}) {
+    CAPTURE(bad);
+    CHECK_FALSE(ParseUint64(bad, &value));
+  }
+}
+
+TEST_CASE("ParseDouble") {
+  double value = 0;
+  CHECK(ParseDouble("1.5", &value));
+  CHECK(value == 1.5);
+  CHECK(ParseDouble("-0.25", &value));
+  CHECK(value == -0.25);
+  CHECK(ParseDouble("1e5", &value));
+  CHECK(value == 100000);
+  CHECK(ParseDouble("10", &value));
+  CHECK(value == 10);
+  CHECK(ParseDouble("inf", &value));
+  CHECK(value == INFINITY);
+  CHECK(ParseDouble("+inf", &value));
+  CHECK(value == INFINITY);
+  CHECK(ParseDouble("-inf", &value));
+  CHECK(value == -INFINITY);
+  // A subnormal result is a number (Redis accepts ZADD k 4e-320 m).
+  CHECK(ParseDouble("4e-320", &value));
+  CHECK(value > 0);
+  value = 7;
+  for (const char* bad : {"", "nan", "NaN", "-nan", " 1", "1 ", "1.5x", "abc", "1e400", "-1e400", "1e-400"}) {
+    CAPTURE(bad);
+    CHECK_FALSE(ParseDouble(bad, &value));
+  }
+  CHECK_FALSE(ParseDouble("1\0"s, &value));
+  CHECK_FALSE(ParseDouble(std::string(300, '1'), &value));
+  CHECK(value == 7);
+}
+
+TEST_CASE("ParseLongDouble") {
+  long double value = 0;
+  CHECK(ParseLongDouble("10.5", &value));
+  CHECK(value == 10.5L);
+  CHECK(ParseLongDouble("-inf", &value));
+  CHECK(std::isinf(value));
+  CHECK_FALSE(ParseLongDouble("nan", &value));
+  CHECK_FALSE(ParseLongDouble(" 1", &value));
+  CHECK_FALSE(ParseLongDouble("", &value));
+}
+
+TEST_CASE("FormatInt64 and FormatDouble") {
+  CHECK(FormatInt64(0) == "0");
+  CHECK(FormatInt64(-12) == "-12");
+  CHECK(FormatInt64(std::numeric_limits<int64_t>::min()) == "-9223372036854775808");
+  CHECK(FormatDouble(1.5) == "1.5");
+  CHECK(FormatDouble(3) == "3");
+  CHECK(FormatDouble(1.1) == "1.1000000000000001");  // Redis 7.0's %.17g
+  CHECK(FormatDouble(-0.5) == "-0.5");
+  CHECK(FormatDouble(1e300) == "1.0000000000000001e+300");
+  CHECK(FormatDouble(INFINITY) == "inf");
+  CHECK(FormatDouble(-INFINITY) == "-inf");
+}
+
+long double SumOf(const char* a, const char* b) {
+  long double x = 0, y = 0;
+  REQUIRE(ParseLongDouble(a, &x));
+  REQUIRE(ParseLongDouble(b, &y));
+  return x + y;
+}
+
+TEST_CASE("FormatLongDouble has INCRBYFLOAT's form") {
+  CHECK(FormatLongDouble(SumOf("10.5", "0.1")) == "10.6");
+  CHECK(FormatLongDouble(SumOf("0.1", "0.2")) == "0.3");
+  CHECK(FormatLongDouble(SumOf("5", "-5")) == "0");
+  CHECK(FormatLongDouble(SumOf("1", "5.0e3")) == "5001");
+  CHECK(FormatLongDouble(-0.0L) == "0");
+  CHECK(FormatLongDouble(3.0L) == "3");
+  CHECK(FormatLongDouble(-2.5L) == "-2.5");
+  CHECK(FormatLongDouble(1e20L) == "100000000000000000000");  // no exponent
+  CHECK(FormatLongDouble(INFINITY) == "inf");
+  CHECK(FormatLongDouble(-INFINITY) == "-inf");
+  if constexpr (std::numeric_limits<long double>::digits == 64) {
+    // x87 extended precision, as Redis on x86-64: INCRBYFLOAT 10.6 1e20.
+    CHECK(FormatLongDouble(SumOf("10.6", "1e20")) == "100000000000000000008");
+  }
+}
+
+// ---- glob --------------------------------------------------------------
+
+TEST_CASE("glob: wildcards") {
+  CHECK(GlobMatch("*", ""));
+  CHECK(GlobMatch("*", "anything"));
+  CHECK(GlobMatch("", ""));
+  CHECK_FALSE(GlobMatch("", "a"));
+  CHECK(GlobMatch("h?llo", "hello"));
+  CHECK(GlobMatch("h?llo", "hallo"));
+  CHECK_FALSE(GlobMatch("h?llo", "hllo"));
+  CHECK_FALSE(GlobMatch("?", ""));
+  CHECK(GlobMatch("h*llo", "hllo"));
+  CHECK(GlobMatch("h*llo", "heeeello"));
+  CHECK_FALSE(GlobMatch("h*llo", "heeeelo"));
+  CHECK(GlobMatch("a*b*c", "aXbYc"));
+  CHECK(GlobMatch("a*b*c", "abcbc"));
+  CHECK_FALSE(GlobMatch("a*b*c", "abcb"));
+  CHECK(GlobMatch("user:*", "user:1"));
+  CHECK_FALSE(GlobMatch("user:*", "users:1"));
+  CHECK(GlobMatch("**a**", "xxaxx"));
+  CHECK(GlobMatch("*?", "a"));
+  CHECK_FALSE(GlobMatch("*?", ""));
+}
+
+TEST_CASE("glob: classes, ranges, negation") {
+  CHECK(GlobMatch("h[ae]llo", "hello"));
+  CHECK(GlobMatch("h[ae]llo", "hallo"));
+  CHECK_FALSE(GlobMatch("h[ae]llo", "hillo"));
+  CHECK(GlobMatch("h[^e]llo", "hallo"));
+  CHECK(GlobMatch("h[^e]llo", "hbllo"));
+  CHECK_FALSE(GlobMatch("h[^e]llo", "hello"));
+  CHECK(GlobMatch("h[a-b]llo", "hallo"));
+  CHECK(GlobMatch("h[a-b]llo", "hbllo"));
+  CHECK_FALSE(GlobMatch("h[a-b]llo", "hcllo"));
+  CHECK(GlobMatch("h[b-a]llo", "hallo"));  // a reversed range still matches
+  CHECK(GlobMatch("[0-9][0-9]", "42"));
+  CHECK_FALSE(GlobMatch("[0-9][0-9]", "4x"));
+  CHECK(GlobMatch("[^0-9]", "x"));
+  CHECK_FALSE(GlobMatch("[^0-9]", "5"));
+  CHECK(GlobMatch("[abc", "b"));  // an unterminated class runs to the end of the pattern
+  CHECK(GlobMatch("*[xyz]", "aaaz"));
+  CHECK_FALSE(GlobMatch("*[xyz]", "aaaw"));
+}
+
+TEST_CASE("glob: escapes") {
+  CHECK(GlobMatch("h\\*llo", "h*llo"));
+  CHECK_FALSE(GlobMatch("h\\*llo", "hello"));
+  CHECK(GlobMatch("\\?", "?"));
+  CHECK_FALSE(GlobMatch("\\?", "a"));
+  CHECK(GlobMatch("\\[a]", "[a]"));
+  CHECK(GlobMatch("[\\]]", "]"));
+  CHECK(GlobMatch("[a\\-z]", "-"));
+  CHECK(GlobMatch("[a\\-z]", "z"));
+  CHECK_FALSE(GlobMatch("[a\\-z]", "b"));
+  CHECK(GlobMatch("[\\^a]", "^"));
+  CHECK(GlobMatch("a\\", "a\\"));  // a trailing backslash is literal
+  CHECK(GlobMatch("a\0*"s, "a\0bc"s));
+  CHECK_FALSE(GlobMatch("a\0*"s, "ab"s));
+}
+
+TEST_CASE("glob: nocase") {
+  CHECK(GlobMatch("HeLLo", "hello", true));
+  CHECK_FALSE(GlobMatch("HeLLo", "hello"));
+  CHECK(GlobMatch("h[A-C]llo", "hbllo", true));
+  CHECK_FALSE(GlobMatch("h[A-C]llo", "hbllo"));
+  CHECK(GlobMatch("[^A]", "b", true));
+  CHECK_FALSE(GlobMatch("[^A]", "a", true));
+  CHECK(GlobMatch("USER:*", "user:1", true));
+}
+
+TEST_CASE("glob: many stars against a long miss finishes") {
+  std::string text(5000, 'a');
+  CHECK_FALSE(GlobMatch("a*a*a*a*a*a*a*a*a*a*a*a*b", text));
+  CHECK(GlobMatch("a*a*a*a*a*a*a*a*a*a*a*a*a", text));
+}
+
+// ---- config files ------------------------------------------------------
+
+TEST_CASE("config: names, values, comments, quotes, line numbers") {
+  std::string text =
+      "# a comment\n"
+      "\n"
+      "port 6380\n"
+      "bind 127.0.0.1 ::1\n"
+      "   dir    /var/lib/kvd   \r\n"
+      "requirepass \"with space\"\n"
+      "masterauth 'single'\n"
+      "  # indented comment\n"
+      "appendonly\n"
+      "logfile \"\"\n"
+      "tabbed\tvalue\n";
+  std::vector<ConfigLine> lines = test::Must(ParseConfigText(text));
+  REQUIRE(lines.size() == 8);
+  CHECK(lines[0].name == "port");
+  CHECK(lines[0].value == "6380");
+  CHECK(lines[0].line_number == 3);
+  CHECK(lines[1].name == "bind");
+  CHECK(lines[1].value == "127.0.0.1 ::1");
+  CHECK(lines[1].line_number == 4);
+  CHECK(lines[2].name == "dir");
+  CHECK(lines[2].value == "/var/lib/kvd");
+  CHECK(lines[2].line_number == 5);
+  CHECK(lines[3].name == "requirepass");
+  CHECK(lines[3].value == "with space");
+  CHECK(lines[4].name == "masterauth");
+  CHECK(lines[4].value == "single");
+  CHECK(lines[5].name == "appendonly");
+  CHECK(lines[5].value == "");
+  CHECK(lines[5].line_number == 9);
+  CHECK(lines[6].name == "logfile");
+  CHECK(lines[6].value == "");
+  CHECK(lines[7].name == "tabbed");
+  CHECK(lines[7].value == "value");
+  CHECK(lines[7].line_number == 11);
+}
+
+TEST_CASE("config: empty text and files") {
+  CHECK(test::Must(ParseConfigText("")).empty());
+  CHECK(test::Must(ParseConfigText("# only\n\n   \n")).empty());
+
+  test::TempDir dir;
+  std::string path = dir.path() + "/kvd.conf";
+  {
+    std::ofstream file(path);
+    file << "port 7000\n# x\ndatabases 4";  // no final newline
+  }
+  std::vector<ConfigLine> lines = test::Must(ReadConfigFile(path));
+  REQUIRE(lines.size() == 2);
+  CHECK(lines[0].name == "port");
+  CHECK(lines[0].value == "7000");
+  CHECK(lines[1].name == "databases");
+  CHECK(lines[1].value == "4");
+  CHECK(lines[1].line_number == 3);
+
+  Result<std::vector<ConfigLine>> missing = ReadConfigFile(dir.path() + "/nope.conf");
+  REQUIRE_FALSE(missing.ok());
+  CHECK(missing.status().code() == Status::Code::kIOError);
+}
+
+}  // namespace
+}  // namespace kvd
