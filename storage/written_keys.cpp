@@ -1,5 +1,7 @@
 #include "storage/written_keys.h"
 
+#include <algorithm>
+
 #include "storage/encoding.h"
 
 namespace kvd::storage {
@@ -55,6 +57,9 @@ WrittenKeys CollectWrittenKeys(Engine& engine, const rocksdb::WriteBatch& batch)
   Collector collector(engine, &written);
   rocksdb::Status status = batch.Iterate(&collector);
   (void)status;  // the collector never fails
+  // One entry per key: a push of many elements is one event for its waiters.
+  std::sort(written.keys.begin(), written.keys.end());
+  written.keys.erase(std::unique(written.keys.begin(), written.keys.end()), written.keys.end());
   return written;
 }
 

@@ -14,7 +14,7 @@
 namespace kvd::storage {
 
 struct WrittenKeys {
-  std::vector<std::pair<uint8_t, std::string>> keys;  // may repeat a key
+  std::vector<std::pair<uint8_t, std::string>> keys;  // each key once
   std::vector<uint8_t> flushed_dbs;                   // range deletes of whole databases
   bool flushed_all = false;
 };

@@ -1,9 +1,225 @@
 // Blocking pops: BLPOP BRPOP BLMOVE BRPOPLPUSH BLMPOP BZPOPMIN BZPOPMAX BZMPOP.
+//
+// Each handler tries its non-blocking form first. When every key is empty it
+// asks the connection to park (ctx.block_keys); the connection runs the same
+// command again when one of the keys is written or the timeout fires
+// (ctx.block_timed_out), and inside EXEC it never parks.
+#include <cmath>
+
+#include "common/numbers.h"
 #include "roles/server/command_table.h"
 #include "roles/server/commands/args.h"
 
 namespace kvd::server {
+namespace {
 
-std::vector<CommandSpec> BlockingCommands() { return {}; }
+using storage::ListSide;
+using storage::PopEnd;
+
+// Parses a timeout in seconds (fractions allowed) into an absolute deadline;
+// 0 = wait forever. Replies the error itself.
+bool ParseTimeout(CommandContext& ctx, size_t index, uint64_t* deadline_ms) {
+  long double seconds = 0;
+  if (!ParseLongDouble(ctx.args[index], &seconds) || std::isinf(seconds)) {
+    ctx.reply.Error("ERR timeout is not a float or out of range");
+    return false;
+  }
+  if (seconds < 0) {
+    ctx.reply.Error("ERR timeout is negative");
+    return false;
+  }
+  long double ms = seconds * 1000;
+  if (ms > static_cast<long double>(INT64_MAX / 2)) {
+    ctx.reply.Error("ERR timeout is out of range");
+    return false;
+  }
+  uint64_t wait = static_cast<uint64_t>(std::ceil(ms));
+  *deadline_ms = wait == 0 ? 0 : ctx.server.engine.NowMs() + wait;
+  return true;
+}
+
+// Parks the client on `keys`, or answers the empty reply when it may not wait.
+void WaitOrGiveUp(CommandContext& ctx, std::vector<std::string> keys, uint64_t deadline_ms) {
+  if (ctx.in_exec || ctx.block_timed_out) return ctx.reply.NullArray();
+  ctx.block_keys = std::move(keys);
+  ctx.block_deadline_ms = deadline_ms;
+}
+
+bool ParseSide(std::string_view text, ListSide* side) {
+  if (EqualsIgnoreCase(text, "LEFT")) {
+    *side = ListSide::kLeft;
+  } else if (EqualsIgnoreCase(text, "RIGHT")) {
+    *side = ListSide::kRight;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+void BlockingListPop(CommandContext& ctx, ListSide side) {
+  uint64_t deadline = 0;
+  if (!ParseTimeout(ctx, ctx.args.size() - 1, &deadline)) return;
+  std::vector<std::string_view> keys(ctx.args.begin() + 1, ctx.args.end() - 1);
+  auto popped = ctx.server.lists.PopFirstNonEmpty(ctx.db(), keys, side, 1);
+  if (!popped.ok()) return ctx.ReplyError(popped.status());
+  if (popped->has_value() && !(*popped)->values.empty()) {
+    ctx.reply.ArrayHeader(2);
+    ctx.reply.Bulk((*popped)->key);
+    ctx.reply.Bulk((*popped)->values.front());
+    return;
+  }
+  WaitOrGiveUp(ctx, std::vector<std::string>(keys.begin(), keys.end()), deadline);
+}
+
+void BLPop(CommandContext& ctx) { BlockingListPop(ctx, ListSide::kLeft); }
+void BRPop(CommandContext& ctx) { BlockingListPop(ctx, ListSide::kRight); }
+
+void BlockingMove(CommandContext& ctx, ListSide from, ListSide to, size_t timeout_index) {
+  uint64_t deadline = 0;
+  if (!ParseTimeout(ctx, timeout_index, &deadline)) return;
+  auto moved = ctx.server.lists.Move(ctx.db(), ctx.args[1], ctx.args[2], from, to);
+  if (!moved.ok()) return ctx.ReplyError(moved.status());
+  if (moved->has_value()) return ctx.reply.Bulk(**moved);
+  WaitOrGiveUp(ctx, {ctx.args[1]}, deadline);
+}
+
+void BLMove(CommandContext& ctx) {
+  ListSide from, to;
+  if (!ParseSide(ctx.args[3], &from) || !ParseSide(ctx.args[4], &to)) return ctx.ReplySyntaxError();
+  BlockingMove(ctx, from, to, 5);
+}
+
+void BRPopLPush(CommandContext& ctx) { BlockingMove(ctx, ListSide::kRight, ListSide::kLeft, 3); }
+
+// "numkeys key... WHERE [COUNT n]" starting at `numkeys_index`; replies on error.
+struct MultiPopArgs {
+  std::vector<std::string_view> keys;
+  std::string_view where;
+  uint64_t count = 1;
+};
+
+bool ParseMultiPop(CommandContext& ctx, size_t numkeys_index, MultiPopArgs* out) {
+  int64_t numkeys = 0;
+  if (!ParseInt64(ctx.args[numkeys_index], &numkeys) || numkeys <= 0) {
+    ctx.reply.Error("ERR numkeys should be greater than 0");
+    return false;
+  }
+  size_t first = numkeys_index + 1;
+  if (static_cast<uint64_t>(numkeys) >= ctx.args.size() - first) {  // the keys, then at least WHERE
+    ctx.ReplySyntaxError();
+    return false;
+  }
+  for (size_t i = 0; i < static_cast<size_t>(numkeys); ++i) out->keys.emplace_back(ctx.args[first + i]);
+  size_t i = first + static_cast<size_t>(numkeys);
+  out->where = ctx.args[i++];
+  bool count_given = false;
+  while (i < ctx.args.size()) {
+    if (EqualsIgnoreCase(ctx.args[i], "COUNT") && i + 1 < ctx.args.size() && !count_given) {
+      int64_t count = 0;
+      if (!ParseInt64(ctx.args[i + 1], &count) || count <= 0) {
+        ctx.reply.Error("ERR count should be greater than 0");
+        return false;
+      }
+      out->count = static_cast<uint64_t>(count);
+      count_given = true;
+      i += 2;
+    } else {
+      ctx.ReplySyntaxError();
+      return false;
+    }
+  }
+  return true;
+}
+
+void BLMPop(CommandContext& ctx) {
+  uint64_t deadline = 0;
+  if (!ParseTimeout(ctx, 1, &deadline)) return;
+  MultiPopArgs args;
+  if (!ParseMultiPop(ctx, 2, &args)) return;
+  ListSide side;
+  if (!ParseSide(args.where, &side)) return ctx.ReplySyntaxError();
+  auto popped = ctx.server.lists.PopFirstNonEmpty(ctx.db(), args.keys, side, args.count);
+  if (!popped.ok()) return ctx.ReplyError(popped.status());
+  if (popped->has_value() && !(*popped)->values.empty()) {
+    ctx.reply.ArrayHeader(2);
+    ctx.reply.Bulk((*popped)->key);
+    ReplyBulks(ctx, (*popped)->values);
+    return;
+  }
+  WaitOrGiveUp(ctx, std::vector<std::string>(args.keys.begin(), args.keys.end()), deadline);
+}
+
+void BlockingZPop(CommandContext& ctx, PopEnd end) {
+  uint64_t deadline = 0;
+  if (!ParseTimeout(ctx, ctx.args.size() - 1, &deadline)) return;
+  std::vector<std::string_view> keys(ctx.args.begin() + 1, ctx.args.end() - 1);
+  auto popped = ctx.server.zsets.MultiPop(ctx.db(), keys, 1, end);
+  if (!popped.ok()) return ctx.ReplyError(popped.status());
+  if (popped->has_value() && !(*popped)->popped.empty()) {
+    ctx.reply.ArrayHeader(3);
+    ctx.reply.Bulk((*popped)->key);
+    ctx.reply.Bulk((*popped)->popped.front().member);
+    ctx.reply.Double((*popped)->popped.front().score);
+    return;
+  }
+  WaitOrGiveUp(ctx, std::vector<std::string>(keys.begin(), keys.end()), deadline);
+}
+
+void BZPopMin(CommandContext& ctx) { BlockingZPop(ctx, PopEnd::kMin); }
+void BZPopMax(CommandContext& ctx) { BlockingZPop(ctx, PopEnd::kMax); }
+
+void BZMPop(CommandContext& ctx) {
+  uint64_t deadline = 0;
+  if (!ParseTimeout(ctx, 1, &deadline)) return;
+  MultiPopArgs args;
+  if (!ParseMultiPop(ctx, 2, &args)) return;
+  PopEnd end;
+  if (EqualsIgnoreCase(args.where, "MIN")) {
+    end = PopEnd::kMin;
+  } else if (EqualsIgnoreCase(args.where, "MAX")) {
+    end = PopEnd::kMax;
+  } else {
+    return ctx.ReplySyntaxError();
+  }
+  auto popped = ctx.server.zsets.MultiPop(ctx.db(), args.keys, args.count, end);
+  if (!popped.ok()) return ctx.ReplyError(popped.status());
+  if (popped->has_value() && !(*popped)->popped.empty()) {
+    ctx.reply.ArrayHeader(2);
+    ctx.reply.Bulk((*popped)->key);
+    ctx.reply.ArrayHeader((*popped)->popped.size());
+    for (const auto& scored : (*popped)->popped) {
+      ctx.reply.ArrayHeader(2);
+      ctx.reply.Bulk(scored.member);
+      ctx.reply.Double(scored.score);
+    }
+    return;
+  }
+  WaitOrGiveUp(ctx, std::vector<std::string>(args.keys.begin(), args.keys.end()), deadline);
+}
+
+// BLMPOP/BZMPOP: "timeout numkeys key..." — the keys follow numkeys.
+std::vector<size_t> KeysAfterTimeoutAndNumkeys(const std::vector<std::string>& args) {
+  std::vector<size_t> keys;
+  int64_t numkeys = 0;
+  if (args.size() < 3 || !ParseInt64(args[2], &numkeys) || numkeys <= 0) return keys;
+  for (size_t i = 3; i < args.size() && i < 3 + static_cast<size_t>(numkeys); ++i) keys.push_back(i);
+  return keys;
+}
+
+}  // namespace
+
+std::vector<CommandSpec> BlockingCommands() {
+  constexpr uint32_t kBlockingWrite = kWrite | kBlocking | kNoScript;
+  return {
+      {"blpop", -3, kBlockingWrite, 1, -2, 1, BLPop},
+      {"brpop", -3, kBlockingWrite, 1, -2, 1, BRPop},
+      {"blmove", 6, kBlockingWrite | kDenyOom, 1, 2, 1, BLMove},
+      {"brpoplpush", 4, kBlockingWrite | kDenyOom, 1, 2, 1, BRPopLPush},
+      {"blmpop", -5, kBlockingWrite, 3, 3, 1, BLMPop, KeysAfterTimeoutAndNumkeys},
+      {"bzpopmin", -3, kBlockingWrite | kFast, 1, -2, 1, BZPopMin},
+      {"bzpopmax", -3, kBlockingWrite | kFast, 1, -2, 1, BZPopMax},
+      {"bzmpop", -5, kBlockingWrite, 3, 3, 1, BZMPop, KeysAfterTimeoutAndNumkeys},
+  };
+}
 
 }  // namespace kvd::server
