@@ -74,9 +74,7 @@ void Connection::OnRead(const boost::system::error_code& error, size_t bytes) {
     Close();
     return;
   }
-  PassTally tally;
-  tally.input_bytes = bytes;
-  server_.stats.Add(tally);
+  unreported_input_bytes_ += bytes;
   if (blocked_) {
     ReadMore();  // keep watching for a disconnect; the input waits
     return;
@@ -87,6 +85,8 @@ void Connection::OnRead(const boost::system::error_code& error, size_t bytes) {
 void Connection::Process() {
   if (closed_ || writing_ || waiting_durability_ || blocked_) return;
   PassTally tally;
+  tally.input_bytes = unreported_input_bytes_;
+  unreported_input_bytes_ = 0;
   storage::Engine::TakeThreadCommitted();
   ExecutePass(tally);
   CompactInput();

@@ -72,6 +72,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   size_t input_end_ = 0;
   std::string output_;   // replies not yet handed to the socket
   std::string sending_;  // replies being written
+  uint64_t unreported_input_bytes_ = 0;  // counted into the stats once per pass
 
   bool reading_ = false;
   bool writing_ = false;
