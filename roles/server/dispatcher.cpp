@@ -13,10 +13,13 @@ std::string LowerName(std::string_view name) {
   return lower;
 }
 
+// Redis quotes the arguments while their text is under 128 bytes, each cut to what is left of those 128.
 std::string UnknownCommandError(const std::vector<std::string>& args) {
-  std::string message = "ERR unknown command '" + args[0].substr(0, 128) + "', with args beginning with: ";
-  for (size_t i = 1; i < args.size() && message.size() < 256; ++i) message += "'" + args[i].substr(0, 128) + "' ";
-  return message;
+  std::string quoted;
+  for (size_t i = 1; i < args.size() && quoted.size() < 128; ++i) {
+    quoted += "'" + args[i].substr(0, 128 - quoted.size()) + "' ";
+  }
+  return "ERR unknown command '" + args[0].substr(0, 128) + "', with args beginning with: " + quoted;
 }
 
 bool ArityOk(const CommandSpec& spec, size_t argc) {

@@ -43,6 +43,7 @@ class Server {
                                            : std::max(1u, std::thread::hardware_concurrency());
     for (size_t i = 0; i < threads; ++i) io_contexts_.push_back(std::make_unique<asio::io_context>(1));
     context_.run_id = RandomRunId();
+    context_.strings.set_max_size(static_cast<uint64_t>(config.proto_max_bulk_len));
     context_.start_time_ms = engine_->NowMs();
     context_.request_shutdown = [this] { asio::post(control_, [this] { Shutdown("SHUTDOWN command"); }); };
     config_store_.OnChange([this](const std::string& name, const ServerConfig& updated) { ApplyChange(name, updated); });
@@ -180,6 +181,8 @@ class Server {
     if (name == "fsync") {
       auto policy = storage::ParseFsyncPolicy(updated.fsync);
       if (policy.ok()) engine_->SetFsyncPolicy(*policy);
+    } else if (name == "proto-max-bulk-len") {
+      context_.strings.set_max_size(static_cast<uint64_t>(updated.proto_max_bulk_len));
     } else if (name == "loglevel") {
       auto level = ParseLogLevel(updated.loglevel);
       if (level.ok()) SetLogLevel(*level);

@@ -175,7 +175,7 @@ Result<size_t> StringStore::Append(uint8_t db, std::string_view key, std::string
   KeyLockGuard guard(engine_.locks(), db, key);
   Current current;
   KVD_RETURN_IF_ERROR(Load(db, key, &current));
-  if (current.value.size() + suffix.size() > kMaxStringSize) return Status::InvalidArgument(errors::kStringTooLong);
+  if (current.value.size() + suffix.size() > max_size()) return Status::InvalidArgument(errors::kStringTooLong);
   current.value.append(suffix);
   KVD_RETURN_IF_ERROR(Store(db, key, current.value, current.expire_ms));
   return current.value.size();
@@ -202,7 +202,7 @@ Result<size_t> StringStore::SetRange(uint8_t db, std::string_view key, uint64_t 
   Current current;
   KVD_RETURN_IF_ERROR(Load(db, key, &current));
   if (value.empty()) return current.value.size();
-  if (offset + value.size() > kMaxStringSize) return Status::InvalidArgument(errors::kStringTooLong);
+  if (offset + value.size() > max_size()) return Status::InvalidArgument(errors::kStringTooLong);
   if (current.value.size() < offset + value.size()) current.value.resize(offset + value.size(), '\0');
   current.value.replace(offset, value.size(), value);
   KVD_RETURN_IF_ERROR(Store(db, key, current.value, current.expire_ms));

@@ -2,6 +2,7 @@
 // lookup. Read-modify-write operations hold the key's lock.
 #pragma once
 
+#include <atomic>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -46,6 +47,10 @@ class StringStore {
  public:
   explicit StringStore(Engine& engine) : engine_(engine) {}
 
+  // The largest value APPEND/SETRANGE/SETBIT may build (proto-max-bulk-len).
+  void set_max_size(uint64_t bytes) { max_size_.store(bytes, std::memory_order_relaxed); }
+  uint64_t max_size() const { return max_size_.load(std::memory_order_relaxed); }
+
   // nullopt when absent; WrongType when the key holds another type.
   Result<std::optional<std::string>> Get(uint8_t db, std::string_view key);
   // Non-strings read as absent, as Redis's MGET does.
@@ -80,6 +85,7 @@ class StringStore {
   Status Store(uint8_t db, std::string_view key, std::string_view value, uint64_t expire_ms);
 
   Engine& engine_;
+  std::atomic<uint64_t> max_size_{kMaxStringSize};
 };
 
 // Pure helpers (unit-tested directly).

@@ -232,7 +232,7 @@ void SetRange(CommandContext& ctx) {
 }
 
 bool ParseBitOffset(CommandContext& ctx, size_t index, uint64_t* offset) {
-  if (!ParseUint64(ctx.args[index], offset) || *offset >= storage::kMaxStringSize * 8) {
+  if (!ParseUint64(ctx.args[index], offset) || *offset >= ctx.server.strings.max_size() * 8) {
     ctx.reply.Error(errors::kBitOffset);
     return false;
   }
