@@ -3,6 +3,7 @@
 #include <rocksdb/cache.h>
 #include <rocksdb/compaction_filter.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/convenience.h>
 #include <rocksdb/table.h>
 
 #include <chrono>
@@ -348,6 +349,8 @@ Status Engine::Close() {
   flush.wait = true;
   rocksdb::Status flushed = db_->Flush(flush, handles_);
   if (result.ok() && !flushed.ok()) result = FromRocks(flushed);
+  // The compaction filter reads through the meta handle: stop compactions before the handles go.
+  rocksdb::CancelAllBackgroundWork(db_.get(), true);
   for (auto* handle : handles_) db_->DestroyColumnFamilyHandle(handle);
   handles_.clear();
   rocksdb::Status closed = db_->Close();

@@ -350,6 +350,7 @@ void CommandCmd(CommandContext& ctx) {
     std::vector<std::string> command(ctx.args.begin() + 2, ctx.args.end());
     std::vector<std::string> keys;
     for (size_t index : KeyIndexes(*spec, command)) keys.push_back(command[index]);
+    if (keys.empty()) return ctx.reply.Error("ERR Invalid arguments specified for command");
     return ReplyBulks(ctx, keys);
   }
   ctx.reply.Error("ERR unknown subcommand '" + sub + "'. Try COMMAND HELP.");
