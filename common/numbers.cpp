@@ -36,11 +36,14 @@ bool ParseUint64(std::string_view text, uint64_t* out) {
 }
 
 namespace {
+// Redis accepts float texts up to 5 KB (INCRBYFLOAT can store a 309-digit value).
+constexpr size_t kMaxFloatText = 5 * 1024;
+
 template <typename Float, typename Convert>
 bool ParseFloating(std::string_view text, Float* out, Convert convert) {
-  if (text.empty() || text.size() > 256) return false;
+  if (text.empty() || text.size() > kMaxFloatText) return false;
   if (std::isspace(static_cast<unsigned char>(text[0]))) return false;
-  char buffer[257];
+  char buffer[kMaxFloatText + 1];
   std::memcpy(buffer, text.data(), text.size());
   buffer[text.size()] = '\0';
   char* end = nullptr;
