@@ -13,6 +13,7 @@
 #include <set>
 
 #include "harness.h"
+#include "reference_redis.h"
 
 extern char** environ;
 
@@ -28,23 +29,6 @@ constexpr const char* kSyntax = "ERR syntax error";
 constexpr const char* kCountRange =
     "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807";
 
-// A reply with every type spelled out ("1" and 1 differ, so do set and array).
-std::string Exact(const RespValue& value) {
-  switch (value.type) {
-    case Type::kInteger: return ":" + std::to_string(value.integer);
-    case Type::kBulk: return "\"" + value.str + "\"";
-    case Type::kSimple: return "+" + value.str;
-    case Type::kError: return "-" + value.str;
-    case Type::kNull: return "nil";
-    default: {
-      std::string text = value.type == Type::kSet ? "~[" : value.type == Type::kMap ? "%[" : "[";
-      for (size_t i = 0; i < value.elements.size(); ++i) text += (i > 0 ? ", " : "") + Exact(value.elements[i]);
-      return text + "]";
-    }
-  }
-}
-
-std::string ExactCall(RespClient& client, const Args& args) { return Exact(Call(client, args)); }
 
 Items Sorted(Items items) {
   std::sort(items.begin(), items.end());
@@ -463,53 +447,6 @@ TEST_CASE("hashes and sets: a large hash and set") {
 
 namespace {
 
-// A Debian redis-server on a free port, stopped by pid when the test ends.
-class ReferenceRedis {
- public:
-  ReferenceRedis() = default;
-  ~ReferenceRedis() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGTERM);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-  }
-  ReferenceRedis(const ReferenceRedis&) = delete;
-  ReferenceRedis& operator=(const ReferenceRedis&) = delete;
-
-  bool Start() {
-    const char* binary = "/usr/bin/redis-server";
-    if (::access(binary, X_OK) != 0) return false;
-    port_ = FreePort();
-    Args argv_text = {binary, "--port", std::to_string(port_), "--bind", "127.0.0.1", "--save", "",
-                      "--appendonly", "no", "--dir", dir_.path()};
-    std::vector<char*> argv;
-    for (auto& arg : argv_text) argv.push_back(arg.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-    int spawned = ::posix_spawn(&pid_, binary, &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    if (spawned != 0) {
-      pid_ = -1;
-      return false;
-    }
-    return WaitFor([&] { return Connect() != nullptr; }, 10s);
-  }
-
-  std::unique_ptr<RespClient> Connect() {
-    auto client = std::make_unique<RespClient>();
-    if (!client->Connect("127.0.0.1", port_).ok() || !client->Command({"PING"}).ok()) return nullptr;
-    return client;
-  }
-
- private:
-  TempDir dir_;
-  uint16_t port_ = 0;
-  pid_t pid_ = -1;
-};
 
 // Replies whose order Redis leaves open (hash and set iteration order) are
 // sorted before comparing; for HGETALL and the scans, by pairs.

@@ -12,6 +12,7 @@
 #include <set>
 
 #include "harness.h"
+#include "reference_redis.h"
 
 extern char** environ;
 
@@ -27,25 +28,6 @@ constexpr const char* kSyntax = "ERR syntax error";
 constexpr const char* kScoreRange = "ERR min or max is not a float";
 constexpr const char* kLexRange = "ERR min or max not valid string range item";
 
-// A reply with every type spelled out, so "1" and 1 differ inside arrays too.
-std::string Exact(const RespValue& value) {
-  using T = RespValue::Type;
-  switch (value.type) {
-    case T::kInteger: return ":" + std::to_string(value.integer);
-    case T::kBulk: return "\"" + value.str + "\"";
-    case T::kDouble: return "," + value.str;
-    case T::kSimple: return "+" + value.str;
-    case T::kError: return "-" + value.str;
-    case T::kNull: return "nil";
-    default: {
-      std::string text = value.type == T::kMap ? "%[" : "[";
-      for (size_t i = 0; i < value.elements.size(); ++i) text += (i > 0 ? ", " : "") + Exact(value.elements[i]);
-      return text + "]";
-    }
-  }
-}
-
-std::string ExactCall(RespClient& client, const Args& args) { return Exact(Call(client, args)); }
 
 }  // namespace
 
@@ -242,53 +224,6 @@ TEST_CASE("zsets: a large set survives a restart and its ends stay cheap") {
 
 namespace {
 
-// A Debian redis-server on a free port, stopped by pid when the test ends.
-class ReferenceRedis {
- public:
-  ReferenceRedis() = default;
-  ~ReferenceRedis() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGTERM);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-  }
-  ReferenceRedis(const ReferenceRedis&) = delete;
-  ReferenceRedis& operator=(const ReferenceRedis&) = delete;
-
-  bool Start() {
-    const char* binary = "/usr/bin/redis-server";
-    if (::access(binary, X_OK) != 0) return false;
-    port_ = FreePort();
-    Args argv_text = {binary, "--port", std::to_string(port_), "--bind", "127.0.0.1", "--save", "",
-                      "--appendonly", "no", "--dir", dir_.path()};
-    std::vector<char*> argv;
-    for (auto& arg : argv_text) argv.push_back(arg.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-    int spawned = ::posix_spawn(&pid_, binary, &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    if (spawned != 0) {
-      pid_ = -1;
-      return false;
-    }
-    return WaitFor([&] { return Connect() != nullptr; }, 10s);
-  }
-
-  std::unique_ptr<RespClient> Connect() {
-    auto client = std::make_unique<RespClient>();
-    if (!client->Connect("127.0.0.1", port_).ok() || !client->Command({"PING"}).ok()) return nullptr;
-    return client;
-  }
-
- private:
-  TempDir dir_;
-  uint16_t port_ = 0;
-  pid_t pid_ = -1;
-};
 
 // One random sorted-set command over a few small keys (one a string), with
 // scores that collide, infinities, and sometimes malformed arguments. Only

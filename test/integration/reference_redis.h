@@ -1,0 +1,33 @@
+// Comparing kvd with a real redis-server: a Debian redis-server the test
+// starts on a free port (stopped by pid), and an exact text form of replies.
+#pragma once
+
+#include <memory>
+#include <sys/types.h>
+
+#include "harness.h"
+
+namespace kvdtest {
+
+// A reply with every type spelled out: "1" and 1 differ, and so do set, map and array.
+std::string Exact(const RespValue& value);
+std::string ExactCall(RespClient& client, const Args& args);
+
+class ReferenceRedis {
+ public:
+  ReferenceRedis() = default;
+  ~ReferenceRedis();
+  ReferenceRedis(const ReferenceRedis&) = delete;
+  ReferenceRedis& operator=(const ReferenceRedis&) = delete;
+
+  // False when /usr/bin/redis-server is missing or does not answer.
+  bool Start();
+  std::unique_ptr<RespClient> Connect();
+
+ private:
+  TempDir dir_;
+  uint16_t port_ = 0;
+  pid_t pid_ = -1;
+};
+
+}  // namespace kvdtest
