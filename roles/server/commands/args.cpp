@@ -2,6 +2,10 @@
 
 #include <strings.h>
 
+#include <cctype>
+#include <cerrno>
+#include <cstdlib>
+
 #include "common/numbers.h"
 #include "common/redis_errors.h"
 
@@ -41,6 +45,33 @@ std::vector<std::string_view> ArgViews(const std::vector<std::string>& args, siz
   std::vector<std::string_view> views;
   for (size_t i = from; i < args.size(); i += step) views.emplace_back(args[i]);
   return views;
+}
+
+bool ParseScanCursor(const std::string& text, uint64_t* cursor) {
+  if (!text.empty() && std::isspace(static_cast<unsigned char>(text[0]))) return false;
+  char* end = nullptr;
+  errno = 0;
+  *cursor = std::strtoull(text.c_str(), &end, 10);
+  return *end == '\0' && errno != ERANGE;
+}
+
+bool ParseScanOptions(CommandContext& ctx, ScanOptions* options, size_t from) {
+  for (size_t i = from; i < ctx.args.size(); i += 2) {
+    bool has_value = i + 1 < ctx.args.size();
+    if (EqualsIgnoreCase(ctx.args[i], "COUNT") && has_value) {
+      if (!ParseIntArg(ctx, i + 1, &options->count)) return false;
+      if (options->count < 1) {
+        ctx.ReplySyntaxError();
+        return false;
+      }
+    } else if (EqualsIgnoreCase(ctx.args[i], "MATCH") && has_value) {
+      options->pattern = ctx.args[i + 1] == "*" ? std::string() : ctx.args[i + 1];
+    } else {
+      ctx.ReplySyntaxError();
+      return false;
+    }
+  }
+  return true;
 }
 
 void ReplyBulks(CommandContext& ctx, const std::vector<std::string>& items) {

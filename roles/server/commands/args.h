@@ -21,6 +21,17 @@ bool ParseDbIndexArg(CommandContext& ctx, size_t index, uint8_t* out, const char
 
 std::vector<std::string_view> ArgViews(const std::vector<std::string>& args, size_t from, size_t step = 1);
 
+// HSCAN/SSCAN/ZSCAN cursors, as Redis's strtoul reads them: no leading
+// space, an optional sign, nothing after the digits.
+bool ParseScanCursor(const std::string& text, uint64_t* cursor);
+
+struct ScanOptions {
+  std::string pattern;  // empty: everything
+  int64_t count = 10;
+};
+// MATCH and COUNT from argument `from` on; replies the error itself.
+bool ParseScanOptions(CommandContext& ctx, ScanOptions* options, size_t from = 3);
+
 // Replies an array of bulk strings.
 void ReplyBulks(CommandContext& ctx, const std::vector<std::string>& items);
 

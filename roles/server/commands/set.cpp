@@ -158,40 +158,6 @@ void SInterCard(CommandContext& ctx) {
   ctx.reply.Integer(static_cast<int64_t>(*size));
 }
 
-// As Redis's strtoul: no leading space, an optional sign, nothing after the digits.
-bool ParseScanCursor(const std::string& text, uint64_t* cursor) {
-  if (!text.empty() && std::isspace(static_cast<unsigned char>(text[0]))) return false;
-  char* end = nullptr;
-  errno = 0;
-  *cursor = std::strtoull(text.c_str(), &end, 10);
-  return *end == '\0' && errno != ERANGE;
-}
-
-struct ScanOptions {
-  std::string pattern;  // empty: everything
-  int64_t count = 10;
-};
-
-// MATCH and COUNT from argument 3 on; replies on error.
-bool ParseScanOptions(CommandContext& ctx, ScanOptions* options) {
-  for (size_t i = 3; i < ctx.args.size(); i += 2) {
-    bool has_value = i + 1 < ctx.args.size();
-    if (EqualsIgnoreCase(ctx.args[i], "COUNT") && has_value) {
-      if (!ParseIntArg(ctx, i + 1, &options->count)) return false;
-      if (options->count < 1) {
-        ctx.ReplySyntaxError();
-        return false;
-      }
-    } else if (EqualsIgnoreCase(ctx.args[i], "MATCH") && has_value) {
-      options->pattern = ctx.args[i + 1] == "*" ? std::string() : ctx.args[i + 1];
-    } else {
-      ctx.ReplySyntaxError();
-      return false;
-    }
-  }
-  return true;
-}
-
 void SScan(CommandContext& ctx) {
   uint64_t cursor = 0;
   if (!ParseScanCursor(ctx.args[2], &cursor)) return ctx.reply.Error(kInvalidCursor);
