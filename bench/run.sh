@@ -12,7 +12,7 @@
 #   KVD_ARGS    extra flags for `kvd server`      (e.g. "--fsync always")
 #   REDIS_SERVER redis-server binary              (default redis-server)
 #   REDIS_ARGS  extra flags for redis-server
-#   TESTS       redis-benchmark test names        (default "SET GET INCR MSET")
+#   TESTS       redis-benchmark test names        (default: SET GET INCR MSET LPUSH RPOP SADD HSET ZADD LRANGE_100)
 #   PIPELINES   pipeline depths                   (default "1 16")
 #   N           requests per test                 (default 200000)
 #   CLIENTS     parallel connections              (default 50)
@@ -30,7 +30,7 @@ KVD=${KVD:-./build/kvd}
 KVD_ARGS=${KVD_ARGS:-}
 REDIS_SERVER=${REDIS_SERVER:-redis-server}
 REDIS_ARGS=${REDIS_ARGS:-}
-TESTS=${TESTS:-"SET GET INCR MSET"}
+TESTS=${TESTS:-"SET GET INCR MSET LPUSH RPOP SADD HSET ZADD LRANGE_100"}
 PIPELINES=${PIPELINES:-"1 16"}
 N=${N:-200000}
 CLIENTS=${CLIENTS:-50}
