@@ -58,7 +58,7 @@ Fields ServerSection(ServerContext& server) {
 Fields ClientsSection(ServerContext& server) {
   return {{"connected_clients", std::to_string(server.clients.Count())},
           {"maxclients", std::to_string(server.config.Snapshot().maxclients)},
-          {"blocked_clients", "0"},
+          {"blocked_clients", std::to_string(server.blocking.blocked_clients())},
           {"tracking_clients", "0"}};
 }
 
@@ -95,8 +95,8 @@ Fields StatsSection(ServerContext& server) {
           {"evicted_keys", "0"},
           {"keyspace_hits", std::to_string(stats.hits())},
           {"keyspace_misses", std::to_string(stats.misses())},
-          {"pubsub_channels", "0"},
-          {"pubsub_patterns", "0"}};
+          {"pubsub_channels", std::to_string(server.pubsub.Channels("").size())},
+          {"pubsub_patterns", std::to_string(server.pubsub.PatternCount())}};
 }
 
 Fields ReplicationSection(ServerContext& server) {

@@ -1,0 +1,239 @@
+// MULTI/EXEC/WATCH, pub/sub and blocking pops through the socket.
+#include <doctest/doctest.h>
+
+#include "harness.h"
+
+namespace kvdtest {
+namespace {
+
+using kvd::protocol::EncodeCommand;
+using List = std::vector<std::string>;
+
+// Sends a command without waiting for its reply (the reply is read later).
+void Send(RespClient& client, const Args& args) { REQUIRE(client.SendRaw(EncodeCommand(args)).ok()); }
+
+RespValue Read(RespClient& client) {
+  auto reply = client.ReadReply();
+  REQUIRE(reply.ok());
+  return *reply;
+}
+
+bool BlockedClientsAre(RespClient& observer, int64_t count) {
+  return WaitFor([&] { return InfoInt(observer, "clients", "blocked_clients") == count; }, 10s);
+}
+
+TEST_CASE("transactions: MULTI/EXEC runs the queue; errors follow Redis's rules") {
+  ServerWithClient s;
+  RespClient& c = *s.client;
+  CHECK(Simple(c, {"MULTI"}) == "OK");
+  CHECK(Simple(c, {"SET", "a", "1"}) == "QUEUED");
+  CHECK(Simple(c, {"INCR", "a"}) == "QUEUED");
+  CHECK(Simple(c, {"INCR", "a"}) == "QUEUED");
+  CHECK(Simple(c, {"GET", "a"}) == "QUEUED");
+  CHECK(Strings(c, {"EXEC"}) == List{"OK", "2", "3", "3"});
+
+  // A runtime error inside EXEC does not stop the other commands.
+  CHECK(Simple(c, {"MULTI"}) == "OK");
+  CHECK(Simple(c, {"SET", "s", "text"}) == "QUEUED");
+  CHECK(Simple(c, {"INCR", "s"}) == "QUEUED");
+  CHECK(Simple(c, {"SET", "t", "after"}) == "QUEUED");
+  RespValue exec = Call(c, {"EXEC"});
+  REQUIRE(exec.elements.size() == 3);
+  CHECK(exec.elements[1].IsError());
+  CHECK(Bulk(c, {"GET", "t"}) == "after");
+
+  // A command refused while queueing aborts the whole transaction.
+  CHECK(Simple(c, {"MULTI"}) == "OK");
+  CHECK(Simple(c, {"SET", "u", "1"}) == "QUEUED");
+  CHECK(Err(c, {"NOSUCHCOMMAND"}).rfind("ERR unknown command", 0) == 0);
+  CHECK(Err(c, {"GET"}) == "ERR wrong number of arguments for 'get' command");
+  CHECK(Err(c, {"EXEC"}) == "EXECABORT Transaction discarded because of previous errors.");
+  CHECK(Bulk(c, {"GET", "u"}) == "<nil>");
+
+  CHECK(Err(c, {"EXEC"}) == "ERR EXEC without MULTI");
+  CHECK(Err(c, {"DISCARD"}) == "ERR DISCARD without MULTI");
+  CHECK(Simple(c, {"MULTI"}) == "OK");
+  CHECK(Err(c, {"MULTI"}) == "ERR MULTI calls can not be nested");
+  CHECK(Err(c, {"WATCH", "x"}) == "ERR WATCH inside MULTI is not allowed");
+  CHECK(Simple(c, {"SET", "v", "1"}) == "QUEUED");
+  CHECK(Simple(c, {"DISCARD"}) == "OK");
+  CHECK(Bulk(c, {"GET", "v"}) == "<nil>");
+}
+
+TEST_CASE("transactions: WATCH fails EXEC when the key changed, was deleted or expired") {
+  ServerWithClient s;
+  RespClient& a = *s.client;
+  auto b = s.server.Connect();
+
+  CHECK(Simple(a, {"SET", "k", "1"}) == "OK");
+  CHECK(Simple(a, {"WATCH", "k"}) == "OK");
+  CHECK(Simple(*b, {"SET", "k", "2"}) == "OK");
+  CHECK(Simple(a, {"MULTI"}) == "OK");
+  CHECK(Simple(a, {"SET", "k", "mine"}) == "QUEUED");
+  CHECK(Call(a, {"EXEC"}).IsNull());
+  CHECK(Bulk(a, {"GET", "k"}) == "2");
+
+  CHECK(Simple(a, {"WATCH", "k"}) == "OK");
+  CHECK(Int(*b, {"DEL", "k"}) == 1);
+  CHECK(Simple(a, {"MULTI"}) == "OK");
+  CHECK(Simple(a, {"SET", "k", "mine"}) == "QUEUED");
+  CHECK(Call(a, {"EXEC"}).IsNull());
+
+  // A field change inside a hash counts too.
+  CHECK(Int(a, {"HSET", "h", "f", "1"}) == 1);
+  CHECK(Simple(a, {"WATCH", "h"}) == "OK");
+  CHECK(Int(*b, {"HSET", "h", "f", "2"}) == 0);
+  CHECK(Simple(a, {"MULTI"}) == "OK");
+  CHECK(Simple(a, {"HSET", "h", "f", "mine"}) == "QUEUED");
+  CHECK(Call(a, {"EXEC"}).IsNull());
+
+  CHECK(Simple(a, {"SET", "e", "1", "PX", "50"}) == "OK");
+  CHECK(Simple(a, {"WATCH", "e"}) == "OK");
+  CHECK(WaitFor([&] { return Int(*b, {"PTTL", "e"}) == -2; }, 5s));
+  CHECK(Simple(a, {"MULTI"}) == "OK");
+  CHECK(Simple(a, {"SET", "e", "mine"}) == "QUEUED");
+  CHECK(Call(a, {"EXEC"}).IsNull());
+
+  // Untouched watched keys let EXEC run; UNWATCH forgets them.
+  CHECK(Simple(a, {"WATCH", "calm"}) == "OK");
+  CHECK(Simple(a, {"MULTI"}) == "OK");
+  CHECK(Simple(a, {"SET", "calm", "1"}) == "QUEUED");
+  CHECK(Strings(a, {"EXEC"}) == List{"OK"});
+  CHECK(Simple(a, {"WATCH", "calm"}) == "OK");
+  CHECK(Simple(*b, {"SET", "calm", "2"}) == "OK");
+  CHECK(Simple(a, {"UNWATCH"}) == "OK");
+  CHECK(Simple(a, {"MULTI"}) == "OK");
+  CHECK(Simple(a, {"SET", "calm", "3"}) == "QUEUED");
+  CHECK(Strings(a, {"EXEC"}) == List{"OK"});
+}
+
+TEST_CASE("transactions: concurrent EXECs of INCR pairs stay consistent") {
+  ServerWithClient s;
+  const int kClients = 4, kRounds = 200;
+  std::vector<std::unique_ptr<RespClient>> clients;
+  for (int i = 0; i < kClients; ++i) clients.push_back(s.server.Connect());
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (auto& client : clients) {
+    threads.emplace_back([&, c = client.get()] {
+      for (int round = 0; round < kRounds; ++round) {
+        for (const Args& args : std::vector<Args>{{"MULTI"}, {"INCR", "x"}, {"INCR", "y"}, {"EXEC"}}) {
+          auto reply = c->Command(args);
+          if (!reply.ok() || reply->IsError()) ++failures;
+        }
+      }
+    });
+  }
+  // While they run, x and y must never be seen apart inside one transaction of ours.
+  RespClient& observer = *s.client;
+  for (int i = 0; i < 50; ++i) {
+    CHECK(Simple(observer, {"MULTI"}) == "OK");
+    CHECK(Simple(observer, {"GET", "x"}) == "QUEUED");
+    CHECK(Simple(observer, {"GET", "y"}) == "QUEUED");
+    List both = Strings(observer, {"EXEC"});
+    REQUIRE(both.size() == 2);
+    CHECK(both[0] == both[1]);
+  }
+  for (auto& thread : threads) thread.join();
+  CHECK(failures == 0);
+  CHECK(Bulk(observer, {"GET", "x"}) == std::to_string(kClients * kRounds));
+  CHECK(Bulk(observer, {"GET", "y"}) == std::to_string(kClients * kRounds));
+}
+
+TEST_CASE("pub/sub: messages, patterns, counts and the subscribed context") {
+  ServerWithClient s;
+  RespClient& publisher = *s.client;
+  auto subscriber = s.server.Connect();
+  auto psubscriber = s.server.Connect();
+
+  CHECK(Strings(*subscriber, {"SUBSCRIBE", "news", "sport"}) == List{"subscribe", "news", "1"});
+  CHECK(Read(*subscriber).ToString() == "[subscribe, sport, 2]");
+  CHECK(Strings(*psubscriber, {"PSUBSCRIBE", "n*"}) == List{"psubscribe", "n*", "1"});
+
+  CHECK(Int(publisher, {"PUBLISH", "news", "hello"}) == 2);
+  CHECK(Read(*subscriber).ToString() == "[message, news, hello]");
+  CHECK(Read(*psubscriber).ToString() == "[pmessage, n*, news, hello]");
+  CHECK(Int(publisher, {"PUBLISH", "nobody", "x"}) == 1);  // only the pattern matches
+  CHECK(Read(*psubscriber).ToString() == "[pmessage, n*, nobody, x]");
+
+  CHECK(Strings(publisher, {"PUBSUB", "NUMSUB", "news", "none"}) == List{"news", "1", "none", "0"});
+  CHECK(Int(publisher, {"PUBSUB", "NUMPAT"}) == 1);
+  CHECK(Strings(publisher, {"PUBSUB", "CHANNELS", "s*"}) == List{"sport"});
+
+  CHECK(Err(*subscriber, {"GET", "x"}) ==
+        "ERR Can't execute 'get': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this "
+        "context");
+  CHECK(Strings(*subscriber, {"PING"}) == List{"pong", ""});
+  CHECK(Strings(*subscriber, {"UNSUBSCRIBE", "news"}) == List{"unsubscribe", "news", "1"});
+  CHECK(Strings(*subscriber, {"UNSUBSCRIBE"}) == List{"unsubscribe", "sport", "0"});
+  CHECK(Simple(*subscriber, {"PING"}) == "PONG");
+
+  // A subscriber that disconnects is forgotten.
+  psubscriber->Close();
+  CHECK(WaitFor([&] { return Int(publisher, {"PUBSUB", "NUMPAT"}) == 0; }, 10s));
+}
+
+TEST_CASE("blocking: BLPOP waits, is served when another client pushes, in FIFO order") {
+  ServerWithClient s;
+  RespClient& pusher = *s.client;
+  std::vector<std::unique_ptr<RespClient>> waiters;
+  for (int i = 0; i < 3; ++i) {
+    waiters.push_back(s.server.Connect());
+    Send(*waiters.back(), {"BLPOP", "queue", "other", "0"});
+    REQUIRE(BlockedClientsAre(pusher, i + 1));  // registered in this order
+  }
+  CHECK(Simple(pusher, {"PING"}) == "PONG");  // a blocked client blocks no one else
+  CHECK(Int(pusher, {"RPUSH", "queue", "a", "b", "c"}) == 3);
+  CHECK(Read(*waiters[0]).ToString() == "[queue, a]");
+  CHECK(Read(*waiters[1]).ToString() == "[queue, b]");
+  CHECK(Read(*waiters[2]).ToString() == "[queue, c]");
+  CHECK(BlockedClientsAre(pusher, 0));
+
+  // The blocked client's pipeline continues after it is served.
+  Send(*waiters[0], {"BRPOP", "other", "0"});
+  Send(*waiters[0], {"PING"});
+  REQUIRE(BlockedClientsAre(pusher, 1));
+  CHECK(Int(pusher, {"LPUSH", "other", "z"}) == 1);
+  CHECK(Read(*waiters[0]).ToString() == "[other, z]");
+  CHECK(Read(*waiters[0]).ToString() == "PONG");
+}
+
+TEST_CASE("blocking: timeouts, BLMOVE, BZPOPMIN, inside MULTI, and errors") {
+  ServerWithClient s;
+  RespClient& c = *s.client;
+  CHECK(Call(c, {"BLPOP", "empty", "0.05"}).IsNull());
+  CHECK(Call(c, {"BZPOPMIN", "empty", "0.05"}).IsNull());
+  CHECK(Err(c, {"BLPOP", "k", "-1"}) == "ERR timeout is negative");
+  CHECK(Err(c, {"BLPOP", "k", "abc"}) == "ERR timeout is not a float or out of range");
+  CHECK(Simple(c, {"SET", "str", "x"}) == "OK");
+  CHECK(Err(c, {"BLPOP", "str", "0"}) == "WRONGTYPE Operation against a key holding the wrong kind of value");
+
+  auto waiter = s.server.Connect();
+  Send(*waiter, {"BLMOVE", "src", "dst", "LEFT", "RIGHT", "0"});
+  REQUIRE(BlockedClientsAre(c, 1));
+  CHECK(Int(c, {"RPUSH", "src", "v"}) == 1);
+  CHECK(Read(*waiter).ToString() == "v");
+  CHECK(Strings(c, {"LRANGE", "dst", "0", "-1"}) == List{"v"});
+
+  Send(*waiter, {"BZPOPMIN", "z", "0"});
+  REQUIRE(BlockedClientsAre(c, 1));
+  CHECK(Int(c, {"ZADD", "z", "2", "b", "1", "a"}) == 2);
+  CHECK(Read(*waiter).ToString() == "[z, a, 1]");
+
+  // Inside MULTI a blocking pop answers at once.
+  CHECK(Simple(c, {"MULTI"}) == "OK");
+  CHECK(Simple(c, {"BLPOP", "nothing", "0"}) == "QUEUED");
+  RespValue exec = Call(c, {"EXEC"});
+  REQUIRE(exec.elements.size() == 1);
+  CHECK(exec.elements[0].IsNull());
+
+  // A blocked client that disconnects is forgotten.
+  auto leaver = s.server.Connect();
+  Send(*leaver, {"BLPOP", "never", "0"});
+  REQUIRE(BlockedClientsAre(c, 1));
+  leaver->Close();
+  CHECK(BlockedClientsAre(c, 0));
+}
+
+}  // namespace
+}  // namespace kvdtest
