@@ -304,6 +304,24 @@ Result<std::vector<std::optional<std::string>>> HashStore::MultiGet(uint8_t db, 
   return GetSubKeys(engine_, db, key, meta.version, fields);
 }
 
+Result<int64_t> RemoveSubKeys(Engine& engine, uint8_t db, std::string_view key, Metadata meta,
+                              const std::vector<std::string_view>& distinct_fields) {
+  auto found = GetSubKeys(engine, db, key, meta.version, distinct_fields);
+  if (!found.ok()) return found.status();
+  rocksdb::WriteBatch batch;
+  int64_t removed = 0;
+  for (size_t i = 0; i < distinct_fields.size(); ++i) {
+    if (!(*found)[i]) continue;
+    batch.Delete(engine.data(), EncodeSubKey(db, key, meta.version, distinct_fields[i]));
+    ++removed;
+  }
+  if (removed == 0) return removed;
+  meta.size -= std::min<uint64_t>(meta.size, static_cast<uint64_t>(removed));
+  StoreCollectionMeta(engine, &batch, db, key, meta);
+  KVD_RETURN_IF_ERROR(engine.Commit(&batch));
+  return removed;
+}
+
 Result<int64_t> HashStore::Delete(uint8_t db, std::string_view key, const std::vector<std::string_view>& fields) {
   std::vector<std::string_view> unique;
   std::unordered_set<std::string_view> seen;
@@ -315,20 +333,7 @@ Result<int64_t> HashStore::Delete(uint8_t db, std::string_view key, const std::v
   auto exists = LoadForRead(db, key, &meta);
   if (!exists.ok()) return exists.status();
   if (!*exists) return int64_t{0};
-  auto found = GetSubKeys(engine_, db, key, meta.version, unique);
-  if (!found.ok()) return found.status();
-  rocksdb::WriteBatch batch;
-  int64_t removed = 0;
-  for (size_t i = 0; i < unique.size(); ++i) {
-    if (!(*found)[i]) continue;
-    batch.Delete(engine_.data(), EncodeSubKey(db, key, meta.version, unique[i]));
-    ++removed;
-  }
-  if (removed == 0) return removed;
-  meta.size -= std::min<uint64_t>(meta.size, static_cast<uint64_t>(removed));
-  StoreCollectionMeta(engine_, &batch, db, key, meta);
-  KVD_RETURN_IF_ERROR(engine_.Commit(&batch));
-  return removed;
+  return RemoveSubKeys(engine_, db, key, meta, unique);
 }
 
 Result<uint64_t> HashStore::Length(uint8_t db, std::string_view key) {

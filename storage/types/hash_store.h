@@ -37,6 +37,11 @@ struct SubKeyScanPage {
 Result<std::vector<std::optional<std::string>>> GetSubKeys(Engine& engine, uint8_t db, std::string_view key,
                                                            uint64_t version,
                                                            const std::vector<std::string_view>& fields);
+// HDEL/SREM: deletes the distinct `fields` of the live collection `meta`
+// describes (the caller holds the key's lock) and fixes its size; returns how
+// many existed.
+Result<int64_t> RemoveSubKeys(Engine& engine, uint8_t db, std::string_view key, Metadata meta,
+                              const std::vector<std::string_view>& distinct_fields);
 // Every sub-key of one version of a key, in field order.
 Result<std::vector<FieldValue>> ReadAllSubKeys(Engine& engine, uint8_t db, std::string_view key, uint64_t version);
 // Visits `count` sub-keys from field `from` on and keeps those matching the glob `pattern` (empty: all).

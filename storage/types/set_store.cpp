@@ -101,20 +101,7 @@ Result<int64_t> SetStore::Remove(uint8_t db, std::string_view key, const std::ve
   auto exists = LoadForRead(db, key, &meta);
   if (!exists.ok()) return exists.status();
   if (!*exists) return int64_t{0};
-  auto found = GetSubKeys(engine_, db, key, meta.version, unique);
-  if (!found.ok()) return found.status();
-  rocksdb::WriteBatch batch;
-  int64_t removed = 0;
-  for (size_t i = 0; i < unique.size(); ++i) {
-    if (!(*found)[i]) continue;
-    batch.Delete(engine_.data(), EncodeSubKey(db, key, meta.version, unique[i]));
-    ++removed;
-  }
-  if (removed == 0) return removed;
-  meta.size -= std::min<uint64_t>(meta.size, static_cast<uint64_t>(removed));
-  StoreCollectionMeta(engine_, &batch, db, key, meta);
-  KVD_RETURN_IF_ERROR(engine_.Commit(&batch));
-  return removed;
+  return RemoveSubKeys(engine_, db, key, meta, unique);
 }
 
 Result<std::vector<std::string>> SetStore::Members(uint8_t db, std::string_view key) {
