@@ -203,8 +203,10 @@ class Server {
   ConfigStore config_store_;
   std::unique_ptr<storage::Engine> engine_;
   ServerContext context_;
-  asio::io_context control_{1};
+  // Declared before control_ so they outlive it: a pending accept queued on
+  // control_ holds a socket of one of them until control_ is destroyed.
   std::vector<std::unique_ptr<asio::io_context>> io_contexts_;
+  asio::io_context control_{1};
   asio::ip::tcp::acceptor acceptor_;
   asio::signal_set signals_;
   asio::steady_timer cron_;
