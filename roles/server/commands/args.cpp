@@ -74,6 +74,36 @@ bool ParseScanOptions(CommandContext& ctx, ScanOptions* options, size_t from) {
   return true;
 }
 
+void ReplySubKeyScan(CommandContext& ctx, const std::function<Result<uint64_t>()>& size,
+                     const std::function<Result<storage::SubKeyScanPage>(const std::string& from,
+                                                                          const std::string& pattern,
+                                                                          size_t count)>& scan,
+                     bool with_values) {
+  // COUNT asks for work per call, not for a reply size; this keeps one call bounded.
+  constexpr int64_t kMaxScanCount = 1 << 20;
+  uint64_t cursor = 0;
+  if (!ParseScanCursor(ctx.args[2], &cursor)) return ctx.reply.Error("ERR invalid cursor");
+  auto elements = size();
+  if (!elements.ok()) return ctx.ReplyError(elements.status());
+  ScanOptions options;
+  if (*elements > 0 && !ParseScanOptions(ctx, &options)) return;
+  storage::SubKeyScanPage page;
+  if (*elements > 0) {
+    std::string from = cursor == 0 ? std::string() : ctx.server.cursors.Find(cursor);
+    auto scanned = scan(from, options.pattern, static_cast<size_t>(std::min(options.count, kMaxScanCount)));
+    if (!scanned.ok()) return ctx.ReplyError(scanned.status());
+    page = std::move(scanned).value();
+  }
+  uint64_t next = page.next.empty() ? 0 : ctx.server.cursors.Save(std::move(page.next));
+  ctx.reply.ArrayHeader(2);
+  ctx.reply.Bulk(std::to_string(next));
+  ctx.reply.ArrayHeader(page.items.size() * (with_values ? 2 : 1));
+  for (const auto& item : page.items) {
+    ctx.reply.Bulk(item.field);
+    if (with_values) ctx.reply.Bulk(item.value);
+  }
+}
+
 void ReplyBulks(CommandContext& ctx, const std::vector<std::string>& items) {
   ctx.reply.ArrayHeader(items.size());
   for (const auto& item : items) ctx.reply.Bulk(item);

@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include <functional>
+
 #include "roles/server/context.h"
 
 namespace kvd::server {
@@ -31,6 +33,16 @@ struct ScanOptions {
 };
 // MATCH and COUNT from argument `from` on; replies the error itself.
 bool ParseScanOptions(CommandContext& ctx, ScanOptions* options, size_t from = 3);
+
+// HSCAN/SSCAN: reads the cursor and options, scans through `scan` and replies
+// [next cursor, elements]. `size` is the collection's size: Redis answers an
+// empty page for a missing key before it reads the options. With
+// `with_values` each element is a field and its value.
+void ReplySubKeyScan(CommandContext& ctx, const std::function<Result<uint64_t>()>& size,
+                     const std::function<Result<storage::SubKeyScanPage>(const std::string& from,
+                                                                          const std::string& pattern,
+                                                                          size_t count)>& scan,
+                     bool with_values);
 
 // Replies an array of bulk strings.
 void ReplyBulks(CommandContext& ctx, const std::vector<std::string>& items);

@@ -17,9 +17,6 @@ constexpr const char* kIncrementNotFinite = "ERR value is NaN or Infinity";
 constexpr const char* kCountOutOfRange =
     "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807";
 constexpr const char* kOutOfRange = "ERR value is out of range";
-constexpr const char* kInvalidCursor = "ERR invalid cursor";
-// COUNT asks for work per call, not for a reply size; this keeps one call bounded.
-constexpr int64_t kMaxScanCount = 1 << 20;
 
 void ReplyOptionalBulk(CommandContext& ctx, const std::optional<std::string>& value) {
   value ? ctx.reply.Bulk(*value) : ctx.reply.NullBulk();
@@ -188,30 +185,14 @@ void HRandField(CommandContext& ctx) {
   ReplyRandomFields(ctx, *picked, with_values);
 }
 
+
 void HScan(CommandContext& ctx) {
-  uint64_t cursor = 0;
-  if (!ParseScanCursor(ctx.args[2], &cursor)) return ctx.reply.Error(kInvalidCursor);
-  // Redis answers an empty page for a missing key before it reads the options.
-  auto length = ctx.server.hashes.Length(ctx.db(), ctx.args[1]);
-  if (!length.ok()) return ctx.ReplyError(length.status());
-  ScanOptions options;
-  if (*length > 0 && !ParseScanOptions(ctx, &options)) return;
-  storage::SubKeyScanPage page;
-  if (*length > 0) {
-    std::string from = cursor == 0 ? std::string() : ctx.server.cursors.Find(cursor);
-    auto scanned = ctx.server.hashes.Scan(ctx.db(), ctx.args[1], from, options.pattern,
-                                          static_cast<size_t>(std::min(options.count, kMaxScanCount)));
-    if (!scanned.ok()) return ctx.ReplyError(scanned.status());
-    page = std::move(scanned).value();
-  }
-  uint64_t next = page.next.empty() ? 0 : ctx.server.cursors.Save(std::move(page.next));
-  ctx.reply.ArrayHeader(2);
-  ctx.reply.Bulk(std::to_string(next));
-  ctx.reply.ArrayHeader(page.items.size() * 2);
-  for (const auto& item : page.items) {
-    ctx.reply.Bulk(item.field);
-    ctx.reply.Bulk(item.value);
-  }
+  ReplySubKeyScan(
+      ctx, [&] { return ctx.server.hashes.Length(ctx.db(), ctx.args[1]); },
+      [&](const std::string& from, const std::string& pattern, size_t count) {
+        return ctx.server.hashes.Scan(ctx.db(), ctx.args[1], from, pattern, count);
+      },
+      true);
 }
 
 }  // namespace

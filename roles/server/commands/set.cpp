@@ -20,9 +20,6 @@ constexpr const char* kOutOfRange = "ERR value is out of range";
 constexpr const char* kNumKeysNotPositive = "ERR numkeys should be greater than 0";
 constexpr const char* kTooManyNumKeys = "ERR Number of keys can't be greater than number of args";
 constexpr const char* kNegativeLimit = "ERR LIMIT can't be negative";
-constexpr const char* kInvalidCursor = "ERR invalid cursor";
-// COUNT asks for work per call, not for a reply size; this keeps one call bounded.
-constexpr int64_t kMaxScanCount = 1 << 20;
 
 void ReplySet(CommandContext& ctx, const std::vector<std::string>& members) {
   ctx.reply.SetHeader(members.size());
@@ -158,27 +155,14 @@ void SInterCard(CommandContext& ctx) {
   ctx.reply.Integer(static_cast<int64_t>(*size));
 }
 
+
 void SScan(CommandContext& ctx) {
-  uint64_t cursor = 0;
-  if (!ParseScanCursor(ctx.args[2], &cursor)) return ctx.reply.Error(kInvalidCursor);
-  // Redis answers an empty page for a missing key before it reads the options.
-  auto size = ctx.server.sets.Card(ctx.db(), ctx.args[1]);
-  if (!size.ok()) return ctx.ReplyError(size.status());
-  ScanOptions options;
-  if (*size > 0 && !ParseScanOptions(ctx, &options)) return;
-  storage::SubKeyScanPage page;
-  if (*size > 0) {
-    std::string from = cursor == 0 ? std::string() : ctx.server.cursors.Find(cursor);
-    auto scanned = ctx.server.sets.Scan(ctx.db(), ctx.args[1], from, options.pattern,
-                                        static_cast<size_t>(std::min(options.count, kMaxScanCount)));
-    if (!scanned.ok()) return ctx.ReplyError(scanned.status());
-    page = std::move(scanned).value();
-  }
-  uint64_t next = page.next.empty() ? 0 : ctx.server.cursors.Save(std::move(page.next));
-  ctx.reply.ArrayHeader(2);
-  ctx.reply.Bulk(std::to_string(next));
-  ctx.reply.ArrayHeader(page.items.size());
-  for (const auto& item : page.items) ctx.reply.Bulk(item.field);
+  ReplySubKeyScan(
+      ctx, [&] { return ctx.server.sets.Card(ctx.db(), ctx.args[1]); },
+      [&](const std::string& from, const std::string& pattern, size_t count) {
+        return ctx.server.sets.Scan(ctx.db(), ctx.args[1], from, pattern, count);
+      },
+      false);
 }
 
 }  // namespace
