@@ -215,26 +215,76 @@ class Replay : public rocksdb::WriteBatch::Handler {
 
 }  // namespace
 
-Engine::Transaction::Transaction(Engine& engine)
-    : engine_(engine), batch_(rocksdb::BytewiseComparator(), 0, true), previous_(t_transaction) {
+Engine::Transaction::Transaction(Engine& engine) : Transaction(engine, false) {}
+
+Engine::Transaction::Transaction(Engine& engine, bool group)
+    : engine_(engine), batch_(rocksdb::BytewiseComparator(), 0, true), previous_(t_transaction), group_(group) {
+  // Reads inside see this batch and the database, not the group's batch:
+  // write the group first so that nothing it holds is hidden.
+  if (previous_ != nullptr && previous_->group_ && &previous_->engine_ == &engine_) engine_.FlushGroup();
   t_transaction = this;
 }
 
-Engine::Transaction::~Transaction() { t_transaction = previous_; }
+Engine::Transaction::~Transaction() {
+  if (t_transaction == this) t_transaction = previous_;
+}
 
 Status Engine::Transaction::Finish() {
   t_transaction = previous_;
   if (batch_.GetWriteBatch()->Count() == 0) return Status::Ok();
-  return engine_.WriteToDb(batch_.GetWriteBatch());
+  // Nested in the server's commit group: join it, so it stays one atomic unit there.
+  return engine_.Commit(batch_.GetWriteBatch());
 }
 
 Engine::Transaction* Engine::ActiveTransaction() {
   return t_transaction != nullptr && &t_transaction->engine_ == this ? t_transaction : nullptr;
 }
 
+namespace {
+thread_local std::unique_ptr<Engine::Transaction> t_group;
+constexpr size_t kGroupFlushBytes = 8 << 20;  // bounds the memory and lock time of one group
+}  // namespace
+
+Engine::Transaction* Engine::OpenGroupOfThisThread() const {
+  return t_group != nullptr && &t_group->engine_ == this ? t_group.get() : nullptr;
+}
+
+void Engine::OpenGroup() {
+  if (t_group != nullptr || t_transaction != nullptr) return;
+  t_group.reset(new Transaction(*this, true));
+  locks_.BeginDeferring([this] { FlushGroup(); });
+}
+
+bool Engine::GroupNeedsCommit() const {
+  Transaction* group = OpenGroupOfThisThread();
+  if (group == nullptr) return false;
+  return group->batch_.GetWriteBatch()->Count() != 0 || locks_.HasDeferred() || !group->group_error_.ok();
+}
+
+void Engine::FlushGroup() {
+  Transaction* group = OpenGroupOfThisThread();
+  if (group == nullptr) return;
+  if (group->batch_.GetWriteBatch()->Count() != 0) {
+    Status written = WriteToDb(group->batch_.GetWriteBatch());
+    if (!written.ok() && group->group_error_.ok()) group->group_error_ = written;
+    group->batch_.Clear();
+  }
+  locks_.ReleaseDeferred();
+}
+
+Status Engine::CommitGroup() {
+  Transaction* group = OpenGroupOfThisThread();
+  if (group == nullptr) return Status::Ok();
+  FlushGroup();
+  Status result = group->group_error_;
+  locks_.EndDeferring();
+  t_group.reset();
+  return result;
+}
+
 Status Engine::Get(rocksdb::ColumnFamilyHandle* cf, std::string_view key, std::string* value) {
   rocksdb::Slice slice(key.data(), key.size());
-  if (Transaction* txn = ActiveTransaction()) {
+  if (Transaction* txn = ActiveTransaction(); txn != nullptr && !txn->IsEmptyOutermost()) {
     return FromRocks(txn->batch_.GetFromBatchAndDB(db_.get(), rocksdb::ReadOptions(), cf, slice, value));
   }
   return FromRocks(db_->Get(rocksdb::ReadOptions(), cf, slice, value));
@@ -243,7 +293,7 @@ Status Engine::Get(rocksdb::ColumnFamilyHandle* cf, std::string_view key, std::s
 std::unique_ptr<rocksdb::Iterator> Engine::NewIterator(const rocksdb::ReadOptions& options,
                                                        rocksdb::ColumnFamilyHandle* cf) {
   std::unique_ptr<rocksdb::Iterator> base(db_->NewIterator(options, cf));
-  if (Transaction* txn = ActiveTransaction()) {
+  if (Transaction* txn = ActiveTransaction(); txn != nullptr && !txn->IsEmptyOutermost()) {
     return std::unique_ptr<rocksdb::Iterator>(txn->batch_.NewIteratorWithBase(cf, base.release(), &options));
   }
   return base;
@@ -267,17 +317,28 @@ bool Engine::TakeThreadCommitted() {
 Status Engine::Commit(rocksdb::WriteBatch* batch) {
   Transaction* txn = ActiveTransaction();
   if (txn == nullptr) return WriteToDb(batch);
+  return CommitIntoTransaction(txn, batch);
+}
+
+Status Engine::CommitIntoTransaction(Transaction* txn, rocksdb::WriteBatch* batch) {
   if (batch->HasDeleteRange()) {
-    // The index cannot hold a range delete: write what was collected and this batch together now.
+    // The index cannot hold a range delete: write what every enclosing
+    // transaction collected, oldest first, and this batch together now.
+    std::vector<Transaction*> chain;
+    for (Transaction* t = txn; t != nullptr && &t->engine_ == this; t = t->previous_) chain.push_back(t);
     rocksdb::WriteBatch merged;
     Replay<rocksdb::WriteBatch> into_merged(&merged, handles_);
-    KVD_RETURN_IF_ERROR(FromRocks(txn->batch_.GetWriteBatch()->Iterate(&into_merged)));
+    for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
+      KVD_RETURN_IF_ERROR(FromRocks((*it)->batch_.GetWriteBatch()->Iterate(&into_merged)));
+    }
     KVD_RETURN_IF_ERROR(FromRocks(batch->Iterate(&into_merged)));
-    txn->batch_.Clear();
+    for (Transaction* t : chain) t->batch_.Clear();
     return WriteToDb(&merged);
   }
   Replay<rocksdb::WriteBatchWithIndex> into_transaction(&txn->batch_, handles_);
-  return FromRocks(batch->Iterate(&into_transaction));
+  KVD_RETURN_IF_ERROR(FromRocks(batch->Iterate(&into_transaction)));
+  if (txn->group_ && txn->batch_.GetWriteBatch()->GetDataSize() > kGroupFlushBytes) FlushGroup();
+  return Status::Ok();
 }
 
 Status Engine::SyncWal(bool to_disk) {

@@ -4,6 +4,13 @@
 //
 // Locks are re-entrant per thread: EXEC holds the stripes of every key of the
 // transaction and the commands it runs lock them again without blocking.
+//
+// Deferred release: while a thread collects the writes of many commands into
+// one batch (Engine's commit group), a stripe must stay locked until that
+// batch is written, or another thread could read the old value and overwrite
+// ours. Those stripes are held in no particular order, so a thread that holds
+// deferred stripes never waits for a lock while keeping them: when try_lock
+// fails it first commits its batch and releases them (the flush hook).
 #pragma once
 
 #include <algorithm>
@@ -18,18 +25,69 @@ namespace kvd::storage {
 
 class KeyLocks {
  public:
-  static constexpr size_t kStripes = 1024;
+  static constexpr size_t kStripes = 16384;
 
   size_t StripeOf(uint8_t db, std::string_view key) const {
     return (std::hash<std::string_view>{}(key) + db * 0x9E3779B97F4A7C15ULL) % kStripes;
   }
   std::mutex& Stripe(size_t index) { return stripes_[index]; }
 
+  // From now on this thread's guards keep their stripes when they end, until
+  // ReleaseDeferred(). `flush` is called before this thread would wait for a
+  // lock while holding deferred stripes; it must end with ReleaseDeferred().
+  void BeginDeferring(std::function<void()> flush);
+  // Unlocks every deferred stripe; deferring goes on.
+  void ReleaseDeferred();
+  // Unlocks every deferred stripe and stops deferring.
+  void EndDeferring();
+  bool HasDeferred() const;
+
  private:
+  friend class KeyLockGuard;
+  struct ThreadState {
+    std::bitset<kStripes> held;
+    std::bitset<kStripes> deferred_set;  // the stripes listed in `deferred`
+    size_t deferred_count = 0;           // deferred_set.count(), kept cheaply
+    bool deferring = false;
+    std::vector<size_t> deferred;
+    std::function<void()> flush;
+  };
+  static ThreadState& ThisThread() {
+    thread_local ThreadState state;
+    return state;
+  }
   std::array<std::mutex, kStripes> stripes_;
 };
 
-// Holds the stripes of one or more keys for the lifetime of the guard.
+inline void KeyLocks::BeginDeferring(std::function<void()> flush) {
+  ThreadState& state = ThisThread();
+  state.deferring = true;
+  state.flush = std::move(flush);
+}
+
+inline void KeyLocks::ReleaseDeferred() {
+  ThreadState& state = ThisThread();
+  for (size_t stripe : state.deferred) {
+    if (!state.deferred_set.test(stripe)) continue;  // taken back by a live guard
+    state.deferred_set.reset(stripe);
+    state.held.reset(stripe);
+    stripes_[stripe].unlock();
+  }
+  state.deferred.clear();
+  state.deferred_count = 0;
+}
+
+inline void KeyLocks::EndDeferring() {
+  ReleaseDeferred();
+  ThreadState& state = ThisThread();
+  state.deferring = false;
+  state.flush = nullptr;
+}
+
+inline bool KeyLocks::HasDeferred() const { return ThisThread().deferred_count != 0; }
+
+// Holds the stripes of one or more keys for the lifetime of the guard (or,
+// while the thread defers, until its batch is written).
 class KeyLockGuard {
  public:
   KeyLockGuard(KeyLocks& locks, uint8_t db, std::string_view key) : locks_(locks) {
@@ -44,8 +102,17 @@ class KeyLockGuard {
     Acquire();
   }
   ~KeyLockGuard() {
+    KeyLocks::ThreadState& state = KeyLocks::ThisThread();
+    if (state.deferring) {
+      for (size_t stripe : stripes_) {
+        state.deferred.push_back(stripe);
+        state.deferred_set.set(stripe);
+        ++state.deferred_count;
+      }
+      return;
+    }
     for (auto it = stripes_.rbegin(); it != stripes_.rend(); ++it) {
-      HeldByThisThread().reset(*it);
+      state.held.reset(*it);
       locks_.Stripe(*it).unlock();
     }
   }
@@ -53,19 +120,33 @@ class KeyLockGuard {
   KeyLockGuard& operator=(const KeyLockGuard&) = delete;
 
  private:
-  static std::bitset<KeyLocks::kStripes>& HeldByThisThread() {
-    thread_local std::bitset<KeyLocks::kStripes> held;
-    return held;
-  }
   void Acquire() {
-    auto& held = HeldByThisThread();
-    // Stripes this thread holds already (an enclosing guard) are neither taken nor released here.
-    stripes_.erase(std::remove_if(stripes_.begin(), stripes_.end(), [&](size_t s) { return held.test(s); }),
-                   stripes_.end());
+    KeyLocks::ThreadState& state = KeyLocks::ThisThread();
+    std::vector<size_t> to_lock;
+    std::vector<size_t> owned;
     for (size_t stripe : stripes_) {
-      locks_.Stripe(stripe).lock();
-      held.set(stripe);
+      if (state.deferred_set.test(stripe)) {
+        // Still locked from an earlier command of the batch: this guard owns it
+        // now, so a flush while we run cannot release it under us.
+        state.deferred_set.reset(stripe);
+        --state.deferred_count;
+        owned.push_back(stripe);
+      } else if (!state.held.test(stripe)) {
+        to_lock.push_back(stripe);
+      }  // else an enclosing guard holds it and will release it
     }
+    for (size_t stripe : to_lock) {
+      std::mutex& mutex = locks_.Stripe(stripe);
+      if (state.deferred_count == 0) {
+        mutex.lock();
+      } else if (!mutex.try_lock()) {
+        state.flush();  // commits the batch and releases the deferred stripes
+        mutex.lock();
+      }
+      state.held.set(stripe);
+      owned.push_back(stripe);
+    }
+    stripes_ = std::move(owned);
   }
   KeyLocks& locks_;
   std::vector<size_t> stripes_;

@@ -88,6 +88,7 @@ void Connection::Process() {
   tally.input_bytes = unreported_input_bytes_;
   unreported_input_bytes_ = 0;
   storage::Engine::TakeThreadCommitted();
+  server_.engine.OpenGroup();
   ExecutePass(tally);
   CompactInput();
   tally.output_bytes = output_.size();
@@ -96,7 +97,9 @@ void Connection::Process() {
 }
 
 void Connection::AfterCommands() {
-  if (storage::Engine::TakeThreadCommitted()) {
+  // A pass that only read may still have read the group's unwritten data:
+  // it waits for the group as well.
+  if (storage::Engine::TakeThreadCommitted() || server_.engine.GroupNeedsCommit()) {
     DeferUntilDurable();
   } else {
     FinishPass();
@@ -139,7 +142,8 @@ void Connection::DeferUntilDurable() {
 void Connection::MakeQueuedPassesDurable(storage::Engine& engine) {
   std::vector<std::shared_ptr<Connection>> waiting;
   waiting.swap(t_waiting_for_durability);
-  Status durable = engine.MakeDurable();
+  Status durable = engine.CommitGroup();
+  if (durable.ok()) durable = engine.MakeDurable();
   if (!durable.ok()) {
     // Never acknowledge what may not be durable: drop the replies and the connections.
     KVD_LOG(kWarning) << "making writes durable failed, closing " << waiting.size()
@@ -229,6 +233,7 @@ void Connection::RunBlockedCommand(bool timed_out) {
   CommandContext ctx{server_, *state_, blocked_args_, writer, tally, state_};
   ctx.block_timed_out = timed_out;
   storage::Engine::TakeThreadCommitted();
+  server_.engine.OpenGroup();
   Dispatch(ctx);
   server_.stats.Add(tally);
   if (!ctx.block_keys.empty() && !timed_out) {
