@@ -5,6 +5,9 @@
 #include "roles/proxy/proxy.h"
 #include "roles/sentinel/sentinel.h"
 #include "roles/server/server.h"
+#include "tools/binlog_tool.h"
+#include "tools/dump_tool.h"
+#include "tools/load_tool.h"
 
 namespace {
 
@@ -13,7 +16,10 @@ void PrintUsage() {
                "Commands:\n"
                "  server     a Redis-compatible data node on RocksDB (kvd server --help)\n"
                "  sentinel   monitors masters and fails over (not implemented yet)\n"
-               "  proxy      a sharding proxy over 1024 slots (not implemented yet)\n";
+               "  proxy      a sharding proxy over 1024 slots (not implemented yet)\n"
+               "  binlog     prints a data directory's binlog (kvd binlog --help)\n"
+               "  dump       writes a consistent backup of a running server (kvd dump --help)\n"
+               "  load       restores a backup into a server or a data directory (kvd load --help)\n";
 }
 
 }  // namespace
@@ -28,6 +34,9 @@ int main(int argc, char** argv) {
   if (role == "server") return kvd::server::RunServerCommand(argc - 1, argv + 1);
   if (role == "sentinel") return kvd::sentinel::RunSentinelCommand(argc - 1, argv + 1);
   if (role == "proxy") return kvd::proxy::RunProxyCommand(argc - 1, argv + 1);
+  if (role == "binlog") return kvd::tools::RunBinlogCommand(argc - 1, argv + 1);
+  if (role == "dump") return kvd::tools::RunDumpCommand(argc - 1, argv + 1);
+  if (role == "load") return kvd::tools::RunLoadCommand(argc - 1, argv + 1);
   std::cerr << "kvd: unknown command '" << role << "'\n";
   PrintUsage();
   return 1;

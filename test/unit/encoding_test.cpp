@@ -226,3 +226,25 @@ TEST_CASE("encoding: -0 and 0 are one score") {
 
 }  // namespace
 }  // namespace kvd::storage
+
+#include "storage/binlog_record.h"
+
+namespace kvd::storage {
+namespace {
+
+TEST_CASE("binlog records round-trip binary arguments and refuse damage") {
+  BinlogRecord record{1'700'000'000'123ULL, 7, {"SET", std::string("k\0\r\n", 4), std::string(300, 'v')}};
+  std::string blob = EncodeBinlogRecord(record);
+  auto decoded = DecodeBinlogRecord(blob);
+  REQUIRE(decoded.ok());
+  CHECK(decoded->time_ms == record.time_ms);
+  CHECK(decoded->db == 7);
+  CHECK(decoded->args == record.args);
+  for (size_t cut = 0; cut < blob.size(); ++cut) CHECK_FALSE(DecodeBinlogRecord(blob.substr(0, cut)).ok());
+  std::string newer = blob;
+  newer[1] = 9;
+  CHECK(DecodeBinlogRecord(newer).status().message().find("version 9") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace kvd::storage

@@ -1,0 +1,73 @@
+#include "storage/binlog_record.h"
+
+namespace kvd::storage {
+namespace {
+
+constexpr char kMagic = 'K';
+constexpr char kVersion = 1;
+
+void PutVarint(std::string* out, uint64_t value) {
+  while (value >= 0x80) {
+    out->push_back(static_cast<char>(value | 0x80));
+    value >>= 7;
+  }
+  out->push_back(static_cast<char>(value));
+}
+
+bool GetVarint(std::string_view* in, uint64_t* value) {
+  uint64_t result = 0;
+  for (int shift = 0; shift <= 63 && !in->empty(); shift += 7) {
+    uint8_t byte = static_cast<uint8_t>(in->front());
+    in->remove_prefix(1);
+    result |= static_cast<uint64_t>(byte & 0x7f) << shift;
+    if ((byte & 0x80) == 0) {
+      *value = result;
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string EncodeBinlogRecord(const BinlogRecord& record) {
+  std::string out;
+  size_t total = 16;
+  for (const auto& arg : record.args) total += arg.size() + 5;
+  out.reserve(total);
+  out.push_back(kMagic);
+  out.push_back(kVersion);
+  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>(record.time_ms >> (8 * i)));
+  out.push_back(static_cast<char>(record.db));
+  PutVarint(&out, record.args.size());
+  for (const auto& arg : record.args) {
+    PutVarint(&out, arg.size());
+    out.append(arg);
+  }
+  return out;
+}
+
+Result<BinlogRecord> DecodeBinlogRecord(std::string_view blob) {
+  if (blob.size() < 11 || blob[0] != kMagic) return Status::Corruption("not a kvd binlog record");
+  if (blob[1] != kVersion) {
+    return Status::Corruption("binlog record version " + std::to_string(static_cast<uint8_t>(blob[1])) +
+                              " is not supported by this kvd");
+  }
+  BinlogRecord record;
+  for (int i = 0; i < 8; ++i) record.time_ms |= static_cast<uint64_t>(static_cast<uint8_t>(blob[2 + i])) << (8 * i);
+  record.db = static_cast<uint8_t>(blob[10]);
+  std::string_view rest = blob.substr(11);
+  uint64_t argc = 0;
+  if (!GetVarint(&rest, &argc) || argc > rest.size()) return Status::Corruption("truncated binlog record");
+  record.args.reserve(argc);
+  for (uint64_t i = 0; i < argc; ++i) {
+    uint64_t length = 0;
+    if (!GetVarint(&rest, &length) || length > rest.size()) return Status::Corruption("truncated binlog record");
+    record.args.emplace_back(rest.substr(0, length));
+    rest.remove_prefix(length);
+  }
+  if (!rest.empty()) return Status::Corruption("trailing bytes after binlog record");
+  return record;
+}
+
+}  // namespace kvd::storage
