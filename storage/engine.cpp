@@ -130,6 +130,12 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options) {
   db_options.bytes_per_sync = 1 << 20;
   db_options.db_write_buffer_size = write_buffer * 4;
   db_options.keep_log_file_num = 4;
+  // The WAL is the binlog (see README, "Binlog"): keep old WAL files for
+  // replicas and `kvd binlog`, and on recovery stop at a torn or corrupt tail
+  // record instead of serving it.
+  db_options.WAL_size_limit_MB = options.binlog_max_size_mb;
+  db_options.WAL_ttl_seconds = options.binlog_max_age_s;
+  db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
   db_options.max_total_wal_size = write_buffer * 8;
   // Writers arrive from every io thread; on a small machine spinning while
   // waiting for the write group leader steals the CPU the leader needs.

@@ -31,6 +31,10 @@ struct EngineOptions {
   size_t write_buffer_mb = 8;
   FsyncPolicy fsync = FsyncPolicy::kEverysec;
   int databases = 16;
+  // Binlog retention: RocksDB keeps WAL files that memtable flushes made
+  // obsolete in db/archive/ and deletes whole files beyond these limits.
+  uint64_t binlog_max_size_mb = 1024;
+  uint64_t binlog_max_age_s = 0;  // 0: no age limit
   const Clock* clock = SystemClock::Instance();
 };
 

@@ -25,6 +25,8 @@ struct ServerConfig {
   int64_t timeout = 0;     // seconds; 0 = never close idle clients
   int64_t block_cache_mb = 128;
   int64_t write_buffer_mb = 8;
+  int64_t binlog_max_size = 1024;  // MB
+  int64_t binlog_max_age = 0;     // seconds, 0 = no age limit
   std::string loglevel = "notice";
   std::string logfile;
   int64_t proto_max_bulk_len = 512LL * 1024 * 1024;

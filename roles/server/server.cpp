@@ -239,6 +239,8 @@ int RunServerCommand(int argc, char** argv) {
   engine_options.dir = config->dir;
   engine_options.block_cache_mb = static_cast<size_t>(config->block_cache_mb);
   engine_options.write_buffer_mb = static_cast<size_t>(config->write_buffer_mb);
+  engine_options.binlog_max_size_mb = static_cast<uint64_t>(config->binlog_max_size);
+  engine_options.binlog_max_age_s = static_cast<uint64_t>(config->binlog_max_age);
   engine_options.fsync = *storage::ParseFsyncPolicy(config->fsync);
   engine_options.databases = static_cast<int>(config->databases);
   auto engine = storage::Engine::Open(engine_options);

@@ -1,0 +1,1 @@
+#include "storage/wal_reader.h"
