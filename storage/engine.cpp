@@ -11,6 +11,7 @@
 #include <type_traits>
 
 #include "common/logging.h"
+#include "storage/binlog_record.h"
 #include "storage/encoding.h"
 
 namespace kvd::storage {
@@ -183,6 +184,9 @@ Engine::~Engine() {
 namespace {
 thread_local Engine::Transaction* t_transaction = nullptr;
 thread_local bool t_committed = false;
+thread_local uint64_t t_writes = 0;  // Commit() calls on this thread, to tell if a command wrote
+thread_local Engine::CommandRecord* t_record = nullptr;
+constexpr size_t kWriteBatchHeaderBytes = 12;  // sequence + count: an empty batch
 
 // Replays a batch's operations into another batch (a plain WriteBatch, or a
 // transaction's indexed one, which cannot hold range deletes).
@@ -200,6 +204,7 @@ class Replay : public rocksdb::WriteBatch::Handler {
   rocksdb::Status SingleDeleteCF(uint32_t cf, const rocksdb::Slice& key) override {
     return target_->Delete(Handle(cf), key);
   }
+  void LogData(const rocksdb::Slice& blob) override { target_->PutLogData(blob); }
   rocksdb::Status DeleteRangeCF(uint32_t cf, const rocksdb::Slice& begin, const rocksdb::Slice& end) override {
     if constexpr (std::is_same_v<Target, rocksdb::WriteBatch>) {
       return target_->DeleteRange(Handle(cf), begin, end);
@@ -237,9 +242,15 @@ Engine::Transaction::~Transaction() {
 
 Status Engine::Transaction::Finish() {
   t_transaction = previous_;
-  if (batch_.GetWriteBatch()->Count() == 0) return Status::Ok();
+  // Records alone count too: a transaction's closing record may follow writes
+  // that a range delete already committed.
+  if (batch_.GetWriteBatch()->GetDataSize() <= kWriteBatchHeaderBytes) return Status::Ok();
   // Nested in the server's commit group: join it, so it stays one atomic unit there.
   return engine_.Commit(batch_.GetWriteBatch());
+}
+
+void Engine::Transaction::AddRecord(uint8_t db, std::vector<std::string> args) {
+  batch_.PutLogData(EncodeBinlogRecord(BinlogRecord{engine_.NowMs(), db, std::move(args)}));
 }
 
 Engine::Transaction* Engine::ActiveTransaction() {
@@ -321,9 +332,61 @@ bool Engine::TakeThreadCommitted() {
 }
 
 Status Engine::Commit(rocksdb::WriteBatch* batch) {
+  ++t_writes;
   Transaction* txn = ActiveTransaction();
-  if (txn == nullptr) return WriteToDb(batch);
+  if (txn == nullptr) {
+    AttachCurrentRecord(batch);
+    return WriteToDb(batch);
+  }
   return CommitIntoTransaction(txn, batch);
+}
+
+void Engine::AttachCurrentRecord(rocksdb::WriteBatch* batch) {
+  if (t_record == nullptr || &t_record->engine_ != this || t_record->emitted_) return;
+  batch->PutLogData(t_record->Encode());
+  t_record->emitted_ = true;
+}
+
+Engine::CommandRecord::CommandRecord(Engine& engine, uint8_t db, const std::vector<std::string>& args)
+    : engine_(engine),
+      db_(db),
+      args_(args),
+      time_ms_(engine.NowMs()),
+      writes_at_start_(t_writes),
+      previous_(t_record) {
+  t_record = this;
+}
+
+Engine::CommandRecord::~CommandRecord() {
+  if (t_record == this) t_record = previous_;
+}
+
+void Engine::CommandRecord::Rewrite(std::vector<std::string> args) {
+  rewritten_ = std::move(args);
+  rewrote_ = true;
+}
+
+void Engine::RewriteCurrentRecord(std::vector<std::string> args) {
+  if (t_record != nullptr) t_record->Rewrite(std::move(args));
+}
+
+std::string Engine::CommandRecord::Encode() const {
+  BinlogRecord record{time_ms_, db_, rewrote_ ? rewritten_ : args_};
+  return EncodeBinlogRecord(record);
+}
+
+void Engine::CommandRecord::Finish() {
+  if (t_record == this) t_record = previous_;
+  if (emitted_ || t_writes == writes_at_start_) return;
+  emitted_ = true;
+  if (Transaction* txn = engine_.ActiveTransaction()) {
+    txn->batch_.PutLogData(Encode());
+  }
+  // Without a transaction every commit went out at once, the first one carrying the record.
+}
+
+void Engine::AddRecord(rocksdb::WriteBatch* batch, uint8_t db, std::vector<std::string> args, uint64_t time_ms) {
+  batch->PutLogData(EncodeBinlogRecord(BinlogRecord{time_ms, db, std::move(args)}));
 }
 
 Status Engine::CommitIntoTransaction(Transaction* txn, rocksdb::WriteBatch* batch) {
@@ -338,7 +401,11 @@ Status Engine::CommitIntoTransaction(Transaction* txn, rocksdb::WriteBatch* batc
       KVD_RETURN_IF_ERROR(FromRocks((*it)->batch_.GetWriteBatch()->Iterate(&into_merged)));
     }
     KVD_RETURN_IF_ERROR(FromRocks(batch->Iterate(&into_merged)));
-    for (Transaction* t : chain) t->batch_.Clear();
+    AttachCurrentRecord(&merged);
+    for (Transaction* t : chain) {
+      t->batch_.Clear();
+      t->wrote_out_ = true;
+    }
     return WriteToDb(&merged);
   }
   Replay<rocksdb::WriteBatchWithIndex> into_transaction(&txn->batch_, handles_);
@@ -392,6 +459,21 @@ uint64_t Engine::ApproximateMemoryUsage() {
     if (db_->GetIntProperty(handle, "rocksdb.cur-size-all-mem-tables", &memtables)) total += memtables;
   }
   return total;
+}
+
+Result<Engine::BinlogInfo> Engine::Binlog() {
+  rocksdb::VectorLogPtr files;
+  KVD_RETURN_IF_ERROR(FromRocks(db_->GetSortedWalFiles(files)));
+  BinlogInfo info;
+  info.last_sequence = db_->GetLatestSequenceNumber();
+  info.files = files.size();
+  for (const auto& file : files) {
+    info.bytes += file->SizeFileBytes();
+    if (info.first_sequence == 0 || (file->StartSequence() != 0 && file->StartSequence() < info.first_sequence)) {
+      info.first_sequence = file->StartSequence();
+    }
+  }
+  return info;
 }
 
 uint64_t Engine::ApproximateDiskUsage() {

@@ -14,6 +14,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "common/clock.h"
 #include "common/status.h"
@@ -74,6 +75,11 @@ class Engine {
     Transaction(const Transaction&) = delete;
     Transaction& operator=(const Transaction&) = delete;
     Status Finish();
+    // True once anything was written inside (also when a range delete
+    // already carried it out).
+    bool HasWrites() { return batch_.GetWriteBatch()->Count() != 0 || wrote_out_; }
+    // Puts a binlog record into the transaction's batch (MULTI / EXEC marks).
+    void AddRecord(uint8_t db, std::vector<std::string> args);
 
    private:
     friend class Engine;
@@ -83,6 +89,7 @@ class Engine {
     rocksdb::WriteBatchWithIndex batch_;
     Transaction* previous_;
     bool group_ = false;
+    bool wrote_out_ = false;
     Status group_error_;
   };
 
@@ -99,6 +106,43 @@ class Engine {
   // Writes the group's batch, releases its locks and closes it. An error means
   // some writes of the group may be lost: acknowledge none of them.
   Status CommitGroup();
+
+  // The binlog record of the command running on this thread (binlog_record.h).
+  // Whatever the command commits carries the record: it goes into the same
+  // WriteBatch, after the command's operations, so the WAL — the binlog —
+  // holds both or neither. A command that writes nothing leaves no record.
+  // Outside a group or transaction the record rides on the command's first
+  // commit, so a Rewrite() after that is too late (the server always runs
+  // commands in a group).
+  class CommandRecord {
+   public:
+    CommandRecord(Engine& engine, uint8_t db, const std::vector<std::string>& args);
+    ~CommandRecord();
+    CommandRecord(const CommandRecord&) = delete;
+    CommandRecord& operator=(const CommandRecord&) = delete;
+    // Replaces the record by the form that replays the same effect
+    // (EXPIRE -> PEXPIREAT, SPOP -> SREM...).
+    void Rewrite(std::vector<std::string> args);
+    // Adds the record to what this command wrote; call once it has run.
+    void Finish();
+
+   private:
+    friend class Engine;
+    std::string Encode() const;
+    Engine& engine_;
+    uint8_t db_;
+    const std::vector<std::string>& args_;
+    std::vector<std::string> rewritten_;
+    bool rewrote_ = false;
+    uint64_t time_ms_;
+    uint64_t writes_at_start_;
+    bool emitted_ = false;
+    CommandRecord* previous_;
+  };
+  // Rewrites the record of the command running on this thread, if any.
+  static void RewriteCurrentRecord(std::vector<std::string> args);
+  // Appends a record by itself (the server's own deletes of expired keys).
+  static void AddRecord(rocksdb::WriteBatch* batch, uint8_t db, std::vector<std::string> args, uint64_t time_ms);
 
   // Called after every successful write with the batch that was written,
   // while the writer still holds its key locks (WATCH and blocked clients use it).
@@ -118,6 +162,17 @@ class Engine {
   FsyncPolicy fsync_policy() const { return fsync_; }
   uint64_t commits() const { return commits_.load(std::memory_order_relaxed); }
   uint64_t ApproximateMemoryUsage();
+
+  // The binlog (RocksDB's WAL, live files and the archive): the sequence of
+  // the newest write — the replication offset — and what is still kept.
+  struct BinlogInfo {
+    uint64_t first_sequence = 0;  // of the oldest kept file; 0 when none
+    uint64_t last_sequence = 0;
+    uint64_t bytes = 0;
+    size_t files = 0;
+  };
+  uint64_t LatestSequence() { return db_->GetLatestSequenceNumber(); }
+  Result<BinlogInfo> Binlog();
   uint64_t ApproximateDiskUsage();
 
   // Flushes the WAL to disk and memtables to SST files; safe to call twice.
@@ -131,6 +186,8 @@ class Engine {
   // the group stays open. Errors are kept for CommitGroup() to report.
   void FlushGroup();
   Status CommitIntoTransaction(Transaction* txn, rocksdb::WriteBatch* batch);
+  // Puts the current command's record at the end of `batch`, once.
+  void AttachCurrentRecord(rocksdb::WriteBatch* batch);
   Status WriteToDb(rocksdb::WriteBatch* batch);
   Transaction* ActiveTransaction();
   void BackgroundFsyncLoop();

@@ -355,6 +355,8 @@ Result<std::pair<std::string, uint64_t>> Keyspace::SweepExpired(std::string_view
     if (!PeekMetadata(raw, &type, &expire_ms).ok() || expire_ms == 0 || expire_ms > engine_.NowMs()) continue;
     rocksdb::WriteBatch batch;
     batch.Delete(engine_.meta(), meta_key);
+    // Replicas and binlog replays delete it when the master did, as in Redis.
+    Engine::AddRecord(&batch, decoded.db, {"DEL", std::string(decoded.user_key)}, engine_.NowMs());
     KVD_RETURN_IF_ERROR(engine_.Commit(&batch));
     ++deleted;
   }

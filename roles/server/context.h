@@ -84,6 +84,10 @@ struct CommandContext {
   void ReplyError(const Status& status);
   void ReplySyntaxError();
   void ReplyWrongArgs();  // "wrong number of arguments for '<cmd>' command"
+  // Records this command in the binlog as `replay` instead of its own
+  // arguments, when those would not redo the same effect (relative times,
+  // random picks, blocking forms).
+  void Propagate(std::vector<std::string> replay) const { storage::Engine::RewriteCurrentRecord(std::move(replay)); }
 };
 
 }  // namespace kvd::server

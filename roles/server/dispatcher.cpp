@@ -84,8 +84,12 @@ const CommandSpec* Dispatch(CommandContext& ctx) {
 }
 
 void Execute(const CommandSpec& spec, CommandContext& ctx) {
-  spec.handler(ctx);
   ++ctx.tally.commands;
+  if (!(spec.flags & kWrite)) return spec.handler(ctx);
+  // What the command writes carries its binlog record.
+  storage::Engine::CommandRecord record(ctx.server.engine, ctx.db(), ctx.args);
+  spec.handler(ctx);
+  record.Finish();
 }
 
 }  // namespace kvd::server

@@ -56,6 +56,10 @@ bool ParseSide(std::string_view text, ListSide* side) {
   return true;
 }
 
+const char* SideName(ListSide side) { return side == ListSide::kLeft ? "LEFT" : "RIGHT"; }
+
+// Served blocking commands are recorded in the binlog as the non-blocking
+// command that did the same on the key that was served.
 void BlockingListPop(CommandContext& ctx, ListSide side) {
   uint64_t deadline = 0;
   if (!ParseTimeout(ctx, ctx.args.size() - 1, &deadline)) return;
@@ -63,6 +67,7 @@ void BlockingListPop(CommandContext& ctx, ListSide side) {
   auto popped = ctx.server.lists.PopFirstNonEmpty(ctx.db(), keys, side, 1);
   if (!popped.ok()) return ctx.ReplyError(popped.status());
   if (popped->has_value() && !(*popped)->values.empty()) {
+    ctx.Propagate({side == ListSide::kLeft ? "LPOP" : "RPOP", (*popped)->key});
     ctx.reply.ArrayHeader(2);
     ctx.reply.Bulk((*popped)->key);
     ctx.reply.Bulk((*popped)->values.front());
@@ -79,7 +84,10 @@ void BlockingMove(CommandContext& ctx, ListSide from, ListSide to, size_t timeou
   if (!ParseTimeout(ctx, timeout_index, &deadline)) return;
   auto moved = ctx.server.lists.Move(ctx.db(), ctx.args[1], ctx.args[2], from, to);
   if (!moved.ok()) return ctx.ReplyError(moved.status());
-  if (moved->has_value()) return ctx.reply.Bulk(**moved);
+  if (moved->has_value()) {
+    ctx.Propagate({"LMOVE", ctx.args[1], ctx.args[2], SideName(from), SideName(to)});
+    return ctx.reply.Bulk(**moved);
+  }
   WaitOrGiveUp(ctx, {ctx.args[1]}, deadline);
 }
 
@@ -141,6 +149,7 @@ void BLMPop(CommandContext& ctx) {
   auto popped = ctx.server.lists.PopFirstNonEmpty(ctx.db(), args.keys, side, args.count);
   if (!popped.ok()) return ctx.ReplyError(popped.status());
   if (popped->has_value() && !(*popped)->values.empty()) {
+    ctx.Propagate({"LMPOP", "1", (*popped)->key, SideName(side), "COUNT", std::to_string(args.count)});
     ctx.reply.ArrayHeader(2);
     ctx.reply.Bulk((*popped)->key);
     ReplyBulks(ctx, (*popped)->values);
@@ -156,6 +165,7 @@ void BlockingZPop(CommandContext& ctx, PopEnd end) {
   auto popped = ctx.server.zsets.MultiPop(ctx.db(), keys, 1, end);
   if (!popped.ok()) return ctx.ReplyError(popped.status());
   if (popped->has_value() && !(*popped)->popped.empty()) {
+    ctx.Propagate({end == PopEnd::kMin ? "ZPOPMIN" : "ZPOPMAX", (*popped)->key});
     ctx.reply.ArrayHeader(3);
     ctx.reply.Bulk((*popped)->key);
     ctx.reply.Bulk((*popped)->popped.front().member);
@@ -184,6 +194,8 @@ void BZMPop(CommandContext& ctx) {
   auto popped = ctx.server.zsets.MultiPop(ctx.db(), args.keys, args.count, end);
   if (!popped.ok()) return ctx.ReplyError(popped.status());
   if (popped->has_value() && !(*popped)->popped.empty()) {
+    ctx.Propagate({"ZMPOP", "1", (*popped)->key, end == PopEnd::kMin ? "MIN" : "MAX", "COUNT",
+                   std::to_string(args.count)});
     ctx.reply.ArrayHeader(2);
     ctx.reply.Bulk((*popped)->key);
     ctx.reply.ArrayHeader((*popped)->popped.size());

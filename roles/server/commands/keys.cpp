@@ -66,6 +66,7 @@ void ExpireGeneric(CommandContext& ctx, int64_t unit_ms, bool relative) {
   }
   auto applied = ctx.server.keyspace.ExpireAt(ctx.db(), ctx.args[1], at_ms, condition);
   if (!applied.ok()) return ctx.ReplyError(applied.status());
+  if (*applied) ctx.Propagate({"PEXPIREAT", ctx.args[1], std::to_string(at_ms)});
   ctx.reply.Integer(*applied ? 1 : 0);
 }
 

@@ -63,17 +63,27 @@ void SCard(CommandContext& ctx) {
   ctx.reply.Integer(static_cast<int64_t>(*size));
 }
 
+// The binlog records the members SPOP happened to pick, as SREM.
+void PropagatePopped(CommandContext& ctx, const std::vector<std::string>& popped) {
+  if (popped.empty()) return;
+  std::vector<std::string> replay{"SREM", ctx.args[1]};
+  replay.insert(replay.end(), popped.begin(), popped.end());
+  ctx.Propagate(std::move(replay));
+}
+
 void SPop(CommandContext& ctx) {
   if (ctx.args.size() > 3) return ctx.ReplySyntaxError();
   if (ctx.args.size() == 2) {
     auto popped = ctx.server.sets.Pop(ctx.db(), ctx.args[1], 1);
     if (!popped.ok()) return ctx.ReplyError(popped.status());
+    PropagatePopped(ctx, *popped);
     return popped->empty() ? ctx.reply.NullBulk() : ctx.reply.Bulk(popped->front());
   }
   int64_t count = 0;
   if (!ParseInt64(ctx.args[2], &count) || count < 0) return ctx.reply.Error(errors::kNotPositive);
   auto popped = ctx.server.sets.Pop(ctx.db(), ctx.args[1], static_cast<uint64_t>(count));
   if (!popped.ok()) return ctx.ReplyError(popped.status());
+  PropagatePopped(ctx, *popped);
   ReplySet(ctx, *popped);
 }
 

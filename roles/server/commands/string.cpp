@@ -61,9 +61,21 @@ void Get(CommandContext& ctx) {
   ReplyOptional(ctx, *value);
 }
 
+// The binlog form of a SET that happened: its condition is settled and its expiry absolute.
+std::vector<std::string> SetReplay(std::string_view key, std::string_view value, const SetOptions& options) {
+  std::vector<std::string> replay{"SET", std::string(key), std::string(value)};
+  if (options.ttl == SetOptions::Ttl::kSetAt) {
+    replay.insert(replay.end(), {"PXAT", std::to_string(options.expire_at_ms)});
+  } else if (options.ttl == SetOptions::Ttl::kKeep) {
+    replay.emplace_back("KEEPTTL");
+  }
+  return replay;
+}
+
 void RunSet(CommandContext& ctx, std::string_view key, std::string_view value, const SetOptions& options) {
   auto result = ctx.server.strings.Set(ctx.db(), key, value, options);
   if (!result.ok()) return ctx.ReplyError(result.status());
+  if (result->written) ctx.Propagate(SetReplay(key, value, options));
   if (options.return_old) return result->old_value ? ctx.reply.Bulk(*result->old_value) : ctx.reply.NullBulk();
   result->written ? ctx.reply.Ok() : ctx.reply.NullBulk();
 }
@@ -169,6 +181,11 @@ void GetEx(CommandContext& ctx) {
   }
   auto value = ctx.server.strings.GetEx(ctx.db(), ctx.args[1], change);
   if (!value.ok()) return ctx.ReplyError(value.status());
+  if (change.kind == storage::TtlChange::Kind::kSetAt) {
+    ctx.Propagate({"PEXPIREAT", ctx.args[1], std::to_string(change.expire_at_ms)});
+  } else if (change.kind == storage::TtlChange::Kind::kPersist) {
+    ctx.Propagate({"PERSIST", ctx.args[1]});
+  }
   ReplyOptional(ctx, *value);
 }
 

@@ -81,6 +81,8 @@ void Exec(CommandContext& ctx) {
 
   size_t reply_start = ctx.reply.buffer()->size();
   storage::Engine::Transaction transaction(ctx.server.engine);
+  // The binlog replays the transaction as MULTI ... EXEC, so it stays atomic there too.
+  transaction.AddRecord(ctx.db(), {"MULTI"});
   ctx.reply.ArrayHeader(queued.size());
   for (auto& args : queued) {
     CommandContext inner{ctx.server, ctx.client, args, ctx.reply, ctx.tally, ctx.client_ptr};
@@ -88,6 +90,8 @@ void Exec(CommandContext& ctx) {
     Execute(*Commands().Find(args[0]), inner);
     if (inner.close_after_reply) ctx.close_after_reply = true;
   }
+  if (!transaction.HasWrites()) return;  // read-only: nothing to commit or record
+  transaction.AddRecord(ctx.db(), {"EXEC"});
   Status committed = transaction.Finish();
   if (!committed.ok()) {
     // Nothing was applied: take the replies back and say so.
