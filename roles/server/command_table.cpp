@@ -18,9 +18,12 @@ std::vector<std::string_view> FlagNames(uint32_t flags) {
   return names;
 }
 
+std::vector<CommandSpec> BackupCommands();  // commands/backup.cpp: SAVE BGSAVE LASTSAVE CHECKPOINT
+
 CommandTable::CommandTable() {
   for (auto family : {ConnectionCommands, ServerCommands, KeyCommands, StringCommands, HashCommands, ListCommands,
-                      SetCommands, ZSetCommands, TransactionCommands, PubSubCommands, BlockingCommands}) {
+                      SetCommands, ZSetCommands, TransactionCommands, PubSubCommands, BlockingCommands,
+                      BackupCommands}) {
     for (const CommandSpec& spec : family()) commands_.push_back(spec);
   }
   for (size_t i = 0; i < commands_.size(); ++i) index_.emplace_back(std::string(commands_[i].name), i);

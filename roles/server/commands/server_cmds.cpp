@@ -1,4 +1,4 @@
-// Server commands: INFO DBSIZE FLUSHDB FLUSHALL CONFIG TIME SHUTDOWN LASTSAVE COMMAND.
+// Server commands: INFO DBSIZE FLUSHDB FLUSHALL CONFIG TIME SHUTDOWN COMMAND (LASTSAVE is in backup.cpp).
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -75,12 +75,20 @@ Fields MemorySection(ServerContext& server) {
 }
 
 Fields PersistenceSection(ServerContext& server) {
-  return {{"loading", "0"},
+  Fields fields{{"loading", "0"},
           {"rdb_changes_since_last_save", "0"},
           {"rdb_last_save_time", std::to_string(server.start_time_ms / 1000)},
           {"aof_enabled", "0"},
           {"fsync", storage::FsyncPolicyName(server.engine.fsync_policy())},
           {"disk_usage", std::to_string(server.engine.ApproximateDiskUsage())}};
+  auto binlog = server.engine.Binlog();
+  if (binlog.ok()) {
+    fields.insert(fields.end(), {{"binlog_first_seq", std::to_string(binlog->first_sequence)},
+                                 {"binlog_last_seq", std::to_string(binlog->last_sequence)},
+                                 {"binlog_size", std::to_string(binlog->bytes)},
+                                 {"binlog_files", std::to_string(binlog->files)}});
+  }
+  return fields;
 }
 
 Fields StatsSection(ServerContext& server) {
@@ -103,7 +111,7 @@ Fields ReplicationSection(ServerContext& server) {
   return {{"role", "master"},
           {"connected_slaves", "0"},
           {"master_replid", server.run_id},
-          {"master_repl_offset", "0"}};
+          {"master_repl_offset", std::to_string(server.engine.LatestSequence())}};
 }
 
 Fields CpuSection() {
@@ -281,8 +289,6 @@ void Shutdown(CommandContext& ctx) {
   ctx.server.request_shutdown();
 }
 
-void LastSave(CommandContext& ctx) { ctx.reply.Integer(static_cast<int64_t>(ctx.server.start_time_ms / 1000)); }
-
 void WriteCommandInfo(CommandContext& ctx, const CommandSpec& spec) {
   ctx.reply.ArrayHeader(10);
   ctx.reply.Bulk(spec.name);
@@ -367,7 +373,6 @@ std::vector<CommandSpec> ServerCommands() {
       {"config", -2, kAdmin | kNoScript | kLoading | kStale, 0, 0, 0, Config},
       {"time", 1, kFast | kLoading | kStale, 0, 0, 0, Time},
       {"shutdown", -1, kAdmin | kNoScript | kLoading | kStale, 0, 0, 0, Shutdown},
-      {"lastsave", 1, kFast | kLoading | kStale, 0, 0, 0, LastSave},
       {"command", -1, kLoading | kStale, 0, 0, 0, CommandCmd},
   };
 }
