@@ -161,6 +161,9 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options) {
   rocksdb::DB* raw_db = nullptr;
   rocksdb::Status status =
       rocksdb::DB::Open(db_options, options.dir + "/db", families, &engine->handles_, &raw_db);
+  if (!status.ok() && status.ToString().find("lock") != std::string::npos) {
+    return Status::IOError("data directory " + options.dir + " is in use by another kvd (" + status.ToString() + ")");
+  }
   if (!status.ok()) return Status::IOError("cannot open RocksDB in " + options.dir + ": " + status.ToString());
   engine->db_.reset(raw_db);
   engine->meta_ = engine->handles_[1];
@@ -487,6 +490,7 @@ uint64_t Engine::ApproximateDiskUsage() {
 Status Engine::Close() {
   if (closed_) return Status::Ok();
   closed_ = true;
+  if (db_ == nullptr) return Status::Ok();  // Open() failed before RocksDB was open
   {
     std::lock_guard lock(background_mutex_);
     stopping_ = true;

@@ -169,3 +169,21 @@ TEST_CASE("expiry: expired keys vanish and the active sweeper deletes them") {
 }
 
 }  // namespace kvdtest
+
+namespace kvdtest {
+namespace {
+
+TEST_CASE("persistence: a data directory in use by another kvd refuses to start, and the first keeps serving") {
+  ServerWithClient s;
+  CHECK(Simple(*s.client, {"SET", "k", "v"}) == "OK");
+  int status = 0;
+  std::string output = RunShell(ShellQuote(KvdBinary()) + " server --port " + std::to_string(FreePort()) +
+                                    " --dir " + ShellQuote(s.server.data_dir()) + " 2>&1",
+                                &status);
+  CHECK(status != 0);
+  CHECK_MESSAGE(output.find("in use by another kvd") != std::string::npos, output);
+  CHECK(Bulk(*s.client, {"GET", "k"}) == "v");
+}
+
+}  // namespace
+}  // namespace kvdtest
