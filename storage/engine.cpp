@@ -13,6 +13,7 @@
 #include "common/logging.h"
 #include "storage/binlog_record.h"
 #include "storage/encoding.h"
+#include "storage/wal_reader.h"
 
 namespace kvd::storage {
 
@@ -111,11 +112,36 @@ rocksdb::ColumnFamilyOptions TableOptions(const std::shared_ptr<rocksdb::Cache>&
 
 }  // namespace
 
+namespace {
+
+// RocksDB's recovery drops a torn or corrupt last WAL record (a write cut off
+// by a crash, never acknowledged) and only says so in its own LOG: tell the
+// operator in ours.
+void ReportTornBinlogTail(const std::string& data_dir) {
+  auto files = ListWalFiles(data_dir);
+  if (!files.ok() || files->empty()) return;
+  auto reader = WalFileReader::Open(files->back());
+  if (!reader.ok()) return;
+  std::string record;
+  uint64_t offset = 0;
+  Result<bool> more = true;
+  while (more.ok() && *more) more = (*reader)->Next(&record, &offset);
+  if (!more.ok()) {
+    KVD_LOG(kWarning) << "binlog: " << more.status().message() << "; RocksDB recovery decides what is kept";
+  } else if (!(*reader)->tail_note().empty()) {
+    KVD_LOG(kWarning) << "binlog: " << (*reader)->tail_note()
+                      << " (a write cut off by a crash, never acknowledged; recovery drops it)";
+  }
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options) {
   std::error_code fs_error;
   std::filesystem::create_directories(options.dir, fs_error);
   if (fs_error) return Status::IOError("cannot create data directory " + options.dir + ": " + fs_error.message());
 
+  ReportTornBinlogTail(options.dir);
   std::unique_ptr<Engine> engine(new Engine());
   engine->clock_ = options.clock;
   engine->databases_ = options.databases;

@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <filesystem>
 #include <memory>
 #include <random>
 #include <string>
@@ -133,6 +134,30 @@ TEST_CASE("crash recovery: repeated kill -9 under many writers keeps every ackno
     auto c = server.Connect();
     for (const auto& progress : everyone) Verify(*c, *progress);
   }
+}
+
+TEST_CASE("crash recovery: a torn last binlog record is dropped with a log line, never served") {
+  KvdServer server({"--fsync", "always"});
+  REQUIRE(server.Start());
+  {
+    auto c = server.Connect();
+    for (int i = 0; i < 100; ++i) REQUIRE(Simple(*c, {"SET", "k" + std::to_string(i), "v"}) == "OK");
+  }
+  server.Kill9();
+  std::filesystem::path newest;
+  for (const auto& entry : std::filesystem::directory_iterator(server.data_dir() + "/db")) {
+    if (entry.path().extension() == ".log" && entry.path() > newest) newest = entry.path();
+  }
+  REQUIRE(!newest.empty());
+  // Cut into the last record, as a crash in the middle of its write would.
+  std::filesystem::resize_file(newest, std::filesystem::file_size(newest) - 5);
+
+  REQUIRE(server.Start());
+  auto c = server.Connect();
+  CHECK(Bulk(*c, {"GET", "k98"}) == "v");
+  CHECK(Bulk(*c, {"GET", "k99"}) == "<nil>");  // the torn write
+  CHECK(Int(*c, {"DBSIZE"}) == 99);
+  CHECK_MESSAGE(server.Log().find("truncated record at offset") != std::string::npos, server.Log());
 }
 
 }  // namespace
