@@ -215,7 +215,6 @@ thread_local Engine::Transaction* t_transaction = nullptr;
 thread_local bool t_committed = false;
 thread_local uint64_t t_writes = 0;  // Commit() calls on this thread, to tell if a command wrote
 thread_local Engine::CommandRecord* t_record = nullptr;
-constexpr size_t kWriteBatchHeaderBytes = 12;  // sequence + count: an empty batch
 
 // Replays a batch's operations into another batch (a plain WriteBatch, or a
 // transaction's indexed one, which cannot hold range deletes).
@@ -271,11 +270,16 @@ Engine::Transaction::~Transaction() {
 
 Status Engine::Transaction::Finish() {
   t_transaction = previous_;
-  // Records alone count too: a transaction's closing record may follow writes
-  // that a range delete already committed.
-  if (batch_.GetWriteBatch()->GetDataSize() <= kWriteBatchHeaderBytes) return Status::Ok();
+  if (!HoldsAnything()) return Status::Ok();
   // Nested in the server's commit group: join it, so it stays one atomic unit there.
   return engine_.Commit(batch_.GetWriteBatch());
+}
+
+bool Engine::Transaction::HoldsAnything() {
+  constexpr size_t kWriteBatchHeaderBytes = 12;  // sequence + count: an empty batch
+  // Records count too: a transaction's closing record may follow writes that a
+  // range delete already committed, and must still reach the WAL.
+  return batch_.GetWriteBatch()->GetDataSize() > kWriteBatchHeaderBytes;
 }
 
 void Engine::Transaction::AddRecord(uint8_t db, std::vector<std::string> args) {
@@ -304,13 +308,13 @@ void Engine::OpenGroup() {
 bool Engine::GroupNeedsCommit() const {
   Transaction* group = OpenGroupOfThisThread();
   if (group == nullptr) return false;
-  return group->batch_.GetWriteBatch()->Count() != 0 || locks_.HasDeferred() || !group->group_error_.ok();
+  return group->HoldsAnything() || locks_.HasDeferred() || !group->group_error_.ok();
 }
 
 void Engine::FlushGroup() {
   Transaction* group = OpenGroupOfThisThread();
   if (group == nullptr) return;
-  if (group->batch_.GetWriteBatch()->Count() != 0) {
+  if (group->HoldsAnything()) {
     Status written = WriteToDb(group->batch_.GetWriteBatch());
     if (!written.ok() && group->group_error_.ok()) group->group_error_ = written;
     group->batch_.Clear();

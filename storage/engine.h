@@ -85,6 +85,8 @@ class Engine {
     friend class Engine;
     Transaction(Engine& engine, bool group);
     bool IsEmptyOutermost() { return previous_ == nullptr && batch_.GetWriteBatch()->Count() == 0; }
+    // Operations or binlog records not yet written.
+    bool HoldsAnything();
     Engine& engine_;
     rocksdb::WriteBatchWithIndex batch_;
     Transaction* previous_;

@@ -144,7 +144,8 @@ Status Keyspace::CopyInto(rocksdb::WriteBatch* batch, uint8_t src_db, std::strin
       rocksdb::Slice upper_slice(upper);
       options.iterate_upper_bound = &upper_slice;
       std::unique_ptr<rocksdb::Iterator> it = engine_.NewIterator(options, cf);
-      for (it->Seek(from_prefix); it->Valid(); it->Next()) {
+      // The commit group's overlay ignores the bound: stop at the prefix ourselves.
+      for (it->Seek(from_prefix); it->Valid() && it->key().starts_with(from_prefix); it->Next()) {
         std::string key = to_prefix;
         key.append(it->key().data() + from_prefix.size(), it->key().size() - from_prefix.size());
         batch->Put(cf, key, it->value());

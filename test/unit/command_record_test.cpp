@@ -162,6 +162,28 @@ TEST_CASE_FIXTURE(RecordFixture, "FLUSHDB's record travels with its range delete
   CHECK(batches[0][1].args == flush_args);
 }
 
+TEST_CASE_FIXTURE(RecordFixture, "EXEC's closing mark reaches the binlog after a FLUSHDB inside the transaction") {
+  engine->OpenGroup();
+  {
+    Engine::Transaction transaction(*engine);
+    transaction.AddRecord(0, {"MULTI"});
+    Args flush_args{"FLUSHDB"};
+    Engine::CommandRecord record(*engine, 0, flush_args);
+    MustOk(keyspace.FlushDb(0));
+    record.Finish();
+    CHECK(transaction.HasWrites());
+    transaction.AddRecord(0, {"EXEC"});  // only a record is left to write
+    MustOk(transaction.Finish());
+  }
+  CHECK(engine->GroupNeedsCommit());
+  MustOk(engine->CommitGroup());
+  std::vector<Args> all;
+  for (const auto& batch : Batches()) {
+    for (const auto& seen : batch) all.push_back(seen.args);
+  }
+  CHECK(all == std::vector<Args>{{"MULTI"}, {"FLUSHDB"}, {"EXEC"}});
+}
+
 TEST_CASE_FIXTURE(RecordFixture, "the server's own expiry deletes are recorded as DEL") {
   MustOk(Must(strings.Set(2, "gone", "v", SetOptions{})).written ? Status::Ok() : Status::IOError("not set"));
   CHECK(Must(keyspace.ExpireAt(2, "gone", now() + 5, ExpireCondition::kAlways)));

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "storage/keyspace.h"
+#include "storage/types/hash_store.h"
 #include "storage/types/string_store.h"
 #include "test_support.h"
 
@@ -98,6 +99,24 @@ TEST_CASE_FIXTURE(GroupFixture, "two threads whose groups want each other's keys
   second.join();
   CHECK(Get("x") == "200");
   CHECK(Get("y") == "200");
+}
+
+TEST_CASE_FIXTURE(GroupFixture, "COPY and RENAME in a group copy only the source's members, not its neighbours'") {
+  // Regression: the group's overlay ignores iterate_upper_bound, and a copy
+  // that trusted the bound took the sub-keys of the next key too.
+  HashStore hashes(*engine);
+  engine->OpenGroup();
+  test::PutCollection(*engine, 0, "a", KeyType::kHash, {{"f1", "1"}});
+  test::PutCollection(*engine, 0, "b", KeyType::kHash, {{"g1", "2"}, {"g2", "3"}});
+  CHECK(Must(keyspace.Copy(0, "a", 0, "copy", false)));
+  CHECK(Must(keyspace.Rename(0, "a", "renamed", false)));
+  for (const char* key : {"copy", "renamed"}) {
+    auto fields = Must(hashes.GetAll(0, key));
+    REQUIRE(fields.size() == 1);
+    CHECK(fields[0].field == "f1");
+  }
+  MustOk(engine->CommitGroup());
+  CHECK(Must(hashes.GetAll(0, "copy")).size() == 1);
 }
 
 TEST_CASE("a guard that re-takes a deferred stripe keeps it through a flush") {
