@@ -462,11 +462,36 @@ Status Engine::SyncWal(bool to_disk) {
 
 Status Engine::MakeDurable() { return SyncWal(fsync_.load() == FsyncPolicy::kAlways); }
 
+void Engine::MakeDurableAsync(std::function<void(Status)> done) {
+  if (fsync_.load() != FsyncPolicy::kAlways) return done(MakeDurable());
+  {
+    std::lock_guard lock(background_mutex_);
+    durability_waiters_.push_back(std::move(done));
+  }
+  background_wakeup_.notify_all();
+}
+
+// One thread does every fsync: the group fsync for the writers waiting under
+// `always` (all of them, from every io thread, share one), and the periodic
+// one under `everysec`.
 void Engine::BackgroundFsyncLoop() {
+  using std::chrono::steady_clock;
   std::unique_lock lock(background_mutex_);
-  while (!stopping_) {
-    background_wakeup_.wait_for(lock, std::chrono::seconds(1));
+  auto next_periodic = steady_clock::now() + std::chrono::seconds(1);
+  while (true) {
+    background_wakeup_.wait_until(lock, next_periodic, [&] { return stopping_ || !durability_waiters_.empty(); });
+    if (!durability_waiters_.empty()) {
+      std::vector<std::function<void(Status)>> waiters;
+      waiters.swap(durability_waiters_);
+      lock.unlock();
+      Status status = SyncWal(true);
+      for (auto& done : waiters) done(status);
+      lock.lock();
+      continue;
+    }
     if (stopping_) break;
+    if (steady_clock::now() < next_periodic) continue;
+    next_periodic = steady_clock::now() + std::chrono::seconds(1);
     if (fsync_.load() != FsyncPolicy::kEverysec) continue;
     lock.unlock();
     Status status = SyncWal(true);

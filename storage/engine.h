@@ -156,6 +156,11 @@ class Engine {
   // Makes every committed write as durable as the fsync policy promises:
   // in the OS page cache (no, everysec) or on disk (always, group-committed).
   Status MakeDurable();
+  // The same without blocking the caller: `done` runs — on the engine's
+  // syncing thread under `always`, at once otherwise — when every write
+  // committed before the call is as durable as the policy promises. Under
+  // `always` one fsync serves every caller waiting at that moment.
+  void MakeDurableAsync(std::function<void(Status)> done);
 
   // A fresh version for a collection that is (re)created; increases across restarts.
   uint64_t NextVersion();
@@ -214,6 +219,7 @@ class Engine {
 
   std::mutex background_mutex_;
   std::condition_variable background_wakeup_;
+  std::vector<std::function<void(Status)>> durability_waiters_;  // guarded by background_mutex_
   bool stopping_ = false;
   std::thread background_fsync_;
   bool closed_ = false;

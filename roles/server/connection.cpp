@@ -142,8 +142,18 @@ void Connection::DeferUntilDurable() {
 void Connection::MakeQueuedPassesDurable(storage::Engine& engine) {
   std::vector<std::shared_ptr<Connection>> waiting;
   waiting.swap(t_waiting_for_durability);
-  Status durable = engine.CommitGroup();
-  if (durable.ok()) durable = engine.MakeDurable();
+  Status committed = engine.CommitGroup();
+  if (!committed.ok()) return ReplyOrDrop(committed, waiting);
+  if (engine.fsync_policy() != storage::FsyncPolicy::kAlways) return ReplyOrDrop(engine.MakeDurable(), waiting);
+  // Under fsync always the io thread goes on serving other clients while the
+  // engine's syncing thread does one fsync for everyone waiting.
+  auto executor = waiting.front()->socket_.get_executor();
+  engine.MakeDurableAsync([executor, waiting = std::move(waiting)](Status durable) mutable {
+    asio::post(executor, [durable, waiting = std::move(waiting)] { ReplyOrDrop(durable, waiting); });
+  });
+}
+
+void Connection::ReplyOrDrop(const Status& durable, const std::vector<std::shared_ptr<Connection>>& waiting) {
   if (!durable.ok()) {
     // Never acknowledge what may not be durable: drop the replies and the connections.
     KVD_LOG(kWarning) << "making writes durable failed, closing " << waiting.size()

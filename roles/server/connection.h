@@ -53,6 +53,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Queues this connection's reply behind the io thread's next durability step.
   void DeferUntilDurable();
   static void MakeQueuedPassesDurable(storage::Engine& engine);
+  static void ReplyOrDrop(const Status& durable, const std::vector<std::shared_ptr<Connection>>& waiting);
   // Sends the pass's replies, or reads more, or closes.
   void FinishPass();
   void WriteOut();
