@@ -29,21 +29,14 @@
 #include <string_view>
 #include <vector>
 
+#include "common/crc32c.h"
 #include "common/status.h"
 #include "storage/engine.h"
 
 namespace kvd::storage {
 
-// ---- CRC-32C (Castagnoli), table-driven, incremental ------------------------
-class Crc32c {
- public:
-  void Update(std::string_view bytes);
-  uint32_t value() const { return ~state_; }
-
- private:
-  uint32_t state_ = 0xFFFFFFFFu;
-};
-uint32_t Crc32cOf(std::string_view bytes);
+using kvd::Crc32c;
+using kvd::Crc32cOf;
 
 // ---- checkpoints ------------------------------------------------------------
 struct CheckpointFile {

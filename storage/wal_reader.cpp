@@ -13,6 +13,8 @@
 #include <filesystem>
 #include <map>
 
+#include "common/crc32c.h"
+
 namespace kvd::storage {
 namespace {
 
@@ -36,16 +38,6 @@ constexpr uint8_t kFirstExtendedType = 10;
 constexpr uint8_t kIgnorableTypeBit = 0x80;
 constexpr size_t kBatchHeaderSize = 12;  // sequence fixed64, count fixed32
 
-constexpr std::array<uint32_t, 256> MakeCrc32cTable() {
-  std::array<uint32_t, 256> table{};
-  for (uint32_t byte = 0; byte < 256; ++byte) {
-    uint32_t crc = byte;
-    for (int bit = 0; bit < 8; ++bit) crc = (crc & 1) != 0 ? (crc >> 1) ^ 0x82F63B78u : crc >> 1;
-    table[byte] = crc;
-  }
-  return table;
-}
-constexpr std::array<uint32_t, 256> kCrc32cTable = MakeCrc32cTable();
 
 uint32_t DecodeFixed32(const char* p) {
   uint32_t value = 0;
@@ -80,7 +72,7 @@ uint8_t FragmentTypeOf(uint8_t type) {
 // `record` is a whole physical record. The checksum covers everything after
 // the checksum and the length: type byte, a recyclable header's log number, payload.
 bool ChecksumMatches(std::string_view record) {
-  return MaskCrc32c(Crc32c(record.substr(6))) == DecodeFixed32(record.data());
+  return MaskCrc32c(Crc32cOf(record.substr(6))) == DecodeFixed32(record.data());
 }
 
 // Whether `block` holds the intact start of a record (FULL or FIRST) among the
@@ -196,12 +188,6 @@ class BinlogRecordCollector : public rocksdb::WriteBatch::Handler {
 };
 
 }  // namespace
-
-uint32_t Crc32c(std::string_view data, uint32_t crc) {
-  crc = ~crc;
-  for (char c : data) crc = kCrc32cTable[(crc ^ static_cast<uint8_t>(c)) & 0xff] ^ (crc >> 8);
-  return ~crc;
-}
 
 uint32_t MaskCrc32c(uint32_t crc) { return ((crc >> 15) | (crc << 17)) + 0xa282ead8u; }
 

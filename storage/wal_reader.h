@@ -21,10 +21,8 @@
 
 namespace kvd::storage {
 
-// CRC-32C (Castagnoli), the checksum of RocksDB's log records. Pass an
-// earlier result as `crc` to continue it over more data.
-uint32_t Crc32c(std::string_view data, uint32_t crc = 0);
-// RocksDB stores checksums masked (a CRC of data that embeds CRCs is weak).
+// RocksDB's log records carry a CRC-32C (common/crc32c.h), stored masked
+// because a CRC of data that embeds CRCs is weak.
 uint32_t MaskCrc32c(uint32_t crc);
 
 struct WalFile {
