@@ -120,33 +120,49 @@ class KeyLockGuard {
   KeyLockGuard& operator=(const KeyLockGuard&) = delete;
 
  private:
+  // Takes every stripe of `stripes_` (sorted) this thread does not hold yet.
+  // A thread never waits for a lock while holding stripes out of order: if
+  // one is busy, it writes its group (releasing the deferred stripes), lets go
+  // of what this guard took so far, and then locks the whole set in order.
   void Acquire() {
     KeyLocks::ThreadState& state = KeyLocks::ThisThread();
-    std::vector<size_t> to_lock;
     std::vector<size_t> owned;
+    bool busy = false;
     for (size_t stripe : stripes_) {
       if (state.deferred_set.test(stripe)) {
-        // Still locked from an earlier command of the batch: this guard owns it
+        // Still locked from an earlier command of the group: this guard owns it
         // now, so a flush while we run cannot release it under us.
         state.deferred_set.reset(stripe);
         --state.deferred_count;
         owned.push_back(stripe);
-      } else if (!state.held.test(stripe)) {
-        to_lock.push_back(stripe);
-      }  // else an enclosing guard holds it and will release it
-    }
-    for (size_t stripe : to_lock) {
-      std::mutex& mutex = locks_.Stripe(stripe);
-      if (state.deferred_count == 0) {
-        mutex.lock();
-      } else if (!mutex.try_lock()) {
-        state.flush();  // commits the batch and releases the deferred stripes
-        mutex.lock();
+      } else if (state.held.test(stripe)) {
+        continue;  // an enclosing guard holds it and will release it
+      } else if (state.deferring ? locks_.Stripe(stripe).try_lock() : (locks_.Stripe(stripe).lock(), true)) {
+        state.held.set(stripe);
+        owned.push_back(stripe);
+      } else {
+        busy = true;
+        break;
       }
+    }
+    if (busy) owned = AcquireInOrderAfterFlush(state, owned);
+    stripes_ = std::move(owned);
+  }
+
+  std::vector<size_t> AcquireInOrderAfterFlush(KeyLocks::ThreadState& state, const std::vector<size_t>& taken) {
+    if (state.flush) state.flush();  // writes the group: what `taken` guarded is committed
+    for (size_t stripe : taken) {
+      state.held.reset(stripe);
+      locks_.Stripe(stripe).unlock();
+    }
+    std::vector<size_t> owned;
+    for (size_t stripe : stripes_) {
+      if (state.held.test(stripe)) continue;
+      locks_.Stripe(stripe).lock();
       state.held.set(stripe);
       owned.push_back(stripe);
     }
-    stripes_ = std::move(owned);
+    return owned;
   }
   KeyLocks& locks_;
   std::vector<size_t> stripes_;
