@@ -154,21 +154,62 @@ void PrintNotes(const storage::BinlogReader& reader) {
   for (const std::string& note : reader.notes()) std::cerr << "kvd binlog: note: " << note << "\n";
 }
 
+bool IsMark(const storage::BinlogEntry& entry, const char* mark) {
+  return entry.record.args.size() == 1 && entry.record.args[0] == mark;
+}
+
+// Chooses the records to print so that --from and --limit never cut a
+// MULTI ... EXEC: a transaction that starts before --from is printed from its
+// MULTI, and one open when --limit is reached is printed to its EXEC.
+class RecordSelection {
+ public:
+  RecordSelection(const BinlogToolOptions& options, RecordPrinter& printer) : options_(options), printer_(printer) {}
+
+  void Offer(const storage::BinlogEntry& entry) {
+    if (entry.sequence < options_.from) return Skip(entry);
+    for (const auto& earlier : open_transaction_) printer_.Print(earlier);
+    open_transaction_.clear();
+    printer_.Print(entry);
+    if (IsMark(entry, "MULTI")) inside_ = true;
+    if (IsMark(entry, "EXEC")) inside_ = false;
+    ++printed_;
+  }
+  bool done() const { return options_.limit && printed_ >= *options_.limit && !inside_; }
+
+ private:
+  void Skip(const storage::BinlogEntry& entry) {
+    if (IsMark(entry, "MULTI")) {
+      open_transaction_.clear();
+      inside_ = true;
+    }
+    if (inside_) open_transaction_.push_back(entry);
+    if (IsMark(entry, "EXEC")) {
+      open_transaction_.clear();
+      inside_ = false;
+    }
+  }
+
+  const BinlogToolOptions& options_;
+  RecordPrinter& printer_;
+  std::vector<storage::BinlogEntry> open_transaction_;  // skipped records of a MULTI still open
+  bool inside_ = false;
+  uint64_t printed_ = 0;
+};
+
 // Prints the records; a damaged file stops it with a message (exit code 1).
 int PrintBinlog(const BinlogToolOptions& options) {
   Result<std::unique_ptr<storage::BinlogReader>> reader = storage::BinlogReader::Open(options.dir);
   Status status = reader.ok() ? (*reader)->SkipFilesBefore(options.from) : reader.status();
   RecordPrinter printer(options.format);
-  uint64_t printed = 0;
+  RecordSelection selection(options, printer);
   storage::WalBatch batch;
-  while (status.ok() && printed != options.limit) {
+  while (status.ok() && !selection.done()) {
     Result<bool> got = (*reader)->Next(&batch);
     if (!got.ok()) status = got.status();
     if (!got.ok() || !*got) break;
     for (const storage::BinlogEntry& entry : batch.records) {
-      if (entry.sequence < options.from) continue;
-      printer.Print(entry);
-      if (++printed == options.limit) break;
+      selection.Offer(entry);
+      if (selection.done()) break;
     }
   }
   std::cout.flush();

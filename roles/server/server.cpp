@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "common/logging.h"
+#include "roles/server/commands/backup.h"
 #include "roles/server/connection.h"
 #include "roles/server/options.h"
 #include "storage/written_keys.h"
@@ -77,6 +78,7 @@ class Server {
       threads.emplace_back([&io] { io->run(); });
     }
     context_.sweeper.Start();
+    SweepAbandonedCheckpoints(context_);
     signals_.async_wait([this](const boost::system::error_code& error, int signal) {
       if (!error) Shutdown(signal == SIGTERM ? "SIGTERM" : "SIGINT");
     });

@@ -541,6 +541,38 @@ TEST_CASE("wal_reader: recyclable records (RocksDB recycle_log_file_num) are rea
   CHECK(CommandsOf(read.entries) == std::vector<std::string>{"SET k0 r", "SET k1 r", "SET k2 r"});
 }
 
+TEST_CASE("binlog tool: --from and --limit never cut a MULTI ... EXEC") {
+  EngineFixture f;
+  uint64_t start = f.engine->db()->GetLatestSequenceNumber() + 1;
+  rocksdb::WriteBatch transaction;  // as EXEC commits it: marks around the commands' records
+  transaction.PutLogData(storage::EncodeBinlogRecord(Record(0, {"MULTI"})));
+  transaction.Put(f.engine->meta(), "a", "1");
+  transaction.PutLogData(storage::EncodeBinlogRecord(Record(0, {"SET", "a", "1"})));
+  transaction.Put(f.engine->meta(), "b", "2");
+  transaction.PutLogData(storage::EncodeBinlogRecord(Record(0, {"SET", "b", "2"})));
+  transaction.PutLogData(storage::EncodeBinlogRecord(Record(0, {"EXEC"})));
+  MustOk(f.engine->Commit(&transaction));
+  CommitCommand(*f.engine, Record(0, {"SET", "c", "3"}));
+  MustOk(f.engine->Close());
+  f.engine.reset();
+
+  auto commands = [](const std::string& out) {
+    std::vector<std::string> names;
+    std::istringstream lines(out);
+    for (std::string line; std::getline(lines, line);) names.push_back(line.substr(line.find("db=0 ") + 5));
+    return names;
+  };
+  const std::vector<std::string> whole{"\"MULTI\"", "\"SET\" \"a\" \"1\"", "\"SET\" \"b\" \"2\"", "\"EXEC\""};
+  // --from inside the transaction starts at its MULTI.
+  CHECK(commands(RunBinlogTool({"--dir", f.dir.path(), "--from", std::to_string(start + 1), "--limit", "1"}).out) ==
+        whole);
+  // --limit inside it finishes it, and stops there.
+  CHECK(commands(RunBinlogTool({"--dir", f.dir.path(), "--limit", "2"}).out) == whole);
+  std::vector<std::string> all = whole;
+  all.push_back("\"SET\" \"c\" \"3\"");
+  CHECK(commands(RunBinlogTool({"--dir", f.dir.path(), "--limit", "5"}).out) == all);
+}
+
 TEST_CASE("binlog tool: text and RESP output, --from, --limit, bad options") {
   EngineFixture f;
   uint64_t first = CommitCommand(*f.engine, Record(0, {"SET", "k", "v"}));

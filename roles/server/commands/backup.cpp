@@ -23,6 +23,7 @@
 
 #include "common/logging.h"
 #include "common/numbers.h"
+#include "roles/server/commands/backup.h"
 #include "roles/server/command_table.h"
 #include "roles/server/commands/args.h"
 #include "storage/checkpoint.h"
@@ -183,6 +184,11 @@ void Checkpoint(CommandContext& ctx) {
 }
 
 }  // namespace
+
+void SweepAbandonedCheckpoints(ServerContext& server) {
+  storage::CheckpointStore store = StoreOf(server);
+  SweepAbandoned(server, store);
+}
 
 std::vector<CommandSpec> BackupCommands() {
   return {
