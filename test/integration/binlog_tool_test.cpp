@@ -34,11 +34,6 @@ size_t FindLine(const std::vector<std::string>& lines, const std::string& needle
 
 uint64_t SequenceOf(const std::string& line) { return std::stoull(line.substr(0, line.find(' '))); }
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
 // Sends the RESP commands in one go, as redis-cli --pipe does, and reads every
 // reply (a final PING marks the end); returns the error replies.
 std::vector<std::string> Replay(RespClient& client, const std::string& resp) {

@@ -490,4 +490,15 @@ std::string RunShell(const std::string& command, int* status) {
   return output;
 }
 
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+void WriteFile(const std::string& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  REQUIRE_MESSAGE(out.good(), "cannot write " << path);
+}
+
 }  // namespace kvdtest

@@ -165,6 +165,9 @@ class RawConn {
 // Runs a shell command (bounded by `timeout`) and returns its stdout and
 // stderr; `status` gets the exit code.
 std::string RunShell(const std::string& command, int* status);
+// Whole-file read and write (binary); WriteFile fails the test if it cannot write.
+std::string ReadFile(const std::string& path);
+void WriteFile(const std::string& path, const std::string& bytes);
 std::string ShellQuote(const std::string& text);
 
 // Whether redis-cli is installed, and a way to run it against a port.

@@ -14,11 +14,6 @@ namespace {
 
 using kvd::protocol::EncodeCommand;
 
-void WriteFile(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-}
-
 }  // namespace
 
 TEST_CASE("options: kvd server --help lists every option") {
