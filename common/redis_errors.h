@@ -26,5 +26,10 @@ inline constexpr const char* kMaxClients = "ERR max number of clients reached";
 inline constexpr const char* kNotPositive = "ERR value is out of range, must be positive";
 inline constexpr const char* kExpireOptions = "ERR NX and XX, GT or LT options at the same time are not compatible";
 inline constexpr const char* kGtLtNx = "ERR GT and LT options at the same time are not compatible";
+inline constexpr const char* kReadOnlyReplica = "READONLY You can't write against a read only replica.";
+inline constexpr const char* kNoReplicas = "NOREPLICAS Not enough good replicas to write.";
+// sync replication mode, acknowledgements missing: the write may or may not survive a failover.
+inline constexpr const char* kUnknownOutcome =
+    "UNKNOWN write outcome unknown: not acknowledged by min-replica-acks replicas within replica-ack-timeout-ms";
 
 }  // namespace kvd::errors

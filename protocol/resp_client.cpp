@@ -1,5 +1,11 @@
 #include "protocol/resp_client.h"
 
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
@@ -23,37 +29,117 @@ RespClient::~RespClient() { Close(); }
 
 bool RespClient::connected() const { return socket_.is_open(); }
 
+Status RespClient::WaitFor(short events, std::chrono::milliseconds timeout) {
+  pollfd fd{socket_.native_handle(), events, 0};
+  int waited = ::poll(&fd, 1, timeout.count() > 0 ? static_cast<int>(timeout.count()) : -1);
+  if (waited < 0) return Status::IOError(std::string("poll: ") + std::strerror(errno));
+  if (waited == 0) return Status::IOError("timed out");
+  return Status::Ok();
+}
+
+Result<bool> RespClient::WaitReadable(std::chrono::milliseconds timeout) {
+  if (buffered() > 0) return true;
+  pollfd fd{socket_.native_handle(), POLLIN, 0};
+  int waited = ::poll(&fd, 1, static_cast<int>(timeout.count()));
+  if (waited < 0) return Status::IOError(std::string("poll: ") + std::strerror(errno));
+  return waited > 0;
+}
+
 Status RespClient::Connect(const std::string& host, uint16_t port) {
   boost::system::error_code error;
   auto address = asio::ip::make_address(host, error);
   if (error) return Status::InvalidArgument("bad address " + host + ": " + error.message());
-  socket_.connect(asio::ip::tcp::endpoint(address, port), error);
-  if (error) return Status::IOError("connect " + host + ":" + std::to_string(port) + ": " + error.message());
+  std::string where = host + ":" + std::to_string(port);
+  asio::ip::tcp::endpoint endpoint(address, port);
+  buffer_.clear();
+  consumed_ = 0;
+  if (timeout_.count() == 0) {
+    socket_.connect(endpoint, error);
+  } else {
+    // A non-blocking connect bounded by poll: a black-holed peer must not hang us.
+    socket_.open(endpoint.protocol(), error);
+    if (!error) socket_.non_blocking(true, error);
+    if (!error) socket_.connect(endpoint, error);
+    if (error == asio::error::in_progress || error == asio::error::would_block) {
+      Status waited = WaitFor(POLLOUT, timeout_);
+      if (!waited.ok()) {
+        Close();
+        return Status::IOError("connect " + where + ": " + waited.message());
+      }
+      int code = 0;
+      socklen_t length = sizeof(code);
+      ::getsockopt(socket_.native_handle(), SOL_SOCKET, SO_ERROR, &code, &length);
+      error = code == 0 ? boost::system::error_code() : boost::system::error_code(code, boost::system::system_category());
+    }
+  }
+  if (error) {
+    Close();
+    return Status::IOError("connect " + where + ": " + error.message());
+  }
   socket_.set_option(asio::ip::tcp::no_delay(true), error);
   return Status::Ok();
 }
 
 Status RespClient::SendRaw(std::string_view bytes) {
   boost::system::error_code error;
-  asio::write(socket_, asio::buffer(bytes.data(), bytes.size()), error);
+  if (timeout_.count() == 0) {
+    asio::write(socket_, asio::buffer(bytes.data(), bytes.size()), error);
+    if (error) return Status::IOError("write: " + error.message());
+    return Status::Ok();
+  }
+  socket_.non_blocking(true, error);
+  while (!bytes.empty() && !error) {
+    size_t sent = socket_.write_some(asio::buffer(bytes.data(), bytes.size()), error);
+    bytes.remove_prefix(sent);
+    if (error == asio::error::would_block) {
+      error.clear();
+      Status waited = WaitFor(POLLOUT, timeout_);
+      if (!waited.ok()) return Status::IOError("write: " + waited.message());
+    }
+  }
   if (error) return Status::IOError("write: " + error.message());
   return Status::Ok();
+}
+
+Result<size_t> RespClient::ReadSome(char* into, size_t size) {
+  boost::system::error_code error;
+  if (timeout_.count() == 0) {
+    size_t got = socket_.read_some(asio::buffer(into, size), error);
+    if (error) return Status::IOError("read: " + error.message());
+    return got;
+  }
+  socket_.non_blocking(true, error);
+  while (true) {
+    size_t got = socket_.read_some(asio::buffer(into, size), error);
+    if (!error) return got;
+    if (error != asio::error::would_block) return Status::IOError("read: " + error.message());
+    Status waited = WaitFor(POLLIN, timeout_);
+    if (!waited.ok()) return Status::IOError("read: " + waited.message());
+  }
 }
 
 Result<RespValue> RespClient::ReadReply() {
   while (true) {
     RespValue value;
-    Result<size_t> used = ParseReply(buffer_, &value);
+    std::string_view pending(buffer_.data() + consumed_, buffer_.size() - consumed_);
+    Result<size_t> used = ParseReply(pending, &value);
     if (!used.ok()) return used.status();
     if (*used > 0) {
-      buffer_.erase(0, *used);
+      consumed_ += *used;
+      if (consumed_ == buffer_.size()) {
+        buffer_.clear();
+        consumed_ = 0;
+      }
       return value;
     }
+    if (consumed_ > 0) {  // keep only the unparsed tail before growing
+      buffer_.erase(0, consumed_);
+      consumed_ = 0;
+    }
     char chunk[65536];
-    boost::system::error_code error;
-    size_t got = socket_.read_some(asio::buffer(chunk), error);
-    if (error) return Status::IOError("read: " + error.message());
-    buffer_.append(chunk, got);
+    Result<size_t> got = ReadSome(chunk, sizeof(chunk));
+    if (!got.ok()) return got.status();
+    buffer_.append(chunk, *got);
   }
 }
 
@@ -63,16 +149,20 @@ Result<RespValue> RespClient::Command(const std::vector<std::string>& args) {
 }
 
 Result<std::string> RespClient::ReadUntilClosed(size_t max) {
-  std::string data = std::move(buffer_);
+  std::string data = buffer_.substr(consumed_);
   buffer_.clear();
+  consumed_ = 0;
   char chunk[65536];
   while (data.size() < max) {
-    boost::system::error_code error;
-    size_t got = socket_.read_some(asio::buffer(chunk), error);
-    if (error) break;
-    data.append(chunk, got);
+    Result<size_t> got = ReadSome(chunk, sizeof(chunk));
+    if (!got.ok() || *got == 0) break;
+    data.append(chunk, *got);
   }
   return data;
+}
+
+void RespClient::Shutdown() {
+  if (socket_.is_open()) ::shutdown(socket_.native_handle(), SHUT_RDWR);
 }
 
 void RespClient::Close() {

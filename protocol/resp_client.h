@@ -22,20 +22,36 @@ class RespClient {
   RespClient(const RespClient&) = delete;
   RespClient& operator=(const RespClient&) = delete;
 
+  // With a timeout set, Connect, every read and every write fail with an
+  // IOError ("timed out") when the peer makes no progress for that long;
+  // zero (the default) waits forever.
+  void SetTimeout(std::chrono::milliseconds timeout) { timeout_ = timeout; }
   Status Connect(const std::string& host, uint16_t port);
   // Sends one command and waits for its reply (an error reply is a value, not a failed Status).
   Result<RespValue> Command(const std::vector<std::string>& args);
   Status SendRaw(std::string_view bytes);
   Result<RespValue> ReadReply();
+  // Bytes received and not yet consumed by ReadReply().
+  size_t buffered() const { return buffer_.size() - consumed_; }
   // Reads whatever bytes arrive until the peer closes or `max` bytes; for protocol tests.
   Result<std::string> ReadUntilClosed(size_t max = 1 << 20);
   void Close();
+  // Makes a read or write blocked in another thread fail at once.
+  void Shutdown();
   bool connected() const;
+  // Waits up to `timeout` for bytes to read; false on timeout. For a reader
+  // that must also do periodic work (a replica acknowledging its offset).
+  Result<bool> WaitReadable(std::chrono::milliseconds timeout);
 
  private:
+  Result<size_t> ReadSome(char* into, size_t size);
+  Status WaitFor(short events, std::chrono::milliseconds timeout);
+
   boost::asio::io_context io_;
   boost::asio::ip::tcp::socket socket_;
   std::string buffer_;
+  size_t consumed_ = 0;  // bytes at the front of buffer_ already parsed
+  std::chrono::milliseconds timeout_{0};
 };
 
 }  // namespace kvd::protocol

@@ -136,19 +136,57 @@ void ReportTornBinlogTail(const std::string& data_dir) {
 
 }  // namespace
 
+namespace {
+
+// A database swap (a replica's full sync) renames DATA/db away and the new
+// database into its place. A crash between the two renames leaves no DATA/db:
+// finish the swap if the new database is complete, else put the old one back.
+Status RecoverInterruptedSwap(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  fs::path db = fs::path(dir) / "db";
+  fs::path incoming = fs::path(dir) / "db.incoming";
+  fs::path old = fs::path(dir) / "db.old";
+  if (!fs::exists(db, error)) {
+    if (fs::exists(incoming / "CURRENT", error)) {
+      KVD_LOG(kNotice) << "finishing an interrupted database swap: " << incoming.string() << " becomes " << db.string();
+      fs::rename(incoming, db, error);
+    } else if (fs::exists(old, error)) {
+      KVD_LOG(kNotice) << "undoing an interrupted database swap: restoring " << old.string();
+      fs::rename(old, db, error);
+    }
+    if (error) return Status::IOError("cannot recover the database swap in " + dir + ": " + error.message());
+  }
+  fs::remove_all(old, error);
+  return Status::Ok();
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options) {
   std::error_code fs_error;
   std::filesystem::create_directories(options.dir, fs_error);
   if (fs_error) return Status::IOError("cannot create data directory " + options.dir + ": " + fs_error.message());
+  KVD_RETURN_IF_ERROR(RecoverInterruptedSwap(options.dir));
 
   ReportTornBinlogTail(options.dir);
   std::unique_ptr<Engine> engine(new Engine());
+  engine->options_ = options;
   engine->clock_ = options.clock;
   engine->databases_ = options.databases;
   engine->fsync_ = options.fsync;
   engine->block_cache_ = rocksdb::NewLRUCache(options.block_cache_mb * 1024 * 1024);
-  size_t write_buffer = options.write_buffer_mb * 1024 * 1024;
+  KVD_RETURN_IF_ERROR(engine->OpenDb());
+  uint64_t now_us = static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count());
+  engine->last_version_ = now_us;
+  engine->background_fsync_ = std::thread([e = engine.get()] { e->BackgroundFsyncLoop(); });
+  return engine;
+}
 
+Status Engine::OpenDb() {
+  size_t write_buffer = options_.write_buffer_mb * 1024 * 1024;
   rocksdb::DBOptions db_options;
   db_options.create_if_missing = true;
   db_options.create_missing_column_families = true;
@@ -160,49 +198,94 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options) {
   // The WAL is the binlog (see README, "Binlog"): keep old WAL files for
   // replicas and `kvd binlog`, and on recovery stop at a torn or corrupt tail
   // record instead of serving it.
-  db_options.WAL_size_limit_MB = options.binlog_max_size_mb;
-  db_options.WAL_ttl_seconds = options.binlog_max_age_s;
+  db_options.WAL_size_limit_MB = options_.binlog_max_size_mb;
+  db_options.WAL_ttl_seconds = options_.binlog_max_age_s;
   db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
   db_options.max_total_wal_size = write_buffer * 8;
   // Writers arrive from every io thread; on a small machine spinning while
   // waiting for the write group leader steals the CPU the leader needs.
   db_options.enable_write_thread_adaptive_yield = false;
 
-  auto filter_factory = std::make_shared<StaleSubKeyFilterFactory>(options.clock);
-  rocksdb::ColumnFamilyOptions meta_cf = TableOptions(engine->block_cache_, write_buffer, true);
+  auto filter_factory = std::make_shared<StaleSubKeyFilterFactory>(options_.clock);
+  rocksdb::ColumnFamilyOptions meta_cf = TableOptions(block_cache_, write_buffer, true);
   // Most GETs miss the memtable; a bloom filter over it answers that without a skiplist search.
   meta_cf.memtable_whole_key_filtering = true;
   meta_cf.memtable_prefix_bloom_size_ratio = 0.05;
-  rocksdb::ColumnFamilyOptions data_cf = TableOptions(engine->block_cache_, write_buffer, true);
+  rocksdb::ColumnFamilyOptions data_cf = TableOptions(block_cache_, write_buffer, true);
   data_cf.compaction_filter_factory = filter_factory;
-  rocksdb::ColumnFamilyOptions zscore_cf = TableOptions(engine->block_cache_, write_buffer, false);
+  rocksdb::ColumnFamilyOptions zscore_cf = TableOptions(block_cache_, write_buffer, false);
   zscore_cf.compaction_filter_factory = filter_factory;
   std::vector<rocksdb::ColumnFamilyDescriptor> families = {
-      {rocksdb::kDefaultColumnFamilyName, TableOptions(engine->block_cache_, 4 << 20, false)},
+      {rocksdb::kDefaultColumnFamilyName, TableOptions(block_cache_, 4 << 20, false)},
       {"meta", meta_cf},
       {"data", data_cf},
       {"zscore", zscore_cf},
   };
 
   rocksdb::DB* raw_db = nullptr;
-  rocksdb::Status status =
-      rocksdb::DB::Open(db_options, options.dir + "/db", families, &engine->handles_, &raw_db);
+  rocksdb::Status status = rocksdb::DB::Open(db_options, DbDir(), families, &handles_, &raw_db);
   if (!status.ok() && status.ToString().find("lock") != std::string::npos) {
-    return Status::IOError("data directory " + options.dir + " is in use by another kvd (" + status.ToString() + ")");
+    return Status::IOError("data directory " + options_.dir + " is in use by another kvd (" + status.ToString() + ")");
   }
-  if (!status.ok()) return Status::IOError("cannot open RocksDB in " + options.dir + ": " + status.ToString());
-  engine->db_.reset(raw_db);
-  engine->meta_ = engine->handles_[1];
-  engine->data_ = engine->handles_[2];
-  engine->zscore_ = engine->handles_[3];
-  filter_factory->Attach(raw_db, engine->meta_);
+  if (!status.ok()) return Status::IOError("cannot open RocksDB in " + options_.dir + ": " + status.ToString());
+  db_.reset(raw_db);
+  meta_ = handles_[1];
+  data_ = handles_[2];
+  zscore_ = handles_[3];
+  filter_factory->Attach(raw_db, meta_);
+  return Status::Ok();
+}
 
-  uint64_t now_us = static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
-          .count());
-  engine->last_version_ = now_us;
-  engine->background_fsync_ = std::thread([e = engine.get()] { e->BackgroundFsyncLoop(); });
-  return engine;
+Status Engine::CloseDb() {
+  Status result = FromRocks(db_->FlushWAL(true));
+  rocksdb::FlushOptions flush;
+  flush.wait = true;
+  rocksdb::Status flushed = db_->Flush(flush, handles_);
+  if (result.ok() && !flushed.ok()) result = FromRocks(flushed);
+  // The compaction filter reads through the meta handle: stop compactions before the handles go.
+  rocksdb::CancelAllBackgroundWork(db_.get(), true);
+  for (auto* handle : handles_) db_->DestroyColumnFamilyHandle(handle);
+  handles_.clear();
+  rocksdb::Status closed = db_->Close();
+  if (result.ok() && !closed.ok()) result = FromRocks(closed);
+  db_.reset();
+  return result;
+}
+
+Status Engine::ReplaceDatabase(const std::string& new_db_dir) {
+  namespace fs = std::filesystem;
+  std::lock_guard lock(sync_mutex_);  // the syncing thread must not touch db_ meanwhile
+  std::string incoming = options_.dir + "/db.incoming";
+  std::string old = options_.dir + "/db.old";
+  std::error_code error;
+  fs::remove_all(incoming, error);
+  fs::rename(new_db_dir, incoming, error);
+  if (error) return Status::IOError("cannot stage the new database " + new_db_dir + ": " + error.message());
+  Status closed = CloseDb();
+  if (!closed.ok()) KVD_LOG(kWarning) << "closing the replaced database: " << closed.message();
+  fs::rename(DbDir(), old, error);
+  if (!error) fs::rename(incoming, DbDir(), error);
+  if (error) {
+    KVD_LOG(kWarning) << "database swap failed (" << error.message() << "); reopening the previous database";
+    std::error_code ignored;
+    if (!fs::exists(DbDir(), ignored)) fs::rename(old, DbDir(), ignored);
+    KVD_RETURN_IF_ERROR(OpenDb());
+    return Status::IOError("cannot move the new database into place: " + error.message());
+  }
+  KVD_RETURN_IF_ERROR(OpenDb());
+  fs::remove_all(old, error);
+  synced_commits_ = flushed_commits_ = commits_.load();
+  return Status::Ok();
+}
+
+Status Engine::ApplyReplicated(uint64_t sequence, std::string data) {
+  rocksdb::WriteBatch batch(std::move(data));
+  uint64_t expected = db_->GetLatestSequenceNumber() + 1;
+  if (sequence != expected) {
+    return Status::Aborted("replicated batch starts at sequence " + std::to_string(sequence) + ", expected " +
+                           std::to_string(expected));
+  }
+  return WriteToDb(&batch);
 }
 
 Engine::~Engine() {
@@ -358,6 +441,8 @@ Status Engine::WriteToDb(rocksdb::WriteBatch* batch) {
   return Status::Ok();
 }
 
+uint64_t Engine::ThreadWrites() { return t_writes; }
+
 bool Engine::TakeThreadCommitted() {
   bool committed = t_committed;
   t_committed = false;
@@ -457,6 +542,7 @@ Status Engine::SyncWal(bool to_disk) {
   if (!status.ok()) return status;
   done = covering;
   if (to_disk) flushed_commits_ = std::max(flushed_commits_, covering);
+  if (wal_flushed_hook_) wal_flushed_hook_();
   return Status::Ok();
 }
 
@@ -552,19 +638,7 @@ Status Engine::Close() {
   }
   background_wakeup_.notify_all();
   if (background_fsync_.joinable()) background_fsync_.join();
-  Status result = FromRocks(db_->FlushWAL(true));
-  rocksdb::FlushOptions flush;
-  flush.wait = true;
-  rocksdb::Status flushed = db_->Flush(flush, handles_);
-  if (result.ok() && !flushed.ok()) result = FromRocks(flushed);
-  // The compaction filter reads through the meta handle: stop compactions before the handles go.
-  rocksdb::CancelAllBackgroundWork(db_.get(), true);
-  for (auto* handle : handles_) db_->DestroyColumnFamilyHandle(handle);
-  handles_.clear();
-  rocksdb::Status closed = db_->Close();
-  if (result.ok() && !closed.ok()) result = FromRocks(closed);
-  db_.reset();
-  return result;
+  return CloseDb();
 }
 
 }  // namespace kvd::storage

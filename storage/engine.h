@@ -150,9 +150,15 @@ class Engine {
   // while the writer still holds its key locks (WATCH and blocked clients use it).
   using CommitObserver = std::function<void(const rocksdb::WriteBatch&)>;
   void SetCommitObserver(CommitObserver observer) { observer_ = std::move(observer); }
+  // Called after the WAL was flushed to the OS with new writes in it (the
+  // moment they become readable from the binlog files): wakes replica feeders.
+  void SetWalFlushedHook(std::function<void()> hook) { wal_flushed_hook_ = std::move(hook); }
   // True once since the last call if this thread committed anything: tells
   // the server that a pass of commands needs MakeDurable() before replying.
   static bool TakeThreadCommitted();
+  // Commit() calls made on this thread so far: a change tells a caller that
+  // the command it ran wrote something (perhaps still in the commit group).
+  static uint64_t ThreadWrites();
   // Makes every committed write as durable as the fsync policy promises:
   // in the OS page cache (no, everysec) or on disk (always, group-committed).
   Status MakeDurable();
@@ -185,8 +191,24 @@ class Engine {
   // Flushes the WAL to disk and memtables to SST files; safe to call twice.
   Status Close();
 
+  // ---- replication ----------------------------------------------------------
+  // DATA/db: the RocksDB directory (its files also hold the replication identity).
+  std::string DbDir() const { return options_.dir + "/db"; }
+  const std::string& data_dir() const { return options_.dir; }
+  // Replaces the whole database by the one in `new_db_dir` (a checkpoint
+  // fetched from a master), which is moved, not copied. The caller guarantees
+  // that nothing else uses the engine meanwhile (the server parks its io
+  // threads). A crash in the middle is finished or undone by the next Open.
+  Status ReplaceDatabase(const std::string& new_db_dir);
+  // Writes a batch exactly as the master wrote it (its WAL record contents).
+  // It must start at the next sequence number so that sequences — the
+  // replication offsets — stay identical on master and replicas; Aborted if not.
+  Status ApplyReplicated(uint64_t sequence, std::string data);
+
  private:
   Engine() = default;
+  Status OpenDb();
+  Status CloseDb();
   Status SyncWal(bool to_disk);
   Transaction* OpenGroupOfThisThread() const;
   // Writes what the group collected so far and releases its deferred locks;
@@ -199,6 +221,7 @@ class Engine {
   Transaction* ActiveTransaction();
   void BackgroundFsyncLoop();
 
+  EngineOptions options_;
   std::unique_ptr<rocksdb::DB> db_;
   rocksdb::ColumnFamilyHandle* meta_ = nullptr;
   rocksdb::ColumnFamilyHandle* data_ = nullptr;
@@ -212,6 +235,7 @@ class Engine {
   std::atomic<uint64_t> last_version_{0};
 
   CommitObserver observer_;
+  std::function<void()> wal_flushed_hook_;
   std::atomic<uint64_t> commits_{0};
   std::mutex sync_mutex_;
   uint64_t synced_commits_ = 0;   // guarded by sync_mutex_: commits known to be on disk

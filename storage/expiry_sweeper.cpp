@@ -8,6 +8,10 @@ namespace kvd::storage {
 
 void ExpirySweeper::Start() {
   if (thread_.joinable()) return;
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = false;
+  }
   thread_ = std::thread([this] { Run(); });
 }
 

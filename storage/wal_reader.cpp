@@ -258,6 +258,20 @@ Status WalFileReader::ReadBlockAt(uint64_t offset, std::string* block) const {
   return Status::Ok();
 }
 
+Status WalFileReader::SeekTo(uint64_t offset) {
+  uint64_t block_start = offset - offset % kBlockSize;
+  if (offset >= size_) {
+    ended_ = true;
+    return Status::Ok();
+  }
+  KVD_RETURN_IF_ERROR(ReadBlockAt(block_start, &block_));
+  block_offset_ = block_start;
+  position_ = static_cast<size_t>(offset - block_start);
+  started_ = true;
+  ended_ = false;
+  return Status::Ok();
+}
+
 Result<bool> WalFileReader::Next(std::string* record, uint64_t* offset) {
   record->clear();
   bool in_record = false;

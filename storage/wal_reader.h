@@ -52,6 +52,10 @@ class WalFileReader {
   // file (see tail_note()); damage followed by intact records is a Corruption
   // error naming the file and the offset.
   Result<bool> Next(std::string* record, uint64_t* offset);
+  // Goes on reading at `offset`, the start of a logical record as Next()
+  // reported it (for a reader that follows a file being written: reopen,
+  // seek to the last record read, skip it).
+  Status SeekTo(uint64_t offset);
 
   // Empty, or why reading stopped before the end of the file:
   // "file 000012.log: truncated record at offset 4096, the rest is ignored".

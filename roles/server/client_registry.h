@@ -24,6 +24,7 @@ struct Session {
   Watcher watcher;
   std::set<std::string> channels;
   std::set<std::string> patterns;
+  uint16_t replica_listening_port = 0;  // REPLCONF listening-port from a replica
   size_t subscriptions() const { return channels.size() + patterns.size(); }
 };
 

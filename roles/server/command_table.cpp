@@ -19,11 +19,12 @@ std::vector<std::string_view> FlagNames(uint32_t flags) {
 }
 
 std::vector<CommandSpec> BackupCommands();  // commands/backup.cpp: SAVE BGSAVE LASTSAVE CHECKPOINT
+std::vector<CommandSpec> ReplicationCommands();  // commands/replication.cpp
 
 CommandTable::CommandTable() {
   for (auto family : {ConnectionCommands, ServerCommands, KeyCommands, StringCommands, HashCommands, ListCommands,
                       SetCommands, ZSetCommands, TransactionCommands, PubSubCommands, BlockingCommands,
-                      BackupCommands}) {
+                      BackupCommands, ReplicationCommands}) {
     for (const CommandSpec& spec : family()) commands_.push_back(spec);
   }
   for (size_t i = 0; i < commands_.size(); ++i) index_.emplace_back(std::string(commands_[i].name), i);

@@ -62,6 +62,9 @@ std::vector<CommandSpec> TransactionCommands();
 std::vector<CommandSpec> PubSubCommands();
 std::vector<CommandSpec> BlockingCommands();
 
+// INFO's replication section (commands/replication.cpp).
+std::vector<std::pair<std::string, std::string>> ReplicationInfo(ServerContext& server);
+
 class CommandTable {
  public:
   CommandTable();

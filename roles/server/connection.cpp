@@ -1,10 +1,14 @@
 #include "roles/server/connection.h"
 
+#include <unistd.h>
+
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
+
 #include <cstring>
 
 #include "common/logging.h"
+#include "common/redis_errors.h"
 #include "roles/server/dispatcher.h"
 
 namespace kvd::server {
@@ -37,11 +41,11 @@ void Connection::Start() {
   ReadMore();
 }
 
-void Connection::Close() {
+void Connection::Close(bool shutdown_socket) {
   if (closed_) return;
   closed_ = true;
   boost::system::error_code ignored;
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  if (shutdown_socket) socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);
   block_timer_.cancel();
   Session& session = state_->session;
@@ -87,6 +91,7 @@ void Connection::Process() {
   PassTally tally;
   tally.input_bytes = unreported_input_bytes_;
   unreported_input_bytes_ = 0;
+  write_replies_.clear();
   storage::Engine::TakeThreadCommitted();
   server_.engine.OpenGroup();
   ExecutePass(tally);
@@ -109,7 +114,7 @@ void Connection::AfterCommands() {
 void Connection::ExecutePass(PassTally& tally) {
   protocol::RespWriter writer(&output_, state_->protocol.load(std::memory_order_relaxed));
   std::string_view last_command;
-  while (!close_after_write_ && !blocked_ && output_.size() < kPassReplyBudget) {
+  while (!close_after_write_ && !blocked_ && !replica_wait_ && !hand_off_ && output_.size() < kPassReplyBudget) {
     std::string_view pending(input_.data() + input_begin_, input_end_ - input_begin_);
     protocol::RequestParser::Outcome outcome = parser_.Parse(pending);
     input_begin_ += outcome.consumed;
@@ -120,9 +125,14 @@ void Connection::ExecutePass(PassTally& tally) {
       break;
     }
     CommandContext ctx{server_, *state_, parser_.args(), writer, tally, state_};
+    size_t reply_start = output_.size();
+    uint64_t writes_before = storage::Engine::ThreadWrites();
     const CommandSpec* spec = Dispatch(ctx);
+    if (storage::Engine::ThreadWrites() != writes_before) write_replies_.emplace_back(reply_start, output_.size());
     if (spec != nullptr) last_command = spec->name;
     if (ctx.close_after_reply) close_after_write_ = true;
+    if (ctx.wait_replicas) replica_wait_ = ctx.wait_replicas;
+    if (ctx.hand_off) hand_off_ = std::move(ctx.hand_off);
     if (!ctx.block_keys.empty()) Block(ctx, false);
     // HELLO may have switched the protocol for the replies that follow.
     int protocol = state_->protocol.load(std::memory_order_relaxed);
@@ -153,7 +163,7 @@ void Connection::MakeQueuedPassesDurable(storage::Engine& engine) {
   });
 }
 
-void Connection::ReplyOrDrop(const Status& durable, const std::vector<std::shared_ptr<Connection>>& waiting) {
+void Connection::ReplyOrDrop(const Status& durable, std::vector<std::shared_ptr<Connection>> waiting) {
   if (!durable.ok()) {
     // Never acknowledge what may not be durable: drop the replies and the connections.
     KVD_LOG(kWarning) << "making writes durable failed, closing " << waiting.size()
@@ -161,12 +171,104 @@ void Connection::ReplyOrDrop(const Status& durable, const std::vector<std::share
     for (auto& connection : waiting) connection->Close();
     return;
   }
-  for (auto& connection : waiting) connection->FinishPass();
+  AwaitReplicas(std::move(waiting));
+}
+
+void Connection::AwaitReplicas(std::vector<std::shared_ptr<Connection>> waiting) {
+  auto& replication = waiting.front()->server_.replication;
+  auto& policy = replication.policy();
+  replication::Mode mode = policy.mode.load(std::memory_order_relaxed);
+  bool wait = mode != replication::Mode::kAsync && !replication.IsReplica() &&
+              !(mode == replication::Mode::kSemiSync && replication.SemiSyncDegraded());
+  std::vector<std::shared_ptr<Connection>> writers;
+  for (auto& connection : waiting) {
+    if (wait && !connection->write_replies_.empty()) {
+      writers.push_back(std::move(connection));
+    } else {
+      connection->FinishPass();
+    }
+  }
+  if (writers.empty()) return;
+  uint64_t sequence = writers.front()->server_.engine.LatestSequence();
+  auto executor = writers.front()->socket_.get_executor();
+  replication.master().WaitForAcks(
+      sequence, policy.min_acks.load(), policy.ack_timeout_ms.load(),
+      [executor, writers = std::move(writers), sequence](size_t acked) mutable {
+        asio::post(executor, [writers = std::move(writers), sequence, acked] {
+          AfterReplicaAcks(writers, sequence, acked);
+        });
+      });
+}
+
+void Connection::AfterReplicaAcks(const std::vector<std::shared_ptr<Connection>>& writers, uint64_t sequence,
+                                  size_t acked) {
+  auto& replication = writers.front()->server_.replication;
+  if (acked < replication.policy().min_acks.load()) {
+    if (replication.policy().mode.load() == replication::Mode::kSync) {
+      for (auto& connection : writers) {
+        replication.NoteSyncUnknownOutcome();
+        connection->ReplaceWriteReplies(errors::kUnknownOutcome);
+      }
+    } else {
+      replication.NoteSemiSyncTimeout(sequence);
+    }
+  }
+  for (auto& connection : writers) connection->FinishPass();
+}
+
+void Connection::ReplaceWriteReplies(const std::string& error) {
+  std::string rebuilt;
+  size_t copied = 0;
+  for (const auto& [begin, end] : write_replies_) {
+    rebuilt.append(output_, copied, begin - copied);
+    rebuilt += "-" + error + "\r\n";
+    copied = end;
+  }
+  rebuilt.append(output_, copied, std::string::npos);
+  output_.swap(rebuilt);
+  write_replies_.clear();
+}
+
+bool Connection::StartReplicaWait() {
+  auto wait = *replica_wait_;
+  waiting_durability_ = true;
+  // The waiter owns the connection meanwhile: nothing else may (no read or write is in flight).
+  auto executor = socket_.get_executor();
+  server_.replication.master().WaitForAcks(
+      server_.engine.LatestSequence(), wait.needed, wait.timeout_ms,
+      [executor, self = shared_from_this()](size_t acked) {
+        asio::post(executor, [self, acked] {
+          protocol::RespWriter writer(&self->output_, self->state_->protocol.load(std::memory_order_relaxed));
+          writer.Integer(static_cast<int64_t>(acked));
+          self->replica_wait_.reset();
+          self->FinishPass();
+        });
+      });
+  return true;
+}
+
+void Connection::HandOffToReplication() {
+  std::string greeting = std::move(output_) + hand_off_->greeting;
+  output_.clear();
+  int fd = ::dup(socket_.native_handle());
+  if (fd < 0) {
+    KVD_LOG(kWarning) << "cannot hand replica " << state_->addr << " to the feeder: " << std::strerror(errno);
+    Close();
+    return;
+  }
+  std::string address = state_->addr;
+  std::string ip = address.substr(0, address.rfind(':'));
+  server_.replication.master().Attach(fd, ip, state_->session.replica_listening_port, hand_off_->next_sequence,
+                                      std::move(greeting));
+  hand_off_.reset();
+  Close(false);  // the feeder owns the connection now: close our descriptor only
 }
 
 void Connection::FinishPass() {
   waiting_durability_ = false;
   if (closed_) return;
+  if (hand_off_) return HandOffToReplication();
+  if (replica_wait_ && StartReplicaWait()) return;
   if (output_.size() > limits_.output_buffer_limit) {
     KVD_LOG(kWarning) << "closing client " << state_->addr << ": output over client-output-buffer-limit";
     Close();

@@ -9,6 +9,10 @@
 // thread that become ready together share that step (one WAL flush or fsync
 // for all of them), as Redis does its AOF work once per event-loop turn.
 //
+// With replication-mode semi-sync or sync, a pass that wrote then also waits
+// until enough replicas acknowledged the sequence of those writes (one wait
+// for all passes of the step). WAIT parks the connection the same way.
+//
 // A blocking command (BLPOP...) that finds nothing parks the connection: it
 // keeps reading (to notice a disconnect) but runs nothing until a write to one
 // of its keys wakes it or its timeout fires; then the command runs again.
@@ -18,6 +22,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,7 +45,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
              ConnectionLimits limits);
   void Start();
   // The following run on the connection's own thread.
-  void Close();
+  void Close(bool shutdown_socket = true);
   void Deliver(std::string bytes);  // a pushed message (pub/sub)
   void Wake();                      // a key we are blocked on was written
 
@@ -53,7 +58,17 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Queues this connection's reply behind the io thread's next durability step.
   void DeferUntilDurable();
   static void MakeQueuedPassesDurable(storage::Engine& engine);
-  static void ReplyOrDrop(const Status& durable, const std::vector<std::shared_ptr<Connection>>& waiting);
+  static void ReplyOrDrop(const Status& durable, std::vector<std::shared_ptr<Connection>> waiting);
+  // semi-sync / sync: replies once replicas acknowledged the step's writes.
+  static void AwaitReplicas(std::vector<std::shared_ptr<Connection>> waiting);
+  static void AfterReplicaAcks(const std::vector<std::shared_ptr<Connection>>& writers, uint64_t sequence,
+                               size_t acked);
+  // sync mode, acknowledgements missing: the pass's write replies become errors.
+  void ReplaceWriteReplies(const std::string& error);
+  // WAIT: parks until the replicas acknowledged, then appends the count.
+  bool StartReplicaWait();
+  // PSYNC +CONTINUE: hands the socket to the replication feeder.
+  void HandOffToReplication();
   // Sends the pass's replies, or reads more, or closes.
   void FinishPass();
   void WriteOut();
@@ -80,6 +95,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool waiting_durability_ = false;
   bool close_after_write_ = false;
   bool closed_ = false;
+
+  // Where in output_ the replies of this pass's writing commands are.
+  std::vector<std::pair<size_t, size_t>> write_replies_;
+  std::optional<CommandContext::ReplicaWait> replica_wait_;
+  std::optional<CommandContext::ReplicaHandOff> hand_off_;
 
   bool blocked_ = false;
   std::vector<std::string> blocked_args_;

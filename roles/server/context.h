@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,7 @@
 #include "roles/server/pubsub.h"
 #include "roles/server/watch_registry.h"
 #include "roles/server/options.h"
+#include "roles/server/replication/replication.h"
 #include "roles/server/stats.h"
 #include "storage/engine.h"
 #include "storage/expiry_sweeper.h"
@@ -36,7 +38,8 @@ struct ServerContext {
         sets(engine),
         zsets(engine),
         sweeper(keyspace),
-        config(config) {}
+        config(config),
+        replication(engine) {}
 
   storage::Engine& engine;
   storage::Keyspace keyspace;
@@ -53,6 +56,7 @@ struct ServerContext {
   WatchRegistry watches;
   BlockingRegistry blocking;
   PubSub pubsub;
+  replication::Replication replication;
   std::function<void()> request_shutdown;
   std::string run_id;
   uint64_t start_time_ms = 0;
@@ -78,6 +82,21 @@ struct CommandContext {
   uint64_t block_deadline_ms = 0;
   // Set when the command runs again after its timeout: answer the empty reply.
   bool block_timed_out = false;
+  // WAIT: the connection answers with the count of replicas that acknowledged
+  // `sequence`, once `needed` did or `timeout_ms` (0 = never) passed.
+  struct ReplicaWait {
+    uint64_t sequence;
+    size_t needed;
+    uint64_t timeout_ms;
+  };
+  std::optional<ReplicaWait> wait_replicas = {};
+  // PSYNC answered +CONTINUE: after this pass the connection's socket becomes
+  // a replication link that streams the binlog from `next_sequence`.
+  struct ReplicaHandOff {
+    uint64_t next_sequence;
+    std::string greeting;
+  };
+  std::optional<ReplicaHandOff> hand_off = {};
 
   uint8_t db() const { return static_cast<uint8_t>(client.db.load(std::memory_order_relaxed)); }
   // Replies with the Redis error text for a failed Status.

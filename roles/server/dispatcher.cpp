@@ -36,6 +36,15 @@ std::string Admit(const CommandSpec* spec, const CommandContext& ctx) {
   if (!ctx.client.authenticated.load(std::memory_order_relaxed) && !(spec->flags & kNoAuth)) {
     return errors::kNoAuth;
   }
+  if (spec->flags & kWrite) {
+    auto& replication = ctx.server.replication;
+    auto& policy = replication.policy();
+    if (replication.IsReplica() && policy.read_only.load(std::memory_order_relaxed)) return errors::kReadOnlyReplica;
+    if (policy.mode.load(std::memory_order_relaxed) == replication::Mode::kSync && !replication.IsReplica() &&
+        replication.master().Healthy(policy.max_lag_ms.load()) < policy.min_acks.load()) {
+      return errors::kNoReplicas;
+    }
+  }
   if (ctx.client.session.subscriptions() > 0 && ctx.client.protocol.load(std::memory_order_relaxed) == 2 &&
       !(spec->flags & kSubscribedOk)) {
     return "ERR Can't execute '" + LowerName(ctx.args[0]) +

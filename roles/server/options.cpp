@@ -62,6 +62,23 @@ OptionSpec TextOption(std::string name, std::string ServerConfig::*field, bool r
                     [field](const ServerConfig& config) { return config.*field; }};
 }
 
+Status ValidateYesNo(const std::string& value) {
+  if (value == "yes" || value == "no") return Status::Ok();
+  return Status::InvalidArgument("argument must be 'yes' or 'no'");
+}
+
+Status ValidateReplicaOf(const std::string& value) {
+  std::string host;
+  uint16_t port = 0;
+  if (value.empty() || ParseHostPort(value, &host, &port)) return Status::Ok();
+  return Status::InvalidArgument("replicaof must be 'host port'");
+}
+
+Status ValidateReplicationMode(const std::string& value) {
+  if (value == "async" || value == "semi-sync" || value == "sync") return Status::Ok();
+  return Status::InvalidArgument("replication-mode must be one of async, semi-sync, sync");
+}
+
 std::vector<OptionSpec> BuildOptions() {
   constexpr int64_t kMaxInt = INT32_MAX;
   return {
@@ -91,10 +108,40 @@ std::vector<OptionSpec> BuildOptions() {
                 4LL * 1024 * 1024 * 1024, true, "largest unparsed input buffered per client"),
       IntOption("client-output-buffer-limit", &ServerConfig::client_output_buffer_limit, 1024 * 1024,
                 16LL * 1024 * 1024 * 1024, true, "largest pending output per client before it is disconnected"),
+      TextOption("replicaof", &ServerConfig::replicaof, false, "'host port' of the master to replicate; empty = master",
+                 ValidateReplicaOf),
+      TextOption("masterauth", &ServerConfig::masterauth, true, "password to AUTH with at the master"),
+      TextOption("replica-read-only", &ServerConfig::replica_read_only, true,
+                 "yes: a replica refuses writes from clients", ValidateYesNo),
+      IntOption("replica-priority", &ServerConfig::replica_priority, 0, kMaxInt, true,
+                "failover preference, lower first; 0 = never promote"),
+      TextOption("replication-mode", &ServerConfig::replication_mode, true,
+                 "when writes are acknowledged: async | semi-sync | sync", ValidateReplicationMode),
+      IntOption("min-replica-acks", &ServerConfig::min_replica_acks, 1, 1024, true,
+                "replicas that must acknowledge a write in semi-sync and sync mode"),
+      IntOption("replica-ack-timeout-ms", &ServerConfig::replica_ack_timeout_ms, 1, kMaxInt, true,
+                "how long a semi-sync or sync write waits for acknowledgements"),
+      IntOption("min-replicas-max-lag", &ServerConfig::min_replicas_max_lag, 1, kMaxInt, true,
+                "seconds since its last acknowledgement after which a replica is not healthy (sync mode)"),
+      IntOption("repl-timeout", &ServerConfig::repl_timeout, 1, kMaxInt, true,
+                "seconds of silence after which a replication link is dropped and reconnected"),
   };
 }
 
 }  // namespace
+
+bool ParseHostPort(const std::string& text, std::string* host, uint16_t* port) {
+  size_t split = text.find(' ');
+  if (split == std::string::npos) split = text.rfind(':');
+  if (split == std::string::npos || split == 0) return false;
+  *host = text.substr(0, split);
+  std::string port_text = text.substr(split + 1);
+  while (!port_text.empty() && port_text.front() == ' ') port_text.erase(0, 1);
+  int64_t value = 0;
+  if (!ParseInt64(port_text, &value) || value <= 0 || value > 65535) return false;
+  *port = static_cast<uint16_t>(value);
+  return true;
+}
 
 const std::vector<OptionSpec>& ServerOptions() {
   static const std::vector<OptionSpec> options = BuildOptions();

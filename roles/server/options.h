@@ -32,7 +32,20 @@ struct ServerConfig {
   int64_t proto_max_bulk_len = 512LL * 1024 * 1024;
   int64_t client_query_buffer_limit = 1024LL * 1024 * 1024;
   int64_t client_output_buffer_limit = 256LL * 1024 * 1024;
+  // Replication (README "Replication").
+  std::string replicaof;  // "host port", empty = a master
+  std::string masterauth;
+  std::string replica_read_only = "yes";
+  int64_t replica_priority = 100;
+  std::string replication_mode = "async";
+  int64_t min_replica_acks = 1;
+  int64_t replica_ack_timeout_ms = 1000;
+  int64_t min_replicas_max_lag = 10;  // seconds
+  int64_t repl_timeout = 60;          // seconds
 };
+
+// "host port" or "host:port" of the replicaof option; false when malformed.
+bool ParseHostPort(const std::string& text, std::string* host, uint16_t* port);
 
 struct OptionSpec {
   std::string name;

@@ -7,7 +7,9 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <condition_variable>
 #include <iostream>
+#include <mutex>
 #include <random>
 #include <thread>
 
@@ -48,6 +50,16 @@ class Server {
     context_.start_time_ms = engine_->NowMs();
     context_.request_shutdown = [this] { asio::post(control_, [this] { Shutdown("SHUTDOWN command"); }); };
     config_store_.OnChange([this](const std::string& name, const ServerConfig& updated) { ApplyChange(name, updated); });
+    context_.replication.SetIoPauser([this](const std::function<void()>& work) { RunWithIoPaused(work); });
+    context_.replication.SetRoleHook([this](bool replica) {
+      // Replicas never expire keys themselves: the master's deletes arrive through the binlog.
+      if (replica) {
+        context_.sweeper.Stop();
+      } else {
+        context_.sweeper.Start();
+      }
+    });
+    ApplyReplicationPolicy(config);
     engine_->SetCommitObserver([this](const rocksdb::WriteBatch& batch) {
       if (context_.watches.Empty() && context_.blocking.Empty()) return;
       storage::WrittenKeys written = storage::CollectWrittenKeys(*engine_, batch);
@@ -77,7 +89,7 @@ class Server {
       guards.push_back(asio::make_work_guard(*io));
       threads.emplace_back([&io] { io->run(); });
     }
-    context_.sweeper.Start();
+    if (!context_.replication.IsReplica()) context_.sweeper.Start();
     SweepAbandonedCheckpoints(context_);
     signals_.async_wait([this](const boost::system::error_code& error, int signal) {
       if (!error) Shutdown(signal == SIGTERM ? "SIGTERM" : "SIGINT");
@@ -88,7 +100,9 @@ class Server {
                      << " with " << io_contexts_.size() << " io threads";
     control_.run();
 
-    // Stop: connections close on their own threads, then the threads end.
+    // Stop: the replication threads first (a database swap needs the io
+    // threads), then connections close on their own threads, then the threads end.
+    context_.replication.Stop();
     context_.clients.CloseAll();
     guards.clear();
     for (auto& thread : threads) thread.join();
@@ -157,6 +171,62 @@ class Server {
     asio::post(io, [connection] { connection->Start(); });
   }
 
+  // Parks every io thread between two handlers, runs `work`, lets them go.
+  // Used to swap the database under a replica's full sync.
+  void RunWithIoPaused(const std::function<void()>& work) {
+    struct Gate {
+      std::mutex mutex;
+      std::condition_variable changed;
+      size_t parked = 0;
+      size_t left = 0;
+      bool release = false;
+    };
+    auto gate = std::make_shared<Gate>();
+    for (auto& io : io_contexts_) {
+      asio::post(*io, [gate] {
+        std::unique_lock lock(gate->mutex);
+        ++gate->parked;
+        gate->changed.notify_all();
+        gate->changed.wait(lock, [&] { return gate->release; });
+        ++gate->left;
+        gate->changed.notify_all();
+      });
+    }
+    std::unique_lock lock(gate->mutex);
+    gate->changed.wait(lock, [&] { return gate->parked == io_contexts_.size(); });
+    lock.unlock();
+    work();
+    lock.lock();
+    gate->release = true;
+    gate->changed.notify_all();
+  }
+
+  void ApplyReplicationPolicy(const ServerConfig& config) {
+    auto& policy = context_.replication.policy();
+    auto mode = replication::ParseMode(config.replication_mode);
+    if (mode.ok()) policy.mode = *mode;
+    policy.min_acks = static_cast<size_t>(config.min_replica_acks);
+    policy.ack_timeout_ms = static_cast<uint64_t>(config.replica_ack_timeout_ms);
+    policy.max_lag_ms = static_cast<uint64_t>(config.min_replicas_max_lag) * 1000;
+    policy.read_only = config.replica_read_only == "yes";
+  }
+
+ public:
+  // Starts following the master named by the replicaof option, if any.
+  Status StartReplication(const ServerConfig& config) {
+    KVD_RETURN_IF_ERROR(context_.replication.Init());
+    if (config.replicaof.empty()) return Status::Ok();
+    replication::LinkSettings settings;
+    if (!ParseHostPort(config.replicaof, &settings.host, &settings.port)) {
+      return Status::InvalidArgument("bad replicaof '" + config.replicaof + "'");
+    }
+    settings.masterauth = config.masterauth;
+    settings.listening_port = context_.port;
+    settings.timeout_ms = static_cast<uint64_t>(config.repl_timeout) * 1000;
+    return context_.replication.Follow(std::move(settings));
+  }
+
+ private:
   void ScheduleCron() {
     cron_.expires_after(std::chrono::seconds(1));
     cron_.async_wait([this](const boost::system::error_code& error) {
@@ -188,6 +258,8 @@ class Server {
     } else if (name == "loglevel") {
       auto level = ParseLogLevel(updated.loglevel);
       if (level.ok()) SetLogLevel(*level);
+    } else {
+      ApplyReplicationPolicy(updated);
     }
   }
 
@@ -253,6 +325,7 @@ int RunServerCommand(int argc, char** argv) {
   // The server and its io_contexts must outlive every handler, so it lives on the heap.
   auto server = std::make_unique<Server>(*config, std::move(*engine));
   Status listening = server->Listen(*config);
+  if (listening.ok()) listening = server->StartReplication(*config);
   if (!listening.ok()) {
     KVD_LOG(kWarning) << listening.message();
     return 1;

@@ -115,7 +115,7 @@ void Hello(CommandContext& ctx) {
   writer.Bulk("mode");
   writer.Bulk("standalone");
   writer.Bulk("role");
-  writer.Bulk("master");
+  writer.Bulk(ctx.server.replication.IsReplica() ? "replica" : "master");
   writer.Bulk("modules");
   writer.ArrayHeader(0);
 }

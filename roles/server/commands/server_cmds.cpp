@@ -107,12 +107,7 @@ Fields StatsSection(ServerContext& server) {
           {"pubsub_patterns", std::to_string(server.pubsub.PatternCount())}};
 }
 
-Fields ReplicationSection(ServerContext& server) {
-  return {{"role", "master"},
-          {"connected_slaves", "0"},
-          {"master_replid", server.run_id},
-          {"master_repl_offset", std::to_string(server.engine.LatestSequence())}};
-}
+Fields ReplicationSection(ServerContext& server) { return ReplicationInfo(server); }
 
 Fields CpuSection() {
   rusage usage{};

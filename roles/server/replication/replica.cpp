@@ -1,0 +1,318 @@
+#include "roles/server/replication/replica.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "common/logging.h"
+#include "roles/server/replication/stream_format.h"
+#include "storage/checkpoint.h"
+#include "storage/wal_reader.h"
+
+namespace kvd::server::replication {
+
+namespace {
+namespace fs = std::filesystem;
+using protocol::RespValue;
+
+constexpr uint64_t kAckEveryMs = 100;
+constexpr uint64_t kChunkBytes = 8 << 20;  // CHECKPOINT READ's largest reply
+constexpr auto kHandshakeTimeout = std::chrono::seconds(10);
+
+uint64_t SteadyMs() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::steady_clock::now().time_since_epoch())
+                                   .count());
+}
+uint64_t WallMs() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count());
+}
+
+std::string Describe(const Result<RespValue>& reply) {
+  return reply.ok() ? reply->ToString() : reply.status().message();
+}
+
+std::vector<std::string> Words(const std::string& line) {
+  std::vector<std::string> words;
+  size_t start = 0;
+  while (start < line.size()) {
+    size_t end = line.find(' ', start);
+    if (end == std::string::npos) end = line.size();
+    if (end > start) words.push_back(line.substr(start, end - start));
+    start = end + 1;
+  }
+  return words;
+}
+
+Status WriteAll(int fd, std::string_view bytes) {
+  while (!bytes.empty()) {
+    ssize_t n = ::write(fd, bytes.data(), bytes.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Status::IOError(std::string("write: ") + std::strerror(errno));
+    bytes.remove_prefix(static_cast<size_t>(n));
+  }
+  return Status::Ok();
+}
+
+Status FsyncPath(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::IOError("open " + path + ": " + std::strerror(errno));
+  int synced = ::fsync(fd);
+  ::close(fd);
+  if (synced != 0) return Status::IOError("fsync " + path + ": " + std::strerror(errno));
+  return Status::Ok();
+}
+}  // namespace
+
+Replica::Replica(storage::Engine& engine, LinkSettings settings, LinkHooks hooks)
+    : engine_(engine), settings_(std::move(settings)), hooks_(std::move(hooks)) {
+  thread_ = std::thread([this] { Run(); });
+}
+
+Replica::~Replica() {
+  stopping_ = true;
+  {
+    std::lock_guard lock(mutex_);
+    if (client_ != nullptr) client_->Shutdown();
+  }
+  stop_wakeup_.notify_all();
+  thread_.join();
+}
+
+LinkStatus Replica::Status() const {
+  std::lock_guard lock(mutex_);
+  return LinkStatus{settings_.host, settings_.port, state_, up_.load(), sync_in_progress_.load(), last_io_ms_.load()};
+}
+
+void Replica::SetState(const char* state) {
+  std::lock_guard lock(mutex_);
+  state_ = state;
+}
+
+void Replica::Run() {
+  KVD_LOG(kNotice) << "replicating from " << settings_.host << ":" << settings_.port;
+  while (!Stopping()) {
+    std::string why = Session();
+    up_ = false;
+    sync_in_progress_ = false;
+    SetState("connect");
+    if (Stopping()) break;
+    KVD_LOG(kWarning) << "replication link to " << settings_.host << ":" << settings_.port << ": " << why
+                      << "; reconnecting in 1 s";
+    std::unique_lock lock(mutex_);
+    stop_wakeup_.wait_for(lock, std::chrono::seconds(1), [this] { return Stopping(); });
+  }
+}
+
+std::string Replica::Session() {
+  protocol::RespClient client;
+  client.SetTimeout(kHandshakeTimeout);
+  {
+    std::lock_guard lock(mutex_);
+    state_ = "connecting";
+    client_ = &client;
+  }
+  struct Detach {
+    Replica* self;
+    ~Detach() {
+      std::lock_guard lock(self->mutex_);
+      self->client_ = nullptr;
+    }
+  } detach{this};
+  if (Stopping()) return "stopped";
+  kvd::Status connected = client.Connect(settings_.host, settings_.port);
+  if (!connected.ok()) return connected.message();
+  if (!settings_.masterauth.empty()) {
+    auto reply = client.Command({"AUTH", settings_.masterauth});
+    if (!reply.ok() || reply->IsError()) return "AUTH failed: " + Describe(reply);
+  }
+  auto announced = client.Command({"REPLCONF", "listening-port", std::to_string(settings_.listening_port)});
+  if (!announced.ok() || announced->IsError()) return "REPLCONF failed: " + Describe(announced);
+
+  while (!Stopping()) {
+    Identity mine = hooks_.identity();
+    uint64_t latest = engine_.LatestSequence();
+    auto reply = client.Command({"PSYNC", mine.replid.empty() ? "?" : mine.replid, std::to_string(latest + 1)});
+    if (!reply.ok() || reply->type != RespValue::Type::kSimple) return "PSYNC failed: " + Describe(reply);
+    std::vector<std::string> words = Words(reply->str);
+    if (words.size() >= 2 && words[0] == "CONTINUE") {
+      kvd::Status adopted = hooks_.set_identity(ContinueHistory(mine, words[1], latest));
+      if (!adopted.ok()) return adopted.message();
+      KVD_LOG(kNotice) << "partial sync from " << settings_.host << ":" << settings_.port << " at sequence "
+                       << latest + 1;
+      return Stream(client);
+    }
+    if (words.size() < 3 || words[0] != "FULLRESYNC") return "unexpected PSYNC answer: " + reply->str;
+    if (words.size() >= 4) {
+      uint64_t after = std::strtoull(words[3].c_str(), nullptr, 10);
+      SaveDivergedWrites(after);
+    }
+    KVD_LOG(kNotice) << "full sync from " << settings_.host << ":" << settings_.port << " (we are at sequence "
+                     << latest << ")";
+    kvd::Status synced = FullSync(client, words[1]);
+    sync_in_progress_ = false;
+    if (!synced.ok()) return "full sync failed: " + synced.message();
+  }
+  return "stopped";
+}
+
+kvd::Status Replica::FullSync(protocol::RespClient& client, const std::string& replid) {
+  SetState("sync");
+  sync_in_progress_ = true;
+  uint64_t started = SteadyMs();
+  auto made = client.Command({"CHECKPOINT", "CREATE"});
+  if (!made.ok()) return made.status();
+  if (made->IsError() || made->type != RespValue::Type::kArray || made->elements.size() < 2 ||
+      made->elements.size() % 2 != 0) {
+    return kvd::Status::IOError("CHECKPOINT CREATE: " + made->ToString());
+  }
+  std::string id = made->elements[0].str;
+  uint64_t sequence = static_cast<uint64_t>(made->elements[1].integer);
+  std::string staging = engine_.data_dir() + "/fullsync";
+  std::error_code error;
+  fs::remove_all(staging, error);
+  fs::create_directories(staging + "/db", error);
+  if (error) return kvd::Status::IOError("cannot create " + staging + ": " + error.message());
+  uint64_t bytes = 0;
+  kvd::Status fetched = kvd::Status::Ok();
+  for (size_t i = 2; i + 1 < made->elements.size() && fetched.ok(); i += 2) {
+    const std::string& name = made->elements[i].str;
+    uint64_t size = static_cast<uint64_t>(made->elements[i + 1].integer);
+    if (!storage::IsPlainFileName(name)) {
+      fetched = kvd::Status::Corruption("bad file name in checkpoint: " + name);
+      break;
+    }
+    fetched = FetchFile(client, id, name, size, staging + "/db/" + name);
+    bytes += size;
+  }
+  auto dropped = client.Command({"CHECKPOINT", "DROP", id});
+  if (!dropped.ok()) return dropped.status();
+  if (fetched.ok()) fetched = FsyncPath(staging + "/db");
+  if (!fetched.ok()) {
+    fs::remove_all(staging, error);
+    return fetched;
+  }
+  Identity identity{replid, "", 0};
+  KVD_RETURN_IF_ERROR(SaveIdentity(staging + "/db", identity));
+  KVD_RETURN_IF_ERROR(hooks_.replace_database(staging + "/db", identity));
+  fs::remove_all(staging, error);
+  KVD_LOG(kNotice) << "full sync done: " << bytes << " bytes at sequence " << sequence << " in "
+                   << SteadyMs() - started << " ms; now at sequence " << engine_.LatestSequence();
+  return kvd::Status::Ok();
+}
+
+kvd::Status Replica::FetchFile(protocol::RespClient& client, const std::string& id, const std::string& name,
+                               uint64_t size, const std::string& path) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return kvd::Status::IOError("cannot create " + path + ": " + std::strerror(errno));
+  kvd::Status status = kvd::Status::Ok();
+  uint64_t offset = 0;
+  while (offset < size && status.ok()) {
+    if (Stopping()) {
+      status = kvd::Status::Aborted("stopped");
+      break;
+    }
+    auto chunk = client.Command({"CHECKPOINT", "READ", id, name, std::to_string(offset), std::to_string(kChunkBytes)});
+    if (!chunk.ok()) {
+      status = chunk.status();
+    } else if (chunk->type != RespValue::Type::kBulk || chunk->str.empty()) {
+      status = kvd::Status::IOError("CHECKPOINT READ " + name + ": " + chunk->ToString());
+    } else {
+      status = WriteAll(fd, chunk->str);
+      offset += chunk->str.size();
+      last_io_ms_ = WallMs();
+    }
+  }
+  if (status.ok() && ::fsync(fd) != 0) status = kvd::Status::IOError("fsync " + path + ": " + std::strerror(errno));
+  ::close(fd);
+  return status;
+}
+
+std::string Replica::Stream(protocol::RespClient& client) {
+  SetState("connected");
+  up_ = true;
+  last_io_ms_ = WallMs();
+  client.SetTimeout(std::chrono::milliseconds(settings_.timeout_ms));
+  uint64_t last_heard = SteadyMs();
+  uint64_t last_ack = 0;
+  while (!Stopping()) {
+    auto readable = client.WaitReadable(std::chrono::milliseconds(kAckEveryMs));
+    if (!readable.ok()) return readable.status().message();
+    bool applied = false;
+    if (*readable) {
+      do {
+        auto frame = client.ReadReply();
+        if (!frame.ok()) return frame.status().message();
+        last_heard = SteadyMs();
+        last_io_ms_ = WallMs();
+        uint64_t sequence = 0;
+        std::string data;
+        if (ParseBatchFrame(*frame, &sequence, &data)) {
+          kvd::Status written = engine_.ApplyReplicated(sequence, std::move(data));
+          if (!written.ok()) return "cannot apply the master's batch: " + written.message();
+          applied = true;
+        } else if (!IsHeartbeatFrame(*frame)) {
+          return "unexpected frame from the master: " + frame->ToString();
+        }
+      } while (client.buffered() > 0);
+    }
+    if (applied) {
+      // Acknowledge only what is committed here as durably as our fsync policy says.
+      kvd::Status durable = engine_.MakeDurable();
+      if (!durable.ok()) return "cannot make replicated writes durable: " + durable.message();
+    }
+    uint64_t now = SteadyMs();
+    if (applied || now - last_ack >= kAckEveryMs) {
+      kvd::Status sent = client.SendRaw(AckFrame(engine_.LatestSequence()));
+      if (!sent.ok()) return sent.message();
+      last_ack = now;
+    }
+    if (now - last_heard > settings_.timeout_ms) return "no data from the master for " + std::to_string(settings_.timeout_ms) + " ms";
+  }
+  return "stopped";
+}
+
+void Replica::SaveDivergedWrites(uint64_t after_sequence) {
+  uint64_t latest = engine_.LatestSequence();
+  if (latest <= after_sequence) return;
+  std::string path = engine_.data_dir() + "/diverged-" + std::to_string(WallMs()) + "-after-" +
+                     std::to_string(after_sequence) + ".resp";
+  auto reader = storage::BinlogReader::Open(engine_.data_dir());
+  if (!reader.ok()) {
+    KVD_LOG(kWarning) << "diverged history: cannot read our binlog to save writes after sequence " << after_sequence
+                      << ": " << reader.status().message();
+    return;
+  }
+  (void)(*reader)->SkipFilesBefore(after_sequence + 1);
+  std::ofstream out(path, std::ios::binary);
+  size_t saved = 0;
+  int db = -1;
+  storage::WalBatch batch;
+  while (true) {
+    auto more = (*reader)->Next(&batch);
+    if (!more.ok() || !*more) break;
+    if (batch.sequence <= after_sequence) continue;
+    for (const auto& entry : batch.records) {
+      if (entry.record.db != db) {
+        db = entry.record.db;
+        out << protocol::EncodeCommand({"SELECT", std::to_string(db)});
+      }
+      out << protocol::EncodeCommand(entry.record.args);
+      ++saved;
+    }
+  }
+  out.flush();
+  KVD_LOG(kWarning) << "diverged history: this server holds writes after sequence " << after_sequence
+                    << " (up to " << latest << ") that the master never had; " << saved
+                    << " commands saved to " << path
+                    << " (replayable with redis-cli --pipe) before the full sync replaces the data";
+}
+
+}  // namespace kvd::server::replication

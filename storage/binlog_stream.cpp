@@ -1,0 +1,132 @@
+#include "storage/binlog_stream.h"
+
+namespace kvd::storage {
+
+namespace {
+
+// The sequence of a WAL record's batch and the sequence numbers it takes
+// (the WriteBatch header: fixed64 sequence, fixed32 count, little-endian).
+bool BatchHeader(const std::string& rep, uint64_t* sequence, uint64_t* count) {
+  if (rep.size() < 12) return false;
+  uint64_t seq = 0;
+  uint32_t n = 0;
+  for (int i = 7; i >= 0; --i) seq = (seq << 8) | static_cast<uint8_t>(rep[i]);
+  for (int i = 11; i >= 8; --i) n = (n << 8) | static_cast<uint8_t>(rep[i]);
+  *sequence = seq;
+  *count = n;
+  return true;
+}
+
+Result<std::optional<uint64_t>> FirstSequence(const WalFile& file) {
+  auto reader = WalFileReader::Open(file);
+  if (!reader.ok()) return reader.status();
+  std::string record;
+  uint64_t offset = 0, sequence = 0, count = 0;
+  while (true) {
+    Result<bool> more = (*reader)->Next(&record, &offset);
+    if (!more.ok()) return more.status();
+    if (!*more) return std::optional<uint64_t>();
+    if (BatchHeader(record, &sequence, &count) && count > 0) return std::optional<uint64_t>(sequence);
+  }
+}
+
+}  // namespace
+
+bool BinlogStream::Holds(const std::string& data_dir, uint64_t next_sequence, uint64_t latest_sequence) {
+  if (next_sequence == latest_sequence + 1) return true;
+  if (next_sequence == 0 || next_sequence > latest_sequence + 1) return false;
+  BinlogStream stream(data_dir, next_sequence);
+  if (!stream.Position().ok()) return false;
+  auto first = FirstSequence(*stream.file_);
+  return first.ok() && first->has_value() && **first <= next_sequence;
+}
+
+Status BinlogStream::Position() {
+  auto files = ListWalFiles(data_dir_);
+  if (!files.ok()) return files.status();
+  // The newest file that starts at or before next_ holds it (or next_ is yet
+  // to be written, at the end of the newest file). Files without batches
+  // (just created) are passed over; when all are like that, nothing was
+  // written since they were made and the newest one is where next_ will be.
+  bool saw_batches = false;
+  for (auto it = files->rbegin(); it != files->rend(); ++it) {
+    auto first = FirstSequence(*it);
+    if (!first.ok() && first.status().Is(Status::Code::kNotFound)) continue;  // purged meanwhile
+    if (!first.ok()) return first.status();
+    if (!first->has_value()) continue;
+    saw_batches = true;
+    if (**first > next_) continue;
+    file_ = *it;
+    offset_ = 0;
+    return Status::Ok();
+  }
+  if (!saw_batches && !files->empty()) {
+    file_ = files->back();
+    offset_ = 0;
+    return Status::Ok();
+  }
+  return Status::NotFound("binlog no longer holds sequence " + std::to_string(next_));
+}
+
+Result<bool> BinlogStream::ReadCurrent(size_t max_bytes, size_t* bytes, std::vector<StreamedBatch>* out) {
+  auto reader = WalFileReader::Open(*file_);
+  if (!reader.ok()) return reader.status();
+  KVD_RETURN_IF_ERROR((*reader)->SeekTo(offset_));
+  std::string record;
+  uint64_t offset = 0;
+  bool got_any = false;
+  while (*bytes < max_bytes) {
+    Result<bool> more = (*reader)->Next(&record, &offset);
+    if (!more.ok()) return more.status();
+    if (!*more) break;
+    offset_ = offset;
+    uint64_t sequence = 0, count = 0;
+    if (!BatchHeader(record, &sequence, &count)) continue;
+    if (count == 0 || sequence + count <= next_) continue;  // records only, or already sent
+    if (sequence != next_) {
+      return Status::Corruption("binlog batch at sequence " + std::to_string(sequence) + " where " +
+                                std::to_string(next_) + " was expected, in " + file_->name);
+    }
+    *bytes += record.size();
+    next_ = sequence + count;
+    out->push_back(StreamedBatch{sequence, count, std::move(record)});
+    got_any = true;
+  }
+  return got_any;
+}
+
+Result<std::optional<WalFile>> BinlogStream::NewerFile() const {
+  auto files = ListWalFiles(data_dir_);
+  if (!files.ok()) return files.status();
+  for (const auto& file : *files) {
+    if (file.number > file_->number) return std::optional<WalFile>(file);
+  }
+  return std::optional<WalFile>();
+}
+
+Status BinlogStream::Read(size_t max_bytes, std::vector<StreamedBatch>* out) {
+  if (!file_) KVD_RETURN_IF_ERROR(Position());
+  size_t bytes = 0;
+  while (bytes < max_bytes) {
+    auto got = ReadCurrent(max_bytes, &bytes, out);
+    if (!got.ok() && got.status().Is(Status::Code::kNotFound)) {
+      return Status::NotFound("binlog no longer holds sequence " + std::to_string(next_));
+    }
+    if (!got.ok()) return got.status();
+    if (*got) continue;
+    // Nothing more in this file now. RocksDB never appends to a WAL file once
+    // a newer one exists, so then this one is complete: read it once more
+    // (it may have grown before the switch) and move on.
+    auto newer = NewerFile();
+    if (!newer.ok()) return newer.status();
+    if (!newer->has_value()) return Status::Ok();  // at the live tail
+    auto last = ReadCurrent(max_bytes, &bytes, out);
+    if (!last.ok()) return last.status();
+    if (*last) continue;
+    file_ = **newer;
+    offset_ = 0;
+  }
+  return Status::Ok();
+}
+
+}  // namespace kvd::storage

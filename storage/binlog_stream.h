@@ -1,0 +1,59 @@
+// Reading the binlog (RocksDB's WAL files) forward from a sequence number,
+// batch by batch, as a master streams it to a replica. Each batch is returned
+// exactly as it was written — operations and binlog records — so the replica
+// writes the same bytes and reaches the same sequence numbers.
+//
+// It follows the live WAL file as it grows: it remembers the file and the
+// offset of the last batch it returned and reads on from there, so catching
+// up costs reading each byte once. (RocksDB's GetUpdatesSince iterator ends
+// at the tail and a new one re-reads the whole live file from its start.)
+// It sees what the server flushed to the OS, which is what the server has
+// acknowledged or is about to.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "storage/wal_reader.h"
+
+namespace kvd::storage {
+
+struct StreamedBatch {
+  uint64_t sequence = 0;  // of the batch's first operation
+  uint64_t count = 0;     // sequence numbers it uses
+  std::string data;       // WriteBatch contents
+};
+
+class BinlogStream {
+ public:
+  // Streams the binlog of data directory `data_dir` from `next_sequence` on
+  // (a replica's latest sequence + 1).
+  BinlogStream(std::string data_dir, uint64_t next_sequence) : data_dir_(std::move(data_dir)), next_(next_sequence) {}
+
+  // Appends the batches written since the last call, up to about
+  // `max_bytes`; none when the stream has caught up. NotFound when the
+  // binlog no longer holds the next sequence (retention purged it: the
+  // replica needs a full sync).
+  Status Read(size_t max_bytes, std::vector<StreamedBatch>* out);
+  // True when the binlog of `data_dir` still holds `next_sequence`, or it is
+  // `latest_sequence` + 1, the next one to be written.
+  static bool Holds(const std::string& data_dir, uint64_t next_sequence, uint64_t latest_sequence);
+  uint64_t next_sequence() const { return next_; }
+
+ private:
+  Status Position();
+  // Reads on in the current file; false when it has nothing more now.
+  Result<bool> ReadCurrent(size_t max_bytes, size_t* bytes, std::vector<StreamedBatch>* out);
+  Result<std::optional<WalFile>> NewerFile() const;
+
+  std::string data_dir_;
+  uint64_t next_;
+  std::optional<WalFile> file_;  // the file holding next_, once found
+  uint64_t offset_ = 0;          // of the last batch read from it (re-read and skipped)
+};
+
+}  // namespace kvd::storage
