@@ -1,5 +1,7 @@
 #include "roles/server/replication/replication.h"
 
+#include <filesystem>
+
 #include "common/logging.h"
 #include "storage/binlog_stream.h"
 
@@ -32,6 +34,9 @@ Replication::~Replication() {
 }
 
 Status Replication::Init() {
+  // A full sync cut short by a crash leaves its download behind.
+  std::error_code ignored;
+  std::filesystem::remove_all(engine_.data_dir() + "/fullsync", ignored);
   auto loaded = LoadIdentity(engine_.DbDir());
   if (loaded.ok()) {
     std::lock_guard lock(identity_mutex_);
