@@ -175,6 +175,7 @@ kvd::Status Replica::FullSync(protocol::RespClient& client, const std::string& r
   }
   std::string id = made->elements[0].str;
   uint64_t sequence = static_cast<uint64_t>(made->elements[1].integer);
+  uint64_t created = SteadyMs();
   std::string staging = engine_.data_dir() + "/fullsync";
   std::error_code error;
   fs::remove_all(staging, error);
@@ -192,19 +193,24 @@ kvd::Status Replica::FullSync(protocol::RespClient& client, const std::string& r
     fetched = FetchFile(client, id, name, size, staging + "/db/" + name);
     bytes += size;
   }
-  auto dropped = client.Command({"CHECKPOINT", "DROP", id});
-  if (!dropped.ok()) return dropped.status();
   if (fetched.ok()) fetched = FsyncPath(staging + "/db");
   if (!fetched.ok()) {
+    // The connection may still owe replies: the caller drops it, and the
+    // master sweeps the abandoned checkpoint.
     fs::remove_all(staging, error);
     return fetched;
   }
+  auto dropped = client.Command({"CHECKPOINT", "DROP", id});
+  if (!dropped.ok()) return dropped.status();
+  uint64_t fetched_at = SteadyMs();
   Identity identity{replid, "", 0};
   KVD_RETURN_IF_ERROR(SaveIdentity(staging + "/db", identity));
   KVD_RETURN_IF_ERROR(hooks_.replace_database(staging + "/db", identity));
   fs::remove_all(staging, error);
-  KVD_LOG(kNotice) << "full sync done: " << bytes << " bytes at sequence " << sequence << " in "
-                   << SteadyMs() - started << " ms; now at sequence " << engine_.LatestSequence();
+  uint64_t done = SteadyMs();
+  KVD_LOG(kNotice) << "full sync done: " << bytes << " bytes at sequence " << sequence << " in " << done - started
+                   << " ms (checkpoint " << created - started << " ms, transfer " << fetched_at - created
+                   << " ms, swap " << done - fetched_at << " ms); now at sequence " << engine_.LatestSequence();
   return kvd::Status::Ok();
 }
 
@@ -212,24 +218,34 @@ kvd::Status Replica::FetchFile(protocol::RespClient& client, const std::string& 
                                uint64_t size, const std::string& path) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return kvd::Status::IOError("cannot create " + path + ": " + std::strerror(errno));
+  // A few reads in flight keep the master's disk and the network busy while
+  // this side writes the previous chunk.
+  constexpr int kInFlight = 4;
   kvd::Status status = kvd::Status::Ok();
-  uint64_t offset = 0;
-  while (offset < size && status.ok()) {
-    if (Stopping()) {
-      status = kvd::Status::Aborted("stopped");
-      break;
+  uint64_t requested = 0, received = 0;
+  int pending = 0;
+  while (received < size && status.ok()) {
+    while (pending < kInFlight && requested < size && status.ok()) {
+      status = client.SendRaw(protocol::EncodeCommand(
+          {"CHECKPOINT", "READ", id, name, std::to_string(requested), std::to_string(kChunkBytes)}));
+      requested += std::min<uint64_t>(kChunkBytes, size - requested);
+      ++pending;
     }
-    auto chunk = client.Command({"CHECKPOINT", "READ", id, name, std::to_string(offset), std::to_string(kChunkBytes)});
+    if (!status.ok()) break;
+    auto chunk = client.ReadReply();
+    --pending;
     if (!chunk.ok()) {
       status = chunk.status();
     } else if (chunk->type != RespValue::Type::kBulk || chunk->str.empty()) {
       status = kvd::Status::IOError("CHECKPOINT READ " + name + ": " + chunk->ToString());
     } else {
       status = WriteAll(fd, chunk->str);
-      offset += chunk->str.size();
+      received += chunk->str.size();
       last_io_ms_ = WallMs();
     }
+    if (Stopping()) status = kvd::Status::Aborted("stopped");
   }
+  // Replies still owed on this connection (after an error) make it unusable: the caller drops it.
   if (status.ok() && ::fsync(fd) != 0) status = kvd::Status::IOError("fsync " + path + ": " + std::strerror(errno));
   ::close(fd);
   return status;
