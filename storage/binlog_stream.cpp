@@ -69,14 +69,17 @@ Status BinlogStream::Position() {
 }
 
 Result<bool> BinlogStream::ReadCurrent(size_t max_bytes, size_t* bytes, std::vector<StreamedBatch>* out) {
-  auto reader = WalFileReader::Open(*file_);
-  if (!reader.ok()) return reader.status();
-  KVD_RETURN_IF_ERROR((*reader)->SeekTo(offset_));
+  if (reader_ == nullptr) {
+    auto opened = WalFileReader::Open(*file_);
+    if (!opened.ok()) return opened.status();
+    reader_ = std::move(*opened);
+  }
+  KVD_RETURN_IF_ERROR(reader_->RefreshAndSeek(offset_));
   std::string record;
   uint64_t offset = 0;
   bool got_any = false;
   while (*bytes < max_bytes) {
-    Result<bool> more = (*reader)->Next(&record, &offset);
+    Result<bool> more = reader_->Next(&record, &offset);
     if (!more.ok()) return more.status();
     if (!*more) break;
     offset_ = offset;
@@ -104,29 +107,28 @@ Result<std::optional<WalFile>> BinlogStream::NewerFile() const {
   return std::optional<WalFile>();
 }
 
-Status BinlogStream::Read(size_t max_bytes, std::vector<StreamedBatch>* out) {
+Status BinlogStream::Read(size_t max_bytes, uint64_t latest_sequence, std::vector<StreamedBatch>* out) {
+  if (next_ > latest_sequence) return Status::Ok();  // caught up: no I/O at all
   if (!file_) KVD_RETURN_IF_ERROR(Position());
   size_t bytes = 0;
-  while (bytes < max_bytes) {
-    auto got = ReadCurrent(max_bytes, &bytes, out);
-    if (!got.ok() && got.status().Is(Status::Code::kNotFound)) {
-      return Status::NotFound("binlog no longer holds sequence " + std::to_string(next_));
-    }
-    if (!got.ok()) return got.status();
-    if (*got) continue;
-    // Nothing more in this file now. RocksDB never appends to a WAL file once
-    // a newer one exists, so then this one is complete: read it once more
-    // (it may have grown before the switch) and move on.
-    auto newer = NewerFile();
-    if (!newer.ok()) return newer.status();
-    if (!newer->has_value()) return Status::Ok();  // at the live tail
-    auto last = ReadCurrent(max_bytes, &bytes, out);
-    if (!last.ok()) return last.status();
-    if (*last) continue;
-    file_ = **newer;
-    offset_ = 0;
+  auto got = ReadCurrent(max_bytes, &bytes, out);
+  if (!got.ok() && got.status().Is(Status::Code::kNotFound)) {
+    return Status::NotFound("binlog no longer holds sequence " + std::to_string(next_));
   }
-  return Status::Ok();
+  if (!got.ok() || *got) return got.status();
+  // Nothing more in this file although later sequences exist: they are not
+  // flushed yet, or in a newer file. RocksDB never appends to a WAL file once
+  // a newer one exists, so then this one is complete: read it once more (it
+  // may have grown before the switch) and move on.
+  auto newer = NewerFile();
+  if (!newer.ok()) return newer.status();
+  if (!newer->has_value()) return Status::Ok();
+  auto last = ReadCurrent(max_bytes, &bytes, out);
+  if (!last.ok() || *last) return last.status();
+  file_ = **newer;
+  reader_.reset();
+  offset_ = 0;
+  return ReadCurrent(max_bytes, &bytes, out).status();
 }
 
 }  // namespace kvd::storage

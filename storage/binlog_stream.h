@@ -35,10 +35,11 @@ class BinlogStream {
   BinlogStream(std::string data_dir, uint64_t next_sequence) : data_dir_(std::move(data_dir)), next_(next_sequence) {}
 
   // Appends the batches written since the last call, up to about
-  // `max_bytes`; none when the stream has caught up. NotFound when the
-  // binlog no longer holds the next sequence (retention purged it: the
-  // replica needs a full sync).
-  Status Read(size_t max_bytes, std::vector<StreamedBatch>* out);
+  // `max_bytes`; none when the stream has caught up. `latest_sequence` is
+  // the engine's newest: at or below it nothing is read at all. NotFound
+  // when the binlog no longer holds the next sequence (retention purged it:
+  // the replica needs a full sync).
+  Status Read(size_t max_bytes, uint64_t latest_sequence, std::vector<StreamedBatch>* out);
   // True when the binlog of `data_dir` still holds `next_sequence`, or it is
   // `latest_sequence` + 1, the next one to be written.
   static bool Holds(const std::string& data_dir, uint64_t next_sequence, uint64_t latest_sequence);
@@ -53,6 +54,7 @@ class BinlogStream {
   std::string data_dir_;
   uint64_t next_;
   std::optional<WalFile> file_;  // the file holding next_, once found
+  std::unique_ptr<WalFileReader> reader_;  // open on file_, refreshed before each read
   uint64_t offset_ = 0;          // of the last batch read from it (re-read and skipped)
 };
 

@@ -272,6 +272,14 @@ Status WalFileReader::SeekTo(uint64_t offset) {
   return Status::Ok();
 }
 
+Status WalFileReader::RefreshAndSeek(uint64_t offset) {
+  struct stat info {};
+  if (::fstat(fd_, &info) != 0) return Status::IOError("cannot stat " + file_.path + ": " + std::strerror(errno));
+  size_ = static_cast<uint64_t>(info.st_size);
+  tail_what_.clear();
+  return SeekTo(offset);
+}
+
 Result<bool> WalFileReader::Next(std::string* record, uint64_t* offset) {
   record->clear();
   bool in_record = false;

@@ -56,6 +56,9 @@ class WalFileReader {
   // reported it (for a reader that follows a file being written: reopen,
   // seek to the last record read, skip it).
   Status SeekTo(uint64_t offset);
+  // Takes in what was appended to the file since it was opened (or last
+  // refreshed), then SeekTo(offset).
+  Status RefreshAndSeek(uint64_t offset);
 
   // Empty, or why reading stopped before the end of the file:
   // "file 000012.log: truncated record at offset 4096, the rest is ignored".

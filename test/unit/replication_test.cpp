@@ -39,7 +39,7 @@ void CatchUp(storage::Engine& from, storage::Engine& replica) {
   storage::BinlogStream stream(from.data_dir(), replica.LatestSequence() + 1);
   while (true) {
     std::vector<storage::StreamedBatch> batches;
-    MustOk(stream.Read(1 << 16, &batches));
+    MustOk(stream.Read(1 << 16, from.LatestSequence(), &batches));
     if (batches.empty()) break;
     for (auto& batch : batches) MustOk(replica.ApplyReplicated(batch.sequence, std::move(batch.data)));
     MustOk(replica.MakeDurable());  // as the replica's link does before acknowledging
@@ -155,7 +155,7 @@ TEST_SUITE("replication") {
     Put(*master.engine, "b", "2");
     storage::BinlogStream stream(master.engine->data_dir(), 1);
     std::vector<storage::StreamedBatch> batches;
-    MustOk(stream.Read(1 << 20, &batches));
+    MustOk(stream.Read(1 << 20, master.engine->LatestSequence(), &batches));
     REQUIRE(batches.size() == 2);
     CHECK(replica.engine->ApplyReplicated(batches[1].sequence, batches[1].data).Is(Status::Code::kAborted));
     MustOk(replica.engine->ApplyReplicated(batches[0].sequence, batches[0].data));

@@ -36,15 +36,16 @@ uint64_t NowMs() {
 // acknowledgements from it, in one poll loop.
 class Feeder {
  public:
-  Feeder(Master& master, std::string data_dir, uint64_t id, int fd, std::string ip, uint16_t port,
+  Feeder(Master& master, storage::Engine& engine, uint64_t id, int fd, std::string ip, uint16_t port,
          uint64_t next_sequence, std::string greeting)
       : master_(master),
+        engine_(engine),
         id_(id),
         fd_(fd),
         wake_fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)),
         ip_(std::move(ip)),
         port_(port),
-        stream_(std::move(data_dir), next_sequence),
+        stream_(engine.data_dir(), next_sequence),
         out_(std::move(greeting)) {
     acked_ = next_sequence - 1;
     last_ack_ms_ = NowMs();
@@ -133,7 +134,7 @@ class Feeder {
 
   Status Refill() {
     std::vector<storage::StreamedBatch> batches;
-    Status read = stream_.Read(kReadBatchBytes, &batches);
+    Status read = stream_.Read(kReadBatchBytes, engine_.LatestSequence(), &batches);
     if (!read.ok()) return read;
     if (sent_ > 0 && sent_ == out_.size()) {
       out_.clear();
@@ -194,6 +195,7 @@ class Feeder {
   }
 
   Master& master_;
+  storage::Engine& engine_;
   uint64_t id_;
   int fd_;
   int wake_fd_;
@@ -229,7 +231,7 @@ void Master::Attach(int fd, std::string ip, uint16_t port, uint64_t next_sequenc
   std::lock_guard lock(mutex_);
   uint64_t id = next_id_++;
   KVD_LOG(kNotice) << "replica " << ip << ":" << port << " streams from sequence " << next_sequence;
-  feeders_.push_back(std::make_unique<Feeder>(*this, engine_.data_dir(), id, fd, std::move(ip), port, next_sequence,
+  feeders_.push_back(std::make_unique<Feeder>(*this, engine_, id, fd, std::move(ip), port, next_sequence,
                                               std::move(greeting)));
   feeder_count_ = feeders_.size();
 }
