@@ -214,4 +214,21 @@ for i in range(int(sys.argv[1])):
     "(start-up and handshake included)."
   echo "Replica log: $(grep -o 'full sync done.*' "$TMP/fullsync-replica.log" | head -1)"
   echo "Disk reference (dd 1 GiB, conv=fdatasync): $dd_out"
+
+  # Restarting that replica must not move the data set again: partial sync.
+  replica_pid=${STARTED_PIDS[-1]}
+  kill -TERM "$replica_pid"
+  wait "$replica_pid" 2>/dev/null || true
+  redis-benchmark -h "$HOST" -p "$FS_MASTER" -c 10 -n 1000 -r 1000000 -t set -q >/dev/null 2>&1
+  start=$(date +%s.%N)
+  "$KVD" server --port "$FS_REPLICA" --dir "$TMP/fullsync-replica" --logfile "$TMP/fullsync-replica.log" \
+    --replicaof "$HOST $FS_MASTER" 2>>"$TMP/fullsync-replica.log" &
+  STARTED_PIDS+=("$!")
+  wait_ready "$!" "$FS_REPLICA" "$TMP/fullsync-replica.log"
+  wait_link_up "$FS_REPLICA"
+  end=$(date +%s.%N)
+  echo "Restart of that replica after 1000 more writes: link up in" \
+    "$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }') s;" \
+    "full syncs in its log: $(grep -c 'full sync done' "$TMP/fullsync-replica.log")," \
+    "partial syncs: $(grep -c 'partial sync from' "$TMP/fullsync-replica.log")."
 fi

@@ -105,6 +105,17 @@ KvdServer::KvdServer(Args extra_args)
   watchdog_ = std::thread([this] { Watchdog(); });
 }
 
+std::unique_ptr<KvdServer> KvdServer::Sentinel(Args extra_args) {
+  auto sentinel = std::make_unique<KvdServer>(std::move(extra_args));
+  sentinel->role_ = "sentinel";
+  return sentinel;
+}
+
+uint16_t KvdServer::AssignPort() {
+  if (port_ == 0) port_ = FreePort();
+  return port_;
+}
+
 KvdServer::~KvdServer() {
   Stop();
   {
@@ -157,7 +168,7 @@ bool KvdServer::Start() {
 }
 
 bool KvdServer::SpawnAndWait() {
-  Args argv_text = {KvdBinary(), "server", "--port", std::to_string(port_), "--dir", data_dir_,
+  Args argv_text = {KvdBinary(), role_, "--port", std::to_string(port_), "--dir", data_dir_,
                     "--bind", "127.0.0.1"};
   argv_text.insert(argv_text.end(), extra_args_.begin(), extra_args_.end());
   std::vector<char*> argv;

@@ -54,6 +54,11 @@ class TempDir {
 class KvdServer {
  public:
   explicit KvdServer(Args extra_args = {});
+  // A `kvd sentinel` process instead (the same --port, --dir and --bind flags).
+  static std::unique_ptr<KvdServer> Sentinel(Args extra_args = {});
+  // Picks the port now (normally Start does), so peers can be told it first.
+  uint16_t AssignPort();
+  void AddArgs(const Args& args) { extra_args_.insert(extra_args_.end(), args.begin(), args.end()); }
   ~KvdServer();
   KvdServer(const KvdServer&) = delete;
   KvdServer& operator=(const KvdServer&) = delete;
@@ -89,6 +94,7 @@ class KvdServer {
   void Watchdog();
 
   Args extra_args_;
+  std::string role_ = "server";
   TempDir temp_;
   std::string data_dir_;
   std::string log_path_;

@@ -36,12 +36,21 @@ ReferenceRedis::~ReferenceRedis() {
   ::waitpid(pid_, &status, 0);
 }
 
+void ReferenceRedis::Kill9() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGKILL);
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
+  pid_ = -1;
+}
+
 bool ReferenceRedis::Start() {
   const char* binary = "/usr/bin/redis-server";
   if (::access(binary, X_OK) != 0) return false;
   port_ = FreePort();
   Args argv_text = {binary, "--port", std::to_string(port_), "--bind", "127.0.0.1", "--save", "",
                     "--appendonly", "no", "--dir", dir_.path()};
+  argv_text.insert(argv_text.end(), extra_args_.begin(), extra_args_.end());
   std::vector<char*> argv;
   for (auto& arg : argv_text) argv.push_back(arg.data());
   argv.push_back(nullptr);

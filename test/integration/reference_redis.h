@@ -15,7 +15,7 @@ std::string ExactCall(RespClient& client, const Args& args);
 
 class ReferenceRedis {
  public:
-  ReferenceRedis() = default;
+  explicit ReferenceRedis(Args extra_args = {}) : extra_args_(std::move(extra_args)) {}
   ~ReferenceRedis();
   ReferenceRedis(const ReferenceRedis&) = delete;
   ReferenceRedis& operator=(const ReferenceRedis&) = delete;
@@ -23,8 +23,13 @@ class ReferenceRedis {
   // False when /usr/bin/redis-server is missing or does not answer.
   bool Start();
   std::unique_ptr<RespClient> Connect();
+  uint16_t port() const { return port_; }
+  pid_t pid() const { return pid_; }
+  // SIGKILL and reap.
+  void Kill9();
 
  private:
+  Args extra_args_;
   TempDir dir_;
   uint16_t port_ = 0;
   pid_t pid_ = -1;
