@@ -15,7 +15,7 @@ void PrintUsage() {
   std::cout << "Usage: kvd <command> [options]\n\n"
                "Commands:\n"
                "  server     a Redis-compatible data node on RocksDB (kvd server --help)\n"
-               "  sentinel   monitors masters and fails over (not implemented yet)\n"
+               "  sentinel   monitors masters and fails over (kvd sentinel --help)\n"
                "  proxy      a sharding proxy over 1024 slots (not implemented yet)\n"
                "  binlog     prints a data directory's binlog (kvd binlog --help)\n"
                "  dump       writes a consistent backup of a running server (kvd dump --help)\n"

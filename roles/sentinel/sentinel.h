@@ -1,4 +1,4 @@
-// `kvd sentinel`: not built yet (see the sentinel issue).
+// `kvd sentinel`: one member of a sentinel group (sentinel_node.h).
 #pragma once
 
 namespace kvd::sentinel {

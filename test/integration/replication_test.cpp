@@ -246,7 +246,9 @@ class CuttableLink {
         }
       }
       std::vector<std::pair<int, int>> alive;
-      for (size_t i = 0; i < pairs.size(); ++i) {
+      size_t polled = (fds.size() - 1) / 2;  // pairs accepted just now were not polled yet
+      for (size_t i = polled; i < pairs.size(); ++i) alive.push_back(pairs[i]);
+      for (size_t i = 0; i < polled; ++i) {
         bool open = Pump(fds[1 + 2 * i], pairs[i].second) && Pump(fds[2 + 2 * i], pairs[i].first);
         if (open) {
           alive.push_back(pairs[i]);

@@ -1,0 +1,218 @@
+// kvd sentinel end to end: a Raft group of three sentinels watching kvd and
+// redis-server masters, failing over when a master dies, and keeping its
+// agreement through the loss or isolation of one sentinel.
+#include <doctest/doctest.h>
+#include <signal.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "harness.h"
+#include "reference_redis.h"
+
+namespace kvdtest {
+namespace {
+
+std::string Loopback(uint16_t port) { return "127.0.0.1:" + std::to_string(port); }
+
+// Three sentinels that know each other, watching `masters` ("name=host:port").
+struct SentinelGroup {
+  explicit SentinelGroup(const std::string& masters, const Args& extra = {}) {
+    for (int i = 0; i < 3; ++i) members.push_back(KvdServer::Sentinel());
+    std::string peers;
+    for (int i = 0; i < 3; ++i) {
+      peers += (i ? "," : "") + std::to_string(i + 1) + "=" + Loopback(members[i]->AssignPort());
+    }
+    for (int i = 0; i < 3; ++i) {
+      members[i]->AddArgs({"--id", std::to_string(i + 1), "--peers", peers, "--masters", masters, "--down-after-ms",
+                           "1000", "--monitor-interval-ms", "200", "--failover-timeout-ms", "3000"});
+      members[i]->AddArgs(extra);
+    }
+  }
+  bool Start() {
+    for (auto& member : members) {
+      if (!member->Start()) return false;
+    }
+    return true;
+  }
+  KvdServer& operator[](size_t i) { return *members[i]; }
+  std::vector<std::unique_ptr<KvdServer>> members;
+};
+
+std::string Info(KvdServer& node, const std::string& field) {
+  RespClient client;
+  if (!client.Connect("127.0.0.1", node.port()).ok()) return "";
+  auto reply = client.Command({"INFO"});
+  return reply.ok() ? InfoField(reply->str, field) : "";
+}
+
+// The master address a sentinel gives out, "host:port", or "" when none / unreachable.
+std::string MasterAddr(KvdServer& sentinel, const std::string& name) {
+  RespClient client;
+  if (!client.Connect("127.0.0.1", sentinel.port()).ok()) return "";
+  auto reply = client.Command({"SENTINEL", "get-master-addr-by-name", name});
+  if (!reply.ok() || reply->elements.size() != 2) return "";
+  return reply->elements[0].str + ":" + reply->elements[1].str;
+}
+
+bool AllSay(SentinelGroup& group, const std::string& name, const std::string& address,
+            std::chrono::milliseconds timeout) {
+  return WaitFor(
+      [&] {
+        for (auto& member : group.members) {
+          if (member->running() && MasterAddr(*member, name) != address) return false;
+        }
+        return true;
+      },
+      timeout);
+}
+
+// "slave:<master port>:<link state>" or "master" from ROLE.
+std::string RoleOf(uint16_t port) {
+  RespClient client;
+  if (!client.Connect("127.0.0.1", port).ok()) return "";
+  auto role = client.Command({"ROLE"});
+  if (!role.ok() || role->elements.empty()) return "";
+  if (role->elements[0].str == "master") return "master";
+  if (role->elements.size() < 4) return "?";
+  return "slave:" + std::to_string(role->elements[2].integer) + ":" + role->elements[3].str;
+}
+
+int LeaderIndex(SentinelGroup& group) {
+  for (size_t i = 0; i < group.members.size(); ++i) {
+    if (group[i].running() && Info(group[i], "raft_role") == "leader") return static_cast<int>(i);
+  }
+  return -1;
+}
+
+}  // namespace
+
+TEST_CASE("sentinel: a dead kvd master is replaced by the best replica and comes back as a replica") {
+  KvdServer master;
+  REQUIRE(master.Start());
+  Args follow = {"--replicaof", "127.0.0.1 " + std::to_string(master.port())};
+  Args low = follow, never = follow;
+  low.insert(low.end(), {"--replica-priority", "50"});
+  never.insert(never.end(), {"--replica-priority", "0"});
+  KvdServer plain(follow), preferred(low), excluded(never);
+  REQUIRE(plain.Start());
+  REQUIRE(preferred.Start());
+  REQUIRE(excluded.Start());
+  auto m = master.Connect();
+  REQUIRE(WaitFor([&] { return InfoInt(*m, "replication", "connected_slaves") == 3; }, 20s));
+  REQUIRE(Simple(*m, {"SET", "k", "before-failover"}) == "OK");
+  REQUIRE(Int(*m, {"WAIT", "3", "5000"}) == 3);
+
+  SentinelGroup sentinels("mymaster=" + Loopback(master.port()));
+  REQUIRE(sentinels.Start());
+  REQUIRE(AllSay(sentinels, "mymaster", Loopback(master.port()), 20s));
+  auto subscriber = sentinels[0].Connect();
+  REQUIRE(Call(*subscriber, {"SUBSCRIBE", "+switch-master"}).elements.size() == 3);
+  // The replicas are known (and in the replicated topology) before the master dies.
+  auto s0 = sentinels[0].Connect();
+  REQUIRE(WaitFor([&] { return Call(*s0, {"SENTINEL", "replicas", "mymaster"}).elements.size() == 3; }, 20s));
+
+  master.Kill9();
+  REQUIRE(AllSay(sentinels, "mymaster", Loopback(preferred.port()), 30s));
+  auto pushed = subscriber->ReadReply();
+  REQUIRE(pushed.ok());
+  RespValue message = *pushed;
+  REQUIRE(message.elements.size() == 3);
+  CHECK(message.elements[2].str == "mymaster 127.0.0.1 " + std::to_string(master.port()) + " 127.0.0.1 " +
+                                      std::to_string(preferred.port()));
+  CHECK(RoleOf(preferred.port()) == "master");
+  std::string follows = "slave:" + std::to_string(preferred.port()) + ":connected";
+  CHECK(WaitFor([&] { return RoleOf(plain.port()) == follows && RoleOf(excluded.port()) == follows; }, 20s));
+  auto p = preferred.Connect();
+  CHECK(Bulk(*p, {"GET", "k"}) == "before-failover");
+  CHECK(Simple(*p, {"SET", "k", "after-failover"}) == "OK");
+
+  REQUIRE(master.Start());  // the old master returns and is turned into a replica
+  CHECK(WaitFor([&] { return RoleOf(master.port()) == follows; }, 20s));
+  auto old = master.Connect();
+  CHECK(WaitFor([&] { return Bulk(*old, {"GET", "k"}) == "after-failover"; }, 10s));
+}
+
+TEST_CASE("sentinel: plain redis-server masters fail over too") {
+  ReferenceRedis master;
+  if (!master.Start()) {
+    MESSAGE("redis-server is not installed; skipped");
+    return;
+  }
+  ReferenceRedis replica({"--replicaof", "127.0.0.1", std::to_string(master.port())});
+  REQUIRE(replica.Start());
+  auto m = master.Connect();
+  REQUIRE(WaitFor([&] { return InfoInt(*m, "replication", "connected_slaves") == 1; }, 20s));
+  REQUIRE(Simple(*m, {"SET", "k", "v"}) == "OK");
+  auto early = replica.Connect();
+  REQUIRE(WaitFor([&] { return Bulk(*early, {"GET", "k"}) == "v"; }, 20s));
+  SentinelGroup sentinels("cache=" + Loopback(master.port()));
+  REQUIRE(sentinels.Start());
+  auto s0 = sentinels[0].Connect();
+  REQUIRE(WaitFor([&] { return Call(*s0, {"SENTINEL", "replicas", "cache"}).elements.size() == 1; }, 20s));
+  master.Kill9();
+  REQUIRE(AllSay(sentinels, "cache", Loopback(replica.port()), 30s));
+  auto r = replica.Connect();
+  CHECK(RoleOf(replica.port()) == "master");
+  CHECK(Bulk(*r, {"GET", "k"}) == "v");
+}
+
+TEST_CASE("sentinel: the Raft group survives losing its leader, and an isolated member does not disrupt it") {
+  KvdServer master;
+  REQUIRE(master.Start());
+  SentinelGroup sentinels("mymaster=" + Loopback(master.port()));
+  REQUIRE(sentinels.Start());
+  REQUIRE(AllSay(sentinels, "mymaster", Loopback(master.port()), 20s));
+  int leader = -1;
+  REQUIRE(WaitFor([&] { return (leader = LeaderIndex(sentinels)) >= 0; }, 20s));
+
+  // Kill the leader: another is elected and the committed topology is kept.
+  sentinels[leader].Kill9();
+  int next = -1;
+  REQUIRE(WaitFor([&] { return (next = LeaderIndex(sentinels)) >= 0 && next != leader; }, 20s));
+  CHECK(MasterAddr(sentinels[next], "mymaster") == Loopback(master.port()));
+  // The old leader restarts from its Raft state and catches up.
+  REQUIRE(sentinels[leader].Start());
+  std::string version = Info(sentinels[next], "topology_version");
+  CHECK(WaitFor([&] { return Info(sentinels[leader], "topology_version") == version; }, 20s));
+  CHECK(WaitFor([&] { return Info(sentinels[leader], "raft_leader") == std::to_string(next + 1); }, 20s));
+
+  // Isolate a follower for longer than an election timeout, then let it back.
+  int follower = (next + 1) % 3 == leader ? (next + 2) % 3 : (next + 1) % 3;
+  std::string term = Info(sentinels[next], "raft_term");
+  ::kill(sentinels[follower].pid(), SIGSTOP);
+  CHECK(!WaitFor([&] { return Info(sentinels[next], "raft_role") != "leader"; }, 3s));
+  ::kill(sentinels[follower].pid(), SIGCONT);
+  CHECK(WaitFor([&] { return Info(sentinels[follower], "raft_leader") == std::to_string(next + 1); }, 20s));
+  CHECK(Info(sentinels[next], "raft_role") == "leader");
+  CHECK(Info(sentinels[next], "raft_term") == term);
+  CHECK(Info(sentinels[follower], "raft_term") == term);
+}
+
+TEST_CASE("sentinel: without a Raft majority nobody fails over") {
+  KvdServer master;
+  REQUIRE(master.Start());
+  KvdServer replica({"--replicaof", "127.0.0.1 " + std::to_string(master.port())});
+  REQUIRE(replica.Start());
+  SentinelGroup sentinels("mymaster=" + Loopback(master.port()));
+  REQUIRE(sentinels.Start());
+  REQUIRE(AllSay(sentinels, "mymaster", Loopback(master.port()), 20s));
+  auto s0 = sentinels[0].Connect();
+  REQUIRE(WaitFor([&] { return Call(*s0, {"SENTINEL", "replicas", "mymaster"}).elements.size() == 1; }, 20s));
+  sentinels[1].Kill9();
+  sentinels[2].Kill9();
+  master.Kill9();
+  // Down-after is 1 s: a lone sentinel would have acted well within this window.
+  CHECK(!WaitFor([&] { return RoleOf(replica.port()) == "master"; }, 4s));
+  CHECK(MasterAddr(sentinels[0], "mymaster") == Loopback(master.port()));
+  CHECK(WaitFor([&] { return Err(*s0, {"SENTINEL", "ckquorum", "mymaster"}).rfind("NOQUORUM", 0) == 0; }, 10s));
+}
+
+TEST_CASE("sentinel: bad options stop it with a message") {
+  auto sentinel = KvdServer::Sentinel({"--peers", "1=127.0.0.1:notaport"});
+  CHECK_FALSE(sentinel->Start());
+  CHECK(sentinel->Log().find("is not host:port") != std::string::npos);
+}
+
+}  // namespace kvdtest
