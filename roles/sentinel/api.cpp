@@ -5,6 +5,7 @@
 // SDOWN commands between sentinels.
 #include <cctype>
 
+#include "cluster/topology/command.h"
 #include "common/logging.h"
 #include "roles/sentinel/sentinel_node.h"
 
@@ -65,7 +66,18 @@ void SentinelNode::Handle(FrontClient& client, std::vector<std::string>& args, p
     for (const auto& [name, group] : store_.topology().groups) reply.Bulk(name);
     return;
   }
-  if (command == "topology") return reply.Bulk(store_.Snapshot());
+  if (command == "topology" && args.size() == 1) return reply.Bulk(store_.Snapshot());
+  if (command == "topology" && args.size() == 3 && Lower(args[1]) == "propose") {
+    // TOPOLOGY PROPOSE <command json>: an admin change, answered once applied.
+    if (!raft_.IsLeader()) return reply.Error("ERR not the Raft leader; ask sentinel " + std::to_string(raft_.leader()));
+    auto decoded = cluster::topology::DecodeCommand(args[2]);
+    if (!decoded.ok()) return reply.Error("ERR " + decoded.status().message());
+    Status proposed = raft_.Propose(args[2], [send = client.send](bool applied) {
+      send(applied ? "+OK\r\n" : "-ERR the proposal was lost (leader changed); retry\r\n");
+    });
+    if (!proposed.ok()) reply.Error("ERR " + proposed.message());
+    return;
+  }
   if (command == "subscribe" || command == "psubscribe" || command == "unsubscribe" || command == "punsubscribe") {
     return HandleSubscribe(client, args, reply);
   }

@@ -152,7 +152,15 @@ Status RaftNode::Propose(std::string data, std::function<void(bool)> done) {
   auto proposed = raft_->Propose(std::move(data));
   if (!proposed.ok()) return proposed.status();
   pending_[proposed->index] = {proposed->term, std::move(done)};
-  Drain();
+  // Drain once after everything already queued on the loop (the rest of a
+  // pipelined batch of proposals): they then share one fsync.
+  if (!drain_posted_) {
+    drain_posted_ = true;
+    asio::post(io_, [this] {
+      drain_posted_ = false;
+      Drain();
+    });
+  }
   return Status::Ok();
 }
 

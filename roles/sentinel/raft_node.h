@@ -81,6 +81,7 @@ class RaftNode {
   uint64_t applied_ = 0;
   uint64_t applied_since_snapshot_ = 0;
   bool draining_ = false;
+  bool drain_posted_ = false;
 };
 
 }  // namespace kvd::sentinel

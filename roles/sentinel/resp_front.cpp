@@ -21,7 +21,13 @@ class RespFront::Connection : public std::enable_shared_from_this<Connection> {
     if (!error) client_.addr = peer.address().to_string() + ":" + std::to_string(peer.port());
     socket_.set_option(asio::ip::tcp::no_delay(true), error);
   }
-  void Start() { Read(); }
+  void Start() {
+    std::weak_ptr<Connection> weak = shared_from_this();
+    client_.send = [weak](std::string bytes) {
+      if (auto self = weak.lock()) self->Push(bytes);
+    };
+    Read();
+  }
   void Push(const std::string& bytes) {
     output_ += bytes;
     Flush();

@@ -24,6 +24,8 @@ struct FrontClient {
   std::set<std::string> channels;
   std::set<std::string> patterns;
   bool close_after_reply = false;
+  // Sends bytes later (a reply the handler deferred); a no-op once the client is gone.
+  std::function<void(std::string)> send;
 };
 
 class RespFront {

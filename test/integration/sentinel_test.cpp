@@ -134,27 +134,31 @@ TEST_CASE("sentinel: a dead kvd master is replaced by the best replica and comes
   CHECK(WaitFor([&] { return Bulk(*old, {"GET", "k"}) == "after-failover"; }, 10s));
 }
 
-TEST_CASE("sentinel: plain redis-server masters fail over too") {
-  ReferenceRedis master;
+TEST_CASE("sentinel: plain redis-server masters with a password fail over too") {
+  ReferenceRedis master({"--requirepass", "pw"});
   if (!master.Start()) {
     MESSAGE("redis-server is not installed; skipped");
     return;
   }
-  ReferenceRedis replica({"--replicaof", "127.0.0.1", std::to_string(master.port())});
+  ReferenceRedis replica(
+      {"--replicaof", "127.0.0.1", std::to_string(master.port()), "--masterauth", "pw", "--requirepass", "pw"});
   REQUIRE(replica.Start());
   auto m = master.Connect();
+  REQUIRE(Simple(*m, {"AUTH", "pw"}) == "OK");
   REQUIRE(WaitFor([&] { return InfoInt(*m, "replication", "connected_slaves") == 1; }, 20s));
   REQUIRE(Simple(*m, {"SET", "k", "v"}) == "OK");
-  auto early = replica.Connect();
-  REQUIRE(WaitFor([&] { return Bulk(*early, {"GET", "k"}) == "v"; }, 20s));
-  SentinelGroup sentinels("cache=" + Loopback(master.port()));
+  auto r = replica.Connect();
+  REQUIRE(Simple(*r, {"AUTH", "pw"}) == "OK");
+  REQUIRE(WaitFor([&] { return Bulk(*r, {"GET", "k"}) == "v"; }, 20s));
+  SentinelGroup sentinels("cache=" + Loopback(master.port()), {"--auth-pass", "cache=pw"});
   REQUIRE(sentinels.Start());
   auto s0 = sentinels[0].Connect();
   REQUIRE(WaitFor([&] { return Call(*s0, {"SENTINEL", "replicas", "cache"}).elements.size() == 1; }, 20s));
   master.Kill9();
   REQUIRE(AllSay(sentinels, "cache", Loopback(replica.port()), 30s));
-  auto r = replica.Connect();
-  CHECK(RoleOf(replica.port()) == "master");
+  RespValue role = Call(*r, {"ROLE"});
+  REQUIRE(!role.elements.empty());
+  CHECK(role.elements[0].str == "master");
   CHECK(Bulk(*r, {"GET", "k"}) == "v");
 }
 
