@@ -103,7 +103,7 @@ done
 wait_leader
 json='{"op":"register_proxy","id":"bench","address":"127.0.0.1:1","now_ms":1}'
 rps=$(redis-benchmark -h "$HOST" -p "${SPORT[$LEADER]}" -c "$CLIENTS" -n "$N" --csv TOPOLOGY PROPOSE "$json" 2>/dev/null |
-  tr -d '"\r' | awk -F, 'NR > 1 && $2 ~ /^[0-9.]+$/ { printf "%.0f", $2; exit }')
+  tr -d '"\r' | awk -F, 'NR > 1 && $(NF - 6) ~ /^[0-9.]+$/ { printf "%.0f", $(NF - 6); exit }')  # the name has commas
 
 sorted=$(sort -n "$TMP/elections")
 median=$(echo "$sorted" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
