@@ -105,6 +105,23 @@ void SentinelNode::HandleSentinel(std::vector<std::string>& args, protocol::Resp
     return;
   }
   if (sub == "myid" && args.size() == 2) return reply.Bulk(std::to_string(config_.id));
+  if ((sub == "monitor" && args.size() == 6) || (sub == "remove" && args.size() == 3)) {
+    // Changes of the watched masters go through Raft like every topology change.
+    if (!raft_.IsLeader()) {
+      return reply.Error("ERR not the Raft leader; ask sentinel " + std::to_string(raft_.leader()));
+    }
+    cluster::topology::Command change;
+    if (sub == "monitor") {
+      change = cluster::topology::AddGroup{args[2], args[3] + ":" + args[4], {}, std::nullopt};
+    } else {
+      change = cluster::topology::RemoveGroup{args[2]};
+    }
+    Status allowed = store_.Check(change);
+    if (!allowed.ok()) return reply.Error("ERR " + allowed.message());
+    Status proposed = raft_.Propose(cluster::topology::EncodeCommand(change), nullptr);
+    if (!proposed.ok()) return reply.Error("ERR " + proposed.message());
+    return reply.Ok();  // proposed; every sentinel applies it once committed
+  }
   bool needs_group = sub == "master" || sub == "replicas" || sub == "slaves" || sub == "sentinels" ||
                      sub == "ckquorum" || sub == "failover";
   if (needs_group && args.size() != 3) return reply.Error("ERR wrong number of arguments for 'sentinel|" + sub + "' command");

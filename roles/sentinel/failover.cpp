@@ -15,6 +15,12 @@ constexpr uint64_t kRepointEveryMs = 3000;  // between REPLICAOF attempts on one
 std::string Address(const std::string& host, uint16_t port) { return host + ":" + std::to_string(port); }
 }  // namespace
 
+// "host:port" as Sentinel's event messages write it: "host port".
+std::string HostPort(const std::string& address) {
+  size_t colon = address.rfind(':');
+  return colon == std::string::npos ? address : address.substr(0, colon) + " " + address.substr(colon + 1);
+}
+
 bool SentinelNode::ObjectivelyDownNow(const std::string& group, uint64_t now) {
   size_t votes = 0;
   uint64_t fresh_ms = 3 * config_.monitor_interval_ms + 1000;
@@ -25,11 +31,34 @@ bool SentinelNode::ObjectivelyDownNow(const std::string& group, uint64_t now) {
   return ObjectivelyDown(votes, Quorum());
 }
 
+// The replicas' offsets must be read after the master stopped writing: the
+// one holding the most (in sync mode, every acknowledged write) is chosen.
+// So on objective down every replica is probed again, and the choice waits
+// for those answers (or one monitor interval, for replicas that are down too).
 void SentinelNode::DecideFailovers(uint64_t now) {
   for (const auto& [name, group] : store_.topology().groups) {
-    if (failovers_.count(name) != 0 || !ObjectivelyDownNow(name, now)) continue;
-    KVD_LOG(kWarning) << "+odown master " << name << " " << group.master << " #quorum " << Quorum();
+    if (failovers_.count(name) != 0) continue;
+    if (!ObjectivelyDownNow(name, now)) {
+      odown_since_.erase(name);
+      continue;
+    }
+    auto [since, first] = odown_since_.emplace(name, now);
+    if (first) {
+      KVD_LOG(kWarning) << "+odown master " << name << " " << group.master << " #quorum " << Quorum();
+      front_.Publish("+odown", "master " + name + " " + HostPort(group.master) + " #quorum " + std::to_string(Quorum()));
+      for (auto& [address, instance] : instances_) {
+        if (instance.group == name && address != group.master) instance.last_probe_ms = 0;  // probe now
+      }
+      continue;
+    }
+    bool all_fresh = true;
+    for (const auto& [address, instance] : instances_) {
+      if (instance.group != name || address == group.master || !instance.info) continue;
+      if (instance.down.last_valid_reply_ms() < since->second) all_fresh = false;
+    }
+    if (!all_fresh && now - since->second < config_.monitor_interval_ms) continue;
     StartFailover(name, now);
+    if (failovers_.count(name) != 0) odown_since_.erase(name);
   }
 }
 

@@ -126,6 +126,10 @@ void SentinelNode::ApplyEntry(const cluster::raft::Entry& entry) {
                           std::to_string(new_port);
     KVD_LOG(kNotice) << "+switch-master " << message << " (config epoch " << set->new_epoch << ")";
     front_.Publish("+switch-master", message);
+    if (failovers_.count(set->group) != 0) {
+      front_.Publish("+failover-end", "master " + set->group + " " + HostPort(old_master));
+    }
+    announced_down_.erase(set->group);
     failovers_.erase(set->group);
     reports_.erase(set->group);  // views of the old master say nothing of the new one
   } else if (const auto* add = std::get_if<topology::AddGroup>(&*command)) {
@@ -263,6 +267,12 @@ void SentinelNode::ReportViews(uint64_t now) {
   last_report_ms_ = now;
   for (const auto& [name, group] : store_.topology().groups) {
     bool down = MasterSubjectivelyDown(name, now);
+    bool& announced = announced_down_[name];
+    if (down != announced) {
+      announced = down;
+      KVD_LOG(kNotice) << (down ? "+sdown" : "-sdown") << " master " << name << " " << group.master;
+      front_.Publish(down ? "+sdown" : "-sdown", "master " + name + " " + HostPort(group.master));
+    }
     if (raft_.IsLeader()) {
       reports_[name][config_.id] = Report{group.master, down, now};
     } else if (raft_.leader() != 0) {

@@ -40,6 +40,9 @@
 
 namespace kvd::sentinel {
 
+// "host:port" as Sentinel's event messages write it: "host port".
+std::string HostPort(const std::string& address);
+
 class SentinelNode {
  public:
   explicit SentinelNode(SentinelConfig config);
@@ -122,8 +125,10 @@ class SentinelNode {
   };
   std::map<std::string, std::map<uint64_t, Report>> reports_;
   std::map<std::string, Failover> failovers_;
+  std::map<std::string, uint64_t> odown_since_;  // leader: groups declared objectively down, when
   std::map<std::string, uint64_t> last_proposal_ms_;
-  uint64_t last_report_ms_ = 0;  // rate limit per group and purpose
+  uint64_t last_report_ms_ = 0;
+  std::map<std::string, bool> announced_down_;  // group -> whether +sdown was published for its master  // rate limit per group and purpose
 };
 
 }  // namespace kvd::sentinel
