@@ -4,7 +4,9 @@
 #include <doctest/doctest.h>
 #include <signal.h>
 
+#include <atomic>
 #include <memory>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -113,8 +115,35 @@ TEST_CASE("sentinel: a dead kvd master is replaced by the best replica and comes
   auto s0 = sentinels[0].Connect();
   REQUIRE(WaitFor([&] { return Call(*s0, {"SENTINEL", "replicas", "mymaster"}).elements.size() == 3; }, 20s));
 
+  // A client that finds the master through the sentinel keeps writing across the failover.
+  std::atomic<bool> stop_writer{false};
+  std::atomic<int64_t> acked_by_new_master{0};
+  std::thread writer([&] {
+    std::unique_ptr<RespClient> client;
+    std::string address;
+    for (int64_t i = 0; !stop_writer; ++i) {
+      if (client == nullptr) {
+        address = MasterAddr(sentinels[0], "mymaster");
+        client = std::make_unique<RespClient>();
+        client->SetTimeout(1s);
+        if (address.empty() || !client->Connect("127.0.0.1", std::stoi(address.substr(address.rfind(':') + 1))).ok()) {
+          client.reset();
+          continue;
+        }
+      }
+      auto reply = client->Command({"SET", "w:" + std::to_string(i), "x"});
+      if (!reply.ok() || reply->IsError()) {
+        client.reset();
+        continue;
+      }
+      if (address == Loopback(preferred.port())) ++acked_by_new_master;
+    }
+  });
   master.Kill9();
   REQUIRE(AllSay(sentinels, "mymaster", Loopback(preferred.port()), 30s));
+  CHECK(WaitFor([&] { return acked_by_new_master > 100; }, 20s));
+  stop_writer = true;
+  writer.join();
   auto pushed = subscriber->ReadReply();
   REQUIRE(pushed.ok());
   RespValue message = *pushed;
@@ -192,6 +221,45 @@ TEST_CASE("sentinel: the Raft group survives losing its leader, and an isolated 
   CHECK(Info(sentinels[next], "raft_role") == "leader");
   CHECK(Info(sentinels[next], "raft_term") == term);
   CHECK(Info(sentinels[follower], "raft_term") == term);
+}
+
+TEST_CASE("sentinel: killing the Raft leader in the middle of a failover neither stops nor doubles it") {
+  KvdServer master;
+  REQUIRE(master.Start());
+  Args follow = {"--replicaof", "127.0.0.1 " + std::to_string(master.port())};
+  KvdServer first(follow), second(follow);
+  REQUIRE(first.Start());
+  REQUIRE(second.Start());
+  SentinelGroup sentinels("mymaster=" + Loopback(master.port()));
+  REQUIRE(sentinels.Start());
+  auto s0 = sentinels[0].Connect();
+  REQUIRE(WaitFor([&] { return Call(*s0, {"SENTINEL", "replicas", "mymaster"}).elements.size() == 2; }, 20s));
+  int leader = -1;
+  REQUIRE(WaitFor([&] { return (leader = LeaderIndex(sentinels)) >= 0; }, 20s));
+  master.Kill9();
+  REQUIRE(WaitFor([&] { return sentinels[leader].Log().find("+odown") != std::string::npos; }, 20s));
+  sentinels[leader].Kill9();
+  int survivor = (leader + 1) % 3;
+  std::string promoted;
+  REQUIRE(WaitFor(
+      [&] {
+        promoted = MasterAddr(sentinels[survivor], "mymaster");
+        return !promoted.empty() && promoted != Loopback(master.port());
+      },
+      30s));
+  REQUIRE(AllSay(sentinels, "mymaster", promoted, 20s));
+  // One new master, one epoch step, and the other replica follows it.
+  RespValue info = Call(*sentinels[survivor].Connect(), {"SENTINEL", "master", "mymaster"});
+  std::string epoch;
+  for (size_t i = 0; i + 1 < info.elements.size(); i += 2) {
+    if (info.elements[i].str == "config-epoch") epoch = info.elements[i + 1].str;
+  }
+  CHECK(epoch == "1");
+  KvdServer& winner = promoted == Loopback(first.port()) ? first : second;
+  KvdServer& other = promoted == Loopback(first.port()) ? second : first;
+  CHECK(RoleOf(winner.port()) == "master");
+  std::string follows = "slave:" + std::to_string(winner.port()) + ":connected";
+  CHECK(WaitFor([&] { return RoleOf(other.port()) == follows; }, 20s));
 }
 
 TEST_CASE("sentinel: without a Raft majority nobody fails over") {
