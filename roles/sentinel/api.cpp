@@ -199,7 +199,7 @@ void SentinelNode::ReplyReplicas(const cluster::topology::Group& group, protocol
                  {"flags", flags},
                  {"master-link-status", known && seen->second.info->master_link_up ? "ok" : "err"},
                  {"master-host", known ? seen->second.info->master_host : ""},
-                 {"master-port", known ? std::to_string(seen->second.info->master_port) : ""},
+                 {"master-port", known ? std::to_string(seen->second.info->master_port) : "0"},
                  {"slave-priority", std::to_string(known ? seen->second.info->slave_priority : int(replica.priority))},
                  {"slave-repl-offset", known ? std::to_string(seen->second.info->slave_repl_offset) : "0"}});
   }

@@ -281,6 +281,41 @@ TEST_CASE("sentinel: without a Raft majority nobody fails over") {
   CHECK(WaitFor([&] { return Err(*s0, {"SENTINEL", "ckquorum", "mymaster"}).rfind("NOQUORUM", 0) == 0; }, 10s));
 }
 
+TEST_CASE("sentinel: redis-py's Sentinel client finds the master through kvd sentinels") {
+  int status = 0;
+  RunShell("/usr/bin/python3 -c 'import redis.sentinel'", &status);
+  if (status != 0) {
+    MESSAGE("Debian's python3-redis is not installed; skipped");
+    return;
+  }
+  KvdServer master;
+  REQUIRE(master.Start());
+  KvdServer replica({"--replicaof", "127.0.0.1 " + std::to_string(master.port())});
+  REQUIRE(replica.Start());
+  SentinelGroup sentinels("mymaster=" + Loopback(master.port()));
+  REQUIRE(sentinels.Start());
+  REQUIRE(AllSay(sentinels, "mymaster", Loopback(master.port()), 20s));
+  auto s0 = sentinels[0].Connect();
+  REQUIRE(WaitFor([&] { return Call(*s0, {"SENTINEL", "replicas", "mymaster"}).elements.size() == 1; }, 20s));
+  std::string script =
+      "from redis.sentinel import Sentinel\n"
+      "s = Sentinel([('127.0.0.1', " + std::to_string(sentinels[0].port()) + "), ('127.0.0.1', " +
+      std::to_string(sentinels[1].port()) + ")], socket_timeout=2)\n"
+      "print('master', s.discover_master('mymaster'))\n"
+      "print('replicas', s.discover_slaves('mymaster'))\n"
+      "m = s.master_for('mymaster', socket_timeout=2)\n"
+      "m.set('from-python', 'yes')\n"
+      "print('get', m.get('from-python').decode())\n";
+  std::string path = sentinels[0].data_dir() + "-client.py";
+  WriteFile(path, script);
+  std::string out = RunShell("/usr/bin/python3 " + ShellQuote(path) + " 2>&1", &status);
+  CAPTURE(out);
+  CHECK(status == 0);
+  CHECK(out.find("master ('127.0.0.1', " + std::to_string(master.port()) + ")") != std::string::npos);
+  CHECK(out.find("replicas [('127.0.0.1', " + std::to_string(replica.port()) + ")]") != std::string::npos);
+  CHECK(out.find("get yes") != std::string::npos);
+}
+
 TEST_CASE("sentinel: bad options stop it with a message") {
   auto sentinel = KvdServer::Sentinel({"--peers", "1=127.0.0.1:notaport"});
   CHECK_FALSE(sentinel->Start());
