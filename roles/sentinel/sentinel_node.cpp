@@ -128,6 +128,13 @@ void SentinelNode::ApplyEntry(const cluster::raft::Entry& entry) {
     front_.Publish("+switch-master", message);
     if (failovers_.count(set->group) != 0) {
       front_.Publish("+failover-end", "master " + set->group + " " + HostPort(old_master));
+      // The new master has just reported role master: point the others at it now.
+      uint64_t now = NowMs();
+      for (auto& [address, instance] : instances_) {
+        if (instance.group == set->group && address != set->master && address != old_master) {
+          SendReplicaOf(instance, set->master, now);
+        }
+      }
     }
     announced_down_.erase(set->group);
     failovers_.erase(set->group);
