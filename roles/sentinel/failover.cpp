@@ -172,8 +172,10 @@ void SentinelNode::AdvanceFailovers(uint64_t now) {
 }
 
 void SentinelNode::SendReplicaOf(Instance& instance, const std::string& master, uint64_t now) {
-  if (now - instance.last_repoint_ms < kRepointEveryMs) return;
+  // Retries to the same master are spaced out; a new master is told at once.
+  if (instance.last_repoint_target == master && now - instance.last_repoint_ms < kRepointEveryMs) return;
   instance.last_repoint_ms = now;
+  instance.last_repoint_target = master;
   std::string host = master.substr(0, master.rfind(':'));
   std::string port = master.substr(master.rfind(':') + 1);
   KVD_LOG(kNotice) << "+slave-reconf " << Address(instance.host, instance.port) << " -> REPLICAOF " << master;

@@ -200,7 +200,7 @@ SentinelNode::Instance& SentinelNode::Track(const std::string& group, const std:
     found->second.group = group;
     return found->second;
   }
-  Instance instance{group, "", 0, std::nullopt, DownState(NowMs())};
+  Instance instance(group, NowMs());
   SplitAddress(address, &instance.host, &instance.port);
   return instances_.emplace(address, std::move(instance)).first->second;
 }

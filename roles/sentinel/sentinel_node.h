@@ -52,6 +52,7 @@ class SentinelNode {
  private:
   // What this sentinel observed of one server (a master or a replica).
   struct Instance {
+    Instance(std::string group_name, uint64_t now_ms) : group(std::move(group_name)), down(now_ms) {}
     std::string group;
     std::string host;
     uint16_t port = 0;
@@ -60,6 +61,7 @@ class SentinelNode {
     uint64_t last_probe_ms = 0;
     uint64_t link_down_since_ms = 0;  // when we first saw its master link down; 0 = up
     uint64_t last_repoint_ms = 0;
+    std::string last_repoint_target;
     bool probing = false;
   };
   struct Failover {
