@@ -67,6 +67,42 @@ void SentinelNode::Handle(FrontClient& client, std::vector<std::string>& args, p
     return;
   }
   if (command == "topology" && args.size() == 1) return reply.Bulk(store_.Snapshot());
+  if (command == "topology" && args.size() == 2 && Lower(args[1]) == "read") {
+    // Linearizable: answered after a ReadIndex round confirms this state is current.
+    Status started = raft_.Read([this, send = client.send](bool ok) {
+      std::string out;
+      protocol::RespWriter writer(&out);
+      if (ok) {
+        writer.Bulk(store_.Snapshot());
+      } else {
+        writer.Error("ERR the read could not be confirmed (no Raft leader?); retry");
+      }
+      send(out);
+    });
+    if (!started.ok()) reply.Error("ERR " + started.message());
+    return;
+  }
+  if (command == "topology" && args.size() == 3 && Lower(args[1]) == "watch") {
+    // TOPOLOGY WATCH <version>: answered with the changes after it, at once
+    // or as soon as there are some: [[version, command json], ...].
+    uint64_t after = std::strtoull(args[2].c_str(), nullptr, 10);
+    watchers_.Watch(store_, after, [send = client.send](const Result<std::vector<cluster::topology::Change>>& changes) {
+      std::string out;
+      protocol::RespWriter writer(&out);
+      if (!changes.ok()) {
+        writer.Error("ERR " + changes.status().message() + "; read TOPOLOGY again");
+      } else {
+        writer.ArrayHeader(changes->size());
+        for (const auto& change : *changes) {
+          writer.ArrayHeader(2);
+          writer.Integer(static_cast<int64_t>(change.version));
+          writer.Bulk(change.command);
+        }
+      }
+      send(out);
+    });
+    return;
+  }
   if (command == "topology" && args.size() == 3 && Lower(args[1]) == "propose") {
     // TOPOLOGY PROPOSE <command json>: an admin change, answered once applied.
     if (!raft_.IsLeader()) return reply.Error("ERR not the Raft leader; ask sentinel " + std::to_string(raft_.leader()));

@@ -134,6 +134,8 @@ void RaftNode::ScheduleTick() {
   ticker_.async_wait([this](const boost::system::error_code& error) {
     if (error) return;
     raft_->Tick();
+    ++ticks_;
+    ExpireReads();
     Drain();
     ScheduleTick();
   });
@@ -152,16 +154,40 @@ Status RaftNode::Propose(std::string data, std::function<void(bool)> done) {
   auto proposed = raft_->Propose(std::move(data));
   if (!proposed.ok()) return proposed.status();
   pending_[proposed->index] = {proposed->term, std::move(done)};
-  // Drain once after everything already queued on the loop (the rest of a
-  // pipelined batch of proposals): they then share one fsync.
-  if (!drain_posted_) {
-    drain_posted_ = true;
-    asio::post(io_, [this] {
-      drain_posted_ = false;
-      Drain();
-    });
-  }
+  PostDrain();
   return Status::Ok();
+}
+
+// Drains once after everything already queued on the loop (the rest of a
+// pipelined batch of proposals or reads): they then share one fsync.
+void RaftNode::PostDrain() {
+  if (drain_posted_) return;
+  drain_posted_ = true;
+  asio::post(io_, [this] {
+    drain_posted_ = false;
+    Drain();
+  });
+}
+
+Status RaftNode::Read(std::function<void(bool)> done) {
+  std::string context = std::to_string(options_.id) + ":" + std::to_string(++next_read_);
+  KVD_RETURN_IF_ERROR(raft_->ReadIndex(context));
+  reads_[context] = PendingRead{std::move(done), ticks_};
+  PostDrain();
+  return Status::Ok();
+}
+
+void RaftNode::ExpireReads() {
+  uint64_t limit = 5000 / static_cast<uint64_t>(std::max(options_.tick_ms, 1));
+  for (auto it = reads_.begin(); it != reads_.end();) {
+    if (ticks_ - it->second.started_tick <= limit) {
+      ++it;
+      continue;
+    }
+    auto done = std::move(it->second.done);
+    it = reads_.erase(it);
+    if (done) done(false);
+  }
 }
 
 void RaftNode::SendCommand(raft::NodeId to, const std::vector<std::string>& args) {
@@ -209,6 +235,14 @@ void RaftNode::Drain() {
       auto done = std::move(pending_.begin()->second.second);
       pending_.erase(pending_.begin());
       if (done) done(false);
+    }
+    // Read states come out only once this node has applied up to their index.
+    for (const auto& read : ready.read_states) {
+      auto found = reads_.find(read.context);
+      if (found == reads_.end()) continue;
+      auto done = std::move(found->second.done);
+      reads_.erase(found);
+      if (done) done(true);
     }
     raft_->Advance(ready);
   }

@@ -47,6 +47,10 @@ class RaftNode {
   ~RaftNode();
   Status Start();
 
+  // A linearizable read (ReadIndex): `done(true)` once this node has applied
+  // everything committed when the read began, so serving it from the local
+  // state then is linearizable; `done(false)` when it failed or took over 5 s.
+  Status Read(std::function<void(bool)> done);
   // A RAFT command from a peer. Wrong secret or garbage: an error, ignored.
   Status Receive(std::string_view secret, std::string_view bytes);
   // Leader only; `done(ok)` runs once the entry is applied (ok) or lost.
@@ -66,6 +70,8 @@ class RaftNode {
   class Peer;
   void ScheduleTick();
   void Drain();
+  void PostDrain();
+  void ExpireReads();
   void Send(const raft::Message& message);
 
   boost::asio::io_context& io_;
@@ -78,6 +84,13 @@ class RaftNode {
   boost::asio::steady_timer ticker_;
   std::map<raft::NodeId, std::unique_ptr<Peer>> peers_;
   std::map<raft::Index, std::pair<raft::Term, std::function<void(bool)>>> pending_;
+  struct PendingRead {
+    std::function<void(bool)> done;
+    uint64_t started_tick = 0;
+  };
+  std::map<std::string, PendingRead> reads_;
+  uint64_t next_read_ = 0;
+  uint64_t ticks_ = 0;
   uint64_t applied_ = 0;
   uint64_t applied_since_snapshot_ = 0;
   bool draining_ = false;

@@ -46,6 +46,7 @@ SentinelNode::SentinelNode(SentinelConfig config)
           [this](const std::string& data) {
             Status restored = store_.Restore(data);
             if (!restored.ok()) KVD_LOG(kWarning) << "topology snapshot: " << restored.message();
+            watchers_.Notify(store_);
           },
           [this] { return store_.Snapshot(); }),
       front_(io_, [this](FrontClient& client, std::vector<std::string>& args, protocol::RespWriter& reply) {
@@ -116,6 +117,7 @@ void SentinelNode::ApplyEntry(const cluster::raft::Entry& entry) {
     KVD_LOG(kVerbose) << "topology: entry " << entry.index << " refused: " << applied.status().message();
     return;
   }
+  watchers_.Notify(store_);
   if (!command.ok()) return;
   if (const auto* set = std::get_if<topology::SetMaster>(&*command)) {
     std::string old_host, new_host;

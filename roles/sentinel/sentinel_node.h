@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "cluster/topology/store.h"
+#include "cluster/topology/watch.h"
 #include "protocol/resp_value.h"
 #include "roles/sentinel/monitor/down_state.h"
 #include "roles/sentinel/monitor/failover_choice.h"
@@ -115,6 +116,7 @@ class SentinelNode {
   boost::asio::signal_set signals_;
   boost::asio::steady_timer ticker_;
   cluster::topology::TopologyStore store_;
+  cluster::topology::VersionWatchers watchers_;
   RaftNode raft_;
   RespFront front_;
   uint64_t started_ms_ = 0;

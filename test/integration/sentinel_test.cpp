@@ -200,6 +200,24 @@ TEST_CASE("sentinel: the Raft group survives losing its leader, and an isolated 
   int leader = -1;
   REQUIRE(WaitFor([&] { return (leader = LeaderIndex(sentinels)) >= 0; }, 20s));
 
+  // Reads: linearizable through any member; a watch answers when the topology changes.
+  int follower_index = (leader + 1) % 3;
+  auto follower_client = sentinels[follower_index].Connect();
+  CHECK(Bulk(*follower_client, {"TOPOLOGY", "READ"}).find("\"mymaster\"") != std::string::npos);
+  RespValue history = Call(*follower_client, {"TOPOLOGY", "WATCH", "0"});
+  REQUIRE(!history.elements.empty());
+  CHECK(history.elements[0].elements[1].str.find("add_group") != std::string::npos);
+  std::string version = Info(sentinels[follower_index], "topology_version");
+  REQUIRE(follower_client->SendRaw(kvd::protocol::EncodeCommand({"TOPOLOGY", "WATCH", version})).ok());
+  auto leader_client = sentinels[leader].Connect();
+  CHECK(Simple(*leader_client, {"SENTINEL", "MONITOR", "extra", "127.0.0.1", std::to_string(master.port()), "2"}) ==
+        "OK");
+  auto change = follower_client->ReadReply();
+  REQUIRE(change.ok());
+  REQUIRE(change->elements.size() == 1);
+  CHECK(change->elements[0].elements[1].str.find("\"extra\"") != std::string::npos);
+  CHECK(Simple(*leader_client, {"SENTINEL", "REMOVE", "extra"}) == "OK");
+
   // Kill the leader: another is elected and the committed topology is kept.
   sentinels[leader].Kill9();
   int next = -1;
@@ -207,7 +225,7 @@ TEST_CASE("sentinel: the Raft group survives losing its leader, and an isolated 
   CHECK(MasterAddr(sentinels[next], "mymaster") == Loopback(master.port()));
   // The old leader restarts from its Raft state and catches up.
   REQUIRE(sentinels[leader].Start());
-  std::string version = Info(sentinels[next], "topology_version");
+  version = Info(sentinels[next], "topology_version");
   CHECK(WaitFor([&] { return Info(sentinels[leader], "topology_version") == version; }, 20s));
   CHECK(WaitFor([&] { return Info(sentinels[leader], "raft_leader") == std::to_string(next + 1); }, 20s));
 
