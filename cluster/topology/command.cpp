@@ -37,6 +37,12 @@ Json ToJson(const SetReplicas& c) {
   return {{"op", "set_replicas"}, {"group", c.group}, {"replicas", ReplicasToJson(c.replicas)}};
 }
 
+Json ToJson(const SetAuthPass& c) {
+  Json json = {{"op", "set_auth_pass"}, {"group", c.group}};
+  if (c.auth_pass) json["auth_pass"] = *c.auth_pass;
+  return json;
+}
+
 Json ToJson(const AssignSlots& c) {
   return {{"op", "assign_slots"}, {"group", c.group}, {"ranges", RangesToJson(c.ranges)}, {"force", c.force}};
 }
@@ -101,6 +107,12 @@ Status DecodeFields(JsonFields& f, SetReplicas* c) {
   return ValidateReplicas(c->replicas, "");
 }
 
+Status DecodeFields(JsonFields& f, SetAuthPass* c) {
+  KVD_RETURN_IF_ERROR(f.String("group", &c->group));
+  KVD_RETURN_IF_ERROR(f.OptionalString("auth_pass", &c->auth_pass));
+  return ValidateGroupName(c->group);
+}
+
 Status DecodeRanges(JsonFields& f, std::vector<SlotRange>* ranges) {
   const Json* json = nullptr;
   KVD_RETURN_IF_ERROR(f.Array("ranges", &json));
@@ -153,6 +165,7 @@ const std::map<std::string, Decoder, std::less<>>& Decoders() {
       {"remove_group", Decode<RemoveGroup>},
       {"set_master", Decode<SetMaster>},
       {"set_replicas", Decode<SetReplicas>},
+      {"set_auth_pass", Decode<SetAuthPass>},
       {"assign_slots", Decode<AssignSlots>},
       {"begin_migration", Decode<BeginMigration>},
       {"finish_migration", Decode<FinishMigration>},
@@ -172,6 +185,7 @@ const char* CommandName(const Command& command) {
           [](const RemoveGroup&) { return "remove_group"; },
           [](const SetMaster&) { return "set_master"; },
           [](const SetReplicas&) { return "set_replicas"; },
+          [](const SetAuthPass&) { return "set_auth_pass"; },
           [](const AssignSlots&) { return "assign_slots"; },
           [](const BeginMigration&) { return "begin_migration"; },
           [](const FinishMigration&) { return "finish_migration"; },

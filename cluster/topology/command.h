@@ -9,6 +9,7 @@
 //   {"op":"set_master","group":"g1","master":"10.0.0.2:6380",
 //    "expected_epoch":3,"new_epoch":4,"replicas":[...]}      (replicas optional)
 //   {"op":"set_replicas","group":"g1","replicas":[...]}
+//   {"op":"set_auth_pass","group":"g1","auth_pass":"pw"}      (auth_pass absent: none)
 //   {"op":"assign_slots","group":"g1","ranges":[[0,511],[600,600]],"force":false}
 //   {"op":"begin_migration","ranges":[[5,9]],"to":"g2"}
 //   {"op":"finish_migration","ranges":[[5,9]]}
@@ -57,6 +58,11 @@ struct SetReplicas {
   std::string group;
   std::vector<Replica> replicas;
 };
+// SENTINEL SET <group> auth-pass: the password the group's servers require.
+struct SetAuthPass {
+  std::string group;
+  std::optional<std::string> auth_pass;
+};
 
 // Gives unassigned slots to a group. Slots owned by another group are only
 // taken with `force` (their data would not follow: normally use a
@@ -91,7 +97,7 @@ struct UnregisterProxy {
   std::string id;
 };
 
-using Command = std::variant<AddGroup, RemoveGroup, SetMaster, SetReplicas, AssignSlots, BeginMigration,
+using Command = std::variant<AddGroup, RemoveGroup, SetMaster, SetReplicas, SetAuthPass, AssignSlots, BeginMigration,
                              FinishMigration, AbortMigration, RegisterProxy, UnregisterProxy>;
 
 // The "op" name of a command.

@@ -127,6 +127,7 @@ Status TopologyStore::CheckCommand(const Command& command) const {
                         [&](const RemoveGroup& c) { return CheckRemoveGroup(t, c); },
                         [&](const SetMaster& c) { return CheckSetMaster(t, c); },
                         [&](const SetReplicas& c) { return CheckSetReplicas(t, c); },
+                        [&](const SetAuthPass& c) { return t.groups.count(c.group) ? Status::Ok() : NoGroup(c.group); },
                         [&](const AssignSlots& c) { return CheckAssignSlots(t, c); },
                         [&](const BeginMigration& c) { return CheckBeginMigration(t, c); },
                         [&](const FinishMigration& c) { return CheckMigrating(t, c.ranges); },
@@ -144,6 +145,7 @@ void TopologyStore::Mutate(const Command& command) {
                  [&](const RemoveGroup& c) { t.groups.erase(c.group); },
                  [&](const SetMaster& c) { SetMasterOf(t.groups.find(c.group)->second, c); },
                  [&](const SetReplicas& c) { t.groups.find(c.group)->second.replicas = c.replicas; },
+                 [&](const SetAuthPass& c) { t.groups.find(c.group)->second.auth_pass = c.auth_pass; },
                  [&](const AssignSlots& c) { ChangeSlots(t, c.ranges, [&](SlotState& s) { s.group = c.group; }); },
                  [&](const BeginMigration& c) {
                    ChangeSlots(t, c.ranges, [&](SlotState& s) { s.migrating_to = c.to; });

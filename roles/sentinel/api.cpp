@@ -190,6 +190,20 @@ void SentinelNode::HandleSentinel(std::vector<std::string>& args, protocol::Resp
     if (failovers_.count(args[2]) == 0) return reply.Error("NOGOODSLAVE No suitable replica to promote");
     return reply.Ok();
   }
+  if (sub == "set" && args.size() >= 5) {
+    if (group == nullptr) return reply.Error("ERR No such master with that name");
+    if (Lower(args[3]) != "auth-pass" || args.size() != 5) {
+      return reply.Error("ERR SENTINEL SET supports auth-pass; down-after-ms, quorum and failover-timeout-ms are "
+                         "options of the sentinel and apply to every master");
+    }
+    if (!raft_.IsLeader()) {
+      return reply.Error("ERR not the Raft leader; ask sentinel " + std::to_string(raft_.leader()));
+    }
+    cluster::topology::SetAuthPass change{args[2], args[4].empty() ? std::nullopt : std::optional<std::string>(args[4])};
+    Status proposed = raft_.Propose(cluster::topology::EncodeCommand(change), nullptr);
+    if (!proposed.ok()) return reply.Error("ERR " + proposed.message());
+    return reply.Ok();
+  }
   if (sub == "reset" && args.size() == 3) return reply.Integer(0);
   reply.Error("ERR unknown subcommand '" + args[1] + "'");
 }

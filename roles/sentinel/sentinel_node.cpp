@@ -182,12 +182,10 @@ std::string SentinelNode::MasterOf(const std::string& group) const {
 }
 
 std::string SentinelNode::AuthOf(const std::string& group) const {
+  // The replicated value wins (SENTINEL SET); the configured one until the group exists.
+  if (const auto* found = store_.FindGroup(group)) return found->auth_pass ? *found->auth_pass : "";
   auto configured = config_.masters.find(group);
-  if (configured != config_.masters.end() && !configured->second.auth_pass.empty()) {
-    return configured->second.auth_pass;
-  }
-  const auto* found = store_.FindGroup(group);
-  return found != nullptr && found->auth_pass ? *found->auth_pass : "";
+  return configured == config_.masters.end() ? "" : configured->second.auth_pass;
 }
 
 size_t SentinelNode::Quorum() const {
