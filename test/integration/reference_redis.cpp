@@ -44,10 +44,15 @@ void ReferenceRedis::Kill9() {
   pid_ = -1;
 }
 
+bool ReferenceRedis::Restart(Args extra_args) {
+  extra_args_ = std::move(extra_args);
+  return Start();
+}
+
 bool ReferenceRedis::Start() {
   const char* binary = "/usr/bin/redis-server";
   if (::access(binary, X_OK) != 0) return false;
-  port_ = FreePort();
+  if (port_ == 0) port_ = FreePort();
   Args argv_text = {binary, "--port", std::to_string(port_), "--bind", "127.0.0.1", "--save", "",
                     "--appendonly", "no", "--dir", dir_.path()};
   argv_text.insert(argv_text.end(), extra_args_.begin(), extra_args_.end());

@@ -27,6 +27,8 @@ class ReferenceRedis {
   pid_t pid() const { return pid_; }
   // SIGKILL and reap.
   void Kill9();
+  // Starts again on the same port and directory (after Kill9), with these arguments instead.
+  bool Restart(Args extra_args);
 
  private:
   Args extra_args_;

@@ -163,32 +163,79 @@ TEST_CASE("sentinel: a dead kvd master is replaced by the best replica and comes
   CHECK(WaitFor([&] { return Bulk(*old, {"GET", "k"}) == "after-failover"; }, 10s));
 }
 
-TEST_CASE("sentinel: plain redis-server masters with a password fail over too") {
-  ReferenceRedis master({"--requirepass", "pw"});
+TEST_CASE("sentinel: plain redis-server masters with a password fail over under load, and the old one returns") {
+  ReferenceRedis master({"--requirepass", "pw", "--masterauth", "pw"});
   if (!master.Start()) {
     MESSAGE("redis-server is not installed; skipped");
     return;
   }
-  ReferenceRedis replica(
-      {"--replicaof", "127.0.0.1", std::to_string(master.port()), "--masterauth", "pw", "--requirepass", "pw"});
-  REQUIRE(replica.Start());
+  Args follow = {"--replicaof", "127.0.0.1", std::to_string(master.port()), "--masterauth", "pw", "--requirepass", "pw"};
+  Args preferred_args = follow;
+  preferred_args.insert(preferred_args.end(), {"--replica-priority", "10"});
+  ReferenceRedis preferred(preferred_args), other(follow);
+  REQUIRE(preferred.Start());
+  REQUIRE(other.Start());
   auto m = master.Connect();
   REQUIRE(Simple(*m, {"AUTH", "pw"}) == "OK");
-  REQUIRE(WaitFor([&] { return InfoInt(*m, "replication", "connected_slaves") == 1; }, 20s));
-  REQUIRE(Simple(*m, {"SET", "k", "v"}) == "OK");
-  auto r = replica.Connect();
-  REQUIRE(Simple(*r, {"AUTH", "pw"}) == "OK");
-  REQUIRE(WaitFor([&] { return Bulk(*r, {"GET", "k"}) == "v"; }, 20s));
+  REQUIRE(WaitFor([&] { return InfoInt(*m, "replication", "connected_slaves") == 2; }, 20s));
   SentinelGroup sentinels("cache=" + Loopback(master.port()), {"--auth-pass", "cache=pw"});
   REQUIRE(sentinels.Start());
   auto s0 = sentinels[0].Connect();
-  REQUIRE(WaitFor([&] { return Call(*s0, {"SENTINEL", "replicas", "cache"}).elements.size() == 1; }, 20s));
+  REQUIRE(WaitFor([&] { return Call(*s0, {"SENTINEL", "replicas", "cache"}).elements.size() == 2; }, 20s));
+  auto subscriber = sentinels[1].Connect();
+  REQUIRE(Call(*subscriber, {"SUBSCRIBE", "+switch-master"}).elements.size() == 3);
+
+  // A writer that finds the master through a sentinel, under way during the kill.
+  std::atomic<bool> stop_writer{false};
+  std::atomic<int64_t> acked_after{0};
+  std::thread writer([&] {
+    std::unique_ptr<RespClient> client;
+    std::string address;
+    for (int64_t i = 0; !stop_writer; ++i) {
+      if (client == nullptr) {
+        address = MasterAddr(sentinels[0], "cache");
+        client = std::make_unique<RespClient>();
+        client->SetTimeout(1s);
+        bool ok = !address.empty() &&
+                  client->Connect("127.0.0.1", std::stoi(address.substr(address.rfind(':') + 1))).ok();
+        auto auth = ok ? client->Command({"AUTH", "pw"}) : kvd::Result<RespValue>(kvd::Status::IOError("down"));
+        if (!auth.ok() || auth->IsError()) {
+          client.reset();
+          continue;
+        }
+      }
+      auto reply = client->Command({"SET", "w:" + std::to_string(i), "x"});
+      if (!reply.ok() || reply->IsError()) {
+        client.reset();
+        continue;
+      }
+      if (address == Loopback(preferred.port())) ++acked_after;
+    }
+  });
   master.Kill9();
-  REQUIRE(AllSay(sentinels, "cache", Loopback(replica.port()), 30s));
-  RespValue role = Call(*r, {"ROLE"});
-  REQUIRE(!role.elements.empty());
-  CHECK(role.elements[0].str == "master");
-  CHECK(Bulk(*r, {"GET", "k"}) == "v");
+  REQUIRE(AllSay(sentinels, "cache", Loopback(preferred.port()), 30s));
+  CHECK(WaitFor([&] { return acked_after > 100; }, 20s));
+  stop_writer = true;
+  writer.join();
+  auto pushed = subscriber->ReadReply();
+  REQUIRE(pushed.ok());
+  REQUIRE(pushed->elements.size() == 3);
+  CHECK(pushed->elements[2].str == "cache 127.0.0.1 " + std::to_string(master.port()) + " 127.0.0.1 " +
+                                      std::to_string(preferred.port()));
+  auto p = preferred.Connect();
+  REQUIRE(Simple(*p, {"AUTH", "pw"}) == "OK");
+  CHECK(Call(*p, {"ROLE"}).elements[0].str == "master");
+  auto follows = [&](ReferenceRedis& server) {
+    auto client = server.Connect();
+    if (!client || Simple(*client, {"AUTH", "pw"}) != "OK") return false;
+    RespValue role = Call(*client, {"ROLE"});
+    return role.elements.size() >= 4 && role.elements[0].str == "slave" &&
+           role.elements[2].integer == preferred.port() && role.elements[3].str == "connected";
+  };
+  CHECK(WaitFor([&] { return follows(other); }, 30s));
+  // The old master comes back (as a master of its own, as redis-server does) and is turned into a replica.
+  REQUIRE(master.Restart({"--requirepass", "pw", "--masterauth", "pw"}));
+  CHECK(WaitFor([&] { return follows(master); }, 30s));
 }
 
 TEST_CASE("sentinel: the Raft group survives losing its leader, and an isolated member does not disrupt it") {
