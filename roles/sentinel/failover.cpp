@@ -65,19 +65,30 @@ void SentinelNode::DecideFailovers(uint64_t now) {
 std::vector<ReplicaObservation> SentinelNode::Observations(const std::string& group, uint64_t now,
                                                            std::vector<std::string>* addresses) {
   std::string master = MasterOf(group);
+  const auto* known = store_.FindGroup(group);
+  auto listed = [&](const std::string& address) {
+    if (known == nullptr) return false;
+    for (const auto& replica : known->replicas) {
+      if (replica.address == address) return true;
+    }
+    return false;
+  };
   std::vector<ReplicaObservation> observations;
   for (const auto& [address, instance] : instances_) {
     if (instance.group != group || address == master || !instance.info) continue;
-    if (instance.info->role != InstanceRole::kReplica) continue;
+    // A listed replica that already reports role master was promoted by a
+    // leader that died before committing it: it stays a candidate.
+    bool promoted_leftover = instance.info->role == InstanceRole::kMaster && listed(address);
+    if (instance.info->role != InstanceRole::kReplica && !promoted_leftover) continue;
     ReplicaObservation seen;
     seen.host = instance.host;
     seen.port = instance.port;
     seen.reachable = !instance.down.SubjectivelyDown(now, config_.down_after_ms);
     seen.last_reply_age_ms = instance.down.SilentForMs(now);
-    seen.link_up = instance.info->master_link_up;
+    seen.link_up = promoted_leftover || instance.info->master_link_up;
     seen.master_link_down_ms = instance.link_down_since_ms == 0 ? 0 : now - instance.link_down_since_ms;
     seen.priority = instance.info->slave_priority;
-    seen.offset = instance.info->slave_repl_offset;
+    seen.offset = promoted_leftover ? instance.info->master_repl_offset : instance.info->slave_repl_offset;
     observations.push_back(seen);
     addresses->push_back(address);
   }
