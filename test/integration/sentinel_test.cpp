@@ -88,6 +88,56 @@ int LeaderIndex(SentinelGroup& group) {
   return -1;
 }
 
+// Writes SET w:<i> to whatever master `sentinel` names, reconnecting (and
+// asking again) after any error, as a Sentinel-aware client does; counts the
+// writes acknowledged by the server at `watched`.
+class FollowingWriter {
+ public:
+  FollowingWriter(KvdServer& sentinel, std::string name, std::string watched, std::string password = {})
+      : thread_([this, &sentinel, name, watched, password] { Run(sentinel, name, watched, password); }) {}
+  ~FollowingWriter() { Stop(); }
+  void Stop() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+  int64_t acked_by_watched() const { return acked_.load(); }
+
+ private:
+  void Run(KvdServer& sentinel, const std::string& name, const std::string& watched, const std::string& password) {
+    std::unique_ptr<RespClient> client;
+    std::string address;
+    for (int64_t i = 0; !stop_; ++i) {
+      if (client == nullptr && !Connect(sentinel, name, password, &client, &address)) continue;
+      auto reply = client->Command({"SET", "w:" + std::to_string(i), "x"});
+      if (!reply.ok() || reply->IsError()) {
+        client.reset();
+        continue;
+      }
+      if (address == watched) ++acked_;
+    }
+  }
+  static bool Connect(KvdServer& sentinel, const std::string& name, const std::string& password,
+                      std::unique_ptr<RespClient>* client, std::string* address) {
+    *address = MasterAddr(sentinel, name);
+    if (address->empty()) return false;
+    auto fresh = std::make_unique<RespClient>();
+    fresh->SetTimeout(1s);
+    if (!fresh->Connect("127.0.0.1", static_cast<uint16_t>(std::stoi(address->substr(address->rfind(':') + 1)))).ok()) {
+      return false;
+    }
+    if (!password.empty()) {
+      auto auth = fresh->Command({"AUTH", password});
+      if (!auth.ok() || auth->IsError()) return false;
+    }
+    *client = std::move(fresh);
+    return true;
+  }
+
+  std::atomic<bool> stop_{false};
+  std::atomic<int64_t> acked_{0};
+  std::thread thread_;
+};
+
 }  // namespace
 
 TEST_CASE("sentinel: a dead kvd master is replaced by the best replica and comes back as a replica") {
@@ -116,34 +166,11 @@ TEST_CASE("sentinel: a dead kvd master is replaced by the best replica and comes
   REQUIRE(WaitFor([&] { return Call(*s0, {"SENTINEL", "replicas", "mymaster"}).elements.size() == 3; }, 20s));
 
   // A client that finds the master through the sentinel keeps writing across the failover.
-  std::atomic<bool> stop_writer{false};
-  std::atomic<int64_t> acked_by_new_master{0};
-  std::thread writer([&] {
-    std::unique_ptr<RespClient> client;
-    std::string address;
-    for (int64_t i = 0; !stop_writer; ++i) {
-      if (client == nullptr) {
-        address = MasterAddr(sentinels[0], "mymaster");
-        client = std::make_unique<RespClient>();
-        client->SetTimeout(1s);
-        if (address.empty() || !client->Connect("127.0.0.1", std::stoi(address.substr(address.rfind(':') + 1))).ok()) {
-          client.reset();
-          continue;
-        }
-      }
-      auto reply = client->Command({"SET", "w:" + std::to_string(i), "x"});
-      if (!reply.ok() || reply->IsError()) {
-        client.reset();
-        continue;
-      }
-      if (address == Loopback(preferred.port())) ++acked_by_new_master;
-    }
-  });
+  FollowingWriter writer(sentinels[0], "mymaster", Loopback(preferred.port()));
   master.Kill9();
   REQUIRE(AllSay(sentinels, "mymaster", Loopback(preferred.port()), 30s));
-  CHECK(WaitFor([&] { return acked_by_new_master > 100; }, 20s));
-  stop_writer = true;
-  writer.join();
+  CHECK(WaitFor([&] { return writer.acked_by_watched() > 100; }, 20s));
+  writer.Stop();
   auto pushed = subscriber->ReadReply();
   REQUIRE(pushed.ok());
   RespValue message = *pushed;
@@ -186,37 +213,11 @@ TEST_CASE("sentinel: plain redis-server masters with a password fail over under 
   REQUIRE(Call(*subscriber, {"SUBSCRIBE", "+switch-master"}).elements.size() == 3);
 
   // A writer that finds the master through a sentinel, under way during the kill.
-  std::atomic<bool> stop_writer{false};
-  std::atomic<int64_t> acked_after{0};
-  std::thread writer([&] {
-    std::unique_ptr<RespClient> client;
-    std::string address;
-    for (int64_t i = 0; !stop_writer; ++i) {
-      if (client == nullptr) {
-        address = MasterAddr(sentinels[0], "cache");
-        client = std::make_unique<RespClient>();
-        client->SetTimeout(1s);
-        bool ok = !address.empty() &&
-                  client->Connect("127.0.0.1", std::stoi(address.substr(address.rfind(':') + 1))).ok();
-        auto auth = ok ? client->Command({"AUTH", "pw"}) : kvd::Result<RespValue>(kvd::Status::IOError("down"));
-        if (!auth.ok() || auth->IsError()) {
-          client.reset();
-          continue;
-        }
-      }
-      auto reply = client->Command({"SET", "w:" + std::to_string(i), "x"});
-      if (!reply.ok() || reply->IsError()) {
-        client.reset();
-        continue;
-      }
-      if (address == Loopback(preferred.port())) ++acked_after;
-    }
-  });
+  FollowingWriter writer(sentinels[0], "cache", Loopback(preferred.port()), "pw");
   master.Kill9();
   REQUIRE(AllSay(sentinels, "cache", Loopback(preferred.port()), 30s));
-  CHECK(WaitFor([&] { return acked_after > 100; }, 20s));
-  stop_writer = true;
-  writer.join();
+  CHECK(WaitFor([&] { return writer.acked_by_watched() > 100; }, 20s));
+  writer.Stop();
   auto pushed = subscriber->ReadReply();
   REQUIRE(pushed.ok());
   REQUIRE(pushed->elements.size() == 3);
