@@ -10,6 +10,7 @@
 
 #include "cluster/raft/codec.h"
 #include "common/crc32c.h"
+#include "common/file_util.h"
 
 namespace kvd::cluster::raft {
 
@@ -39,25 +40,6 @@ std::string Record(RecordType type, const std::string& payload) {
   return record;
 }
 
-Status WriteAll(int fd, std::string_view bytes, const std::string& path) {
-  while (!bytes.empty()) {
-    ssize_t n = ::write(fd, bytes.data(), bytes.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Status::IOError("write " + path + ": " + std::strerror(errno));
-    bytes.remove_prefix(static_cast<size_t>(n));
-  }
-  return Status::Ok();
-}
-
-Status SyncDir(const std::string& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return Status::IOError("open " + dir + ": " + std::strerror(errno));
-  int synced = ::fsync(fd);
-  ::close(fd);
-  if (synced != 0) return Status::IOError("fsync " + dir + ": " + std::strerror(errno));
-  return Status::Ok();
-}
-
 std::string StateRecords(const PersistentState& state) {
   std::string records = Record(kSnapshotRecord, EncodeSnapshot(state.snapshot));
   for (const auto& entry : state.entries) records += Record(kEntryRecord, EncodeEntry(entry));
@@ -73,27 +55,17 @@ Result<std::unique_ptr<FileStorage>> FileStorage::Open(const std::string& dir, c
   if (error) return Status::IOError("cannot create " + dir + ": " + error.message());
   std::unique_ptr<FileStorage> storage(new FileStorage(dir));
   std::string path = storage->path();
-  int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
-  if (fd < 0 && errno != ENOENT) return Status::IOError("open " + path + ": " + std::strerror(errno));
-  if (fd < 0) {
+  auto contents = ReadWholeFile(path);
+  if (!contents.ok() && contents.status().Is(Status::Code::kNotFound)) {
     storage->state_ = initial;
     KVD_RETURN_IF_ERROR(storage->Rewrite());
     return storage;
   }
-  std::string contents;
-  char buffer[65536];
-  while (true) {
-    ssize_t n = ::read(fd, buffer, sizeof(buffer));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      ::close(fd);
-      return Status::IOError("read " + path + ": " + std::strerror(errno));
-    }
-    if (n == 0) break;
-    contents.append(buffer, static_cast<size_t>(n));
-  }
+  if (!contents.ok()) return contents.status();
+  int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+  if (fd < 0) return Status::IOError("open " + path + ": " + std::strerror(errno));
   storage->fd_ = fd;
-  KVD_RETURN_IF_ERROR(storage->Replay(contents));
+  KVD_RETURN_IF_ERROR(storage->Replay(*contents));
   return storage;
 }
 
@@ -181,7 +153,7 @@ Status FileStorage::Rewrite() {
     ::unlink(temp.c_str());
     return written;
   }
-  KVD_RETURN_IF_ERROR(SyncDir(dir_));
+  KVD_RETURN_IF_ERROR(FsyncPath(dir_));
   if (fd_ >= 0) ::close(fd_);
   fd_ = fd;
   if (::lseek(fd_, 0, SEEK_END) < 0) return Status::IOError("seek " + path());

@@ -1,13 +1,9 @@
 #include "roles/server/replication/identity.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
-#include <sstream>
+
+#include "common/file_util.h"
 
 namespace kvd::server::replication {
 
@@ -34,11 +30,9 @@ std::string IdentityPath(const std::string& db_dir) { return db_dir + "/kvd-repl
 }  // namespace
 
 Result<Identity> LoadIdentity(const std::string& db_dir) {
-  std::ifstream in(IdentityPath(db_dir));
-  if (!in) return Status::NotFound();
-  std::stringstream text;
-  text << in.rdbuf();
-  auto json = nlohmann::json::parse(text.str(), nullptr, false);
+  auto text = ReadWholeFile(IdentityPath(db_dir));
+  if (!text.ok()) return text.status();
+  auto json = nlohmann::json::parse(*text, nullptr, false);
   if (json.is_discarded() || !json.is_object() || !json.contains("replid") || !json["replid"].is_string()) {
     return Status::Corruption("bad replication identity file " + IdentityPath(db_dir));
   }
@@ -54,17 +48,7 @@ Result<Identity> LoadIdentity(const std::string& db_dir) {
 Status SaveIdentity(const std::string& db_dir, const Identity& identity) {
   nlohmann::json json = {{"replid", identity.replid}, {"replid2", identity.replid2},
                          {"replid2_last", identity.replid2_last}};
-  std::string text = json.dump() + "\n";
-  std::string path = IdentityPath(db_dir);
-  std::string temp = path + ".tmp";
-  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return Status::IOError("cannot write " + temp + ": " + std::strerror(errno));
-  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
-  ::close(fd);
-  std::error_code error;
-  if (ok) std::filesystem::rename(temp, path, error);
-  if (!ok || error) return Status::IOError("cannot write " + path);
-  return Status::Ok();
+  return WriteFileAtomically(IdentityPath(db_dir), json.dump() + "\n");
 }
 
 PsyncDecision DecidePsync(const Identity& master, uint64_t master_latest, bool binlog_holds_next,

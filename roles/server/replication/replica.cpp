@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "common/file_util.h"
 #include "common/logging.h"
 #include "roles/server/replication/stream_format.h"
 #include "storage/checkpoint.h"
@@ -51,24 +52,6 @@ std::vector<std::string> Words(const std::string& line) {
   return words;
 }
 
-Status WriteAll(int fd, std::string_view bytes) {
-  while (!bytes.empty()) {
-    ssize_t n = ::write(fd, bytes.data(), bytes.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Status::IOError(std::string("write: ") + std::strerror(errno));
-    bytes.remove_prefix(static_cast<size_t>(n));
-  }
-  return Status::Ok();
-}
-
-Status FsyncPath(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Status::IOError("open " + path + ": " + std::strerror(errno));
-  int synced = ::fsync(fd);
-  ::close(fd);
-  if (synced != 0) return Status::IOError("fsync " + path + ": " + std::strerror(errno));
-  return Status::Ok();
-}
 }  // namespace
 
 Replica::Replica(storage::Engine& engine, LinkSettings settings, LinkHooks hooks)
@@ -239,7 +222,7 @@ kvd::Status Replica::FetchFile(protocol::RespClient& client, const std::string& 
     } else if (chunk->type != RespValue::Type::kBulk || chunk->str.empty()) {
       status = kvd::Status::IOError("CHECKPOINT READ " + name + ": " + chunk->ToString());
     } else {
-      status = WriteAll(fd, chunk->str);
+      status = WriteAll(fd, chunk->str, path);
       received += chunk->str.size();
       last_io_ms_ = WallMs();
     }
