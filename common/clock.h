@@ -26,6 +26,14 @@ class SystemClock : public Clock {
   }
 };
 
+// Milliseconds of a monotonic clock: for timeouts and intervals, never for
+// timestamps shown to users (those come from a Clock).
+inline uint64_t SteadyNowMs() {
+  return static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+          .count());
+}
+
 class ManualClock : public Clock {
  public:
   explicit ManualClock(uint64_t now_ms) : now_ms_(now_ms) {}

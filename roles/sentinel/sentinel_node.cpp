@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "cluster/topology/command.h"
+#include "common/clock.h"
 #include "common/logging.h"
 #include "roles/sentinel/probe.h"
 
@@ -53,11 +54,7 @@ SentinelNode::SentinelNode(SentinelConfig config)
         Handle(client, args, reply);
       }) {}
 
-uint64_t SentinelNode::NowMs() const {
-  return static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
-          .count());
-}
+uint64_t SentinelNode::NowMs() const { return SteadyNowMs(); }
 
 Status SentinelNode::Start() {
   KVD_RETURN_IF_ERROR(front_.Listen(config_.bind, config_.port));

@@ -3,17 +3,12 @@
 // expects an RDB payload, is refused: kvd replicas fetch checkpoints instead).
 #include <chrono>
 
+#include "common/clock.h"
 #include "roles/server/command_table.h"
 #include "roles/server/commands/args.h"
 
 namespace kvd::server {
 namespace {
-
-uint64_t WallMs() {
-  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                   std::chrono::system_clock::now().time_since_epoch())
-                                   .count());
-}
 
 void ReplicaOf(CommandContext& ctx) {
   auto& replication = ctx.server.replication;
@@ -142,7 +137,7 @@ std::vector<std::pair<std::string, std::string>> ReplicationInfo(ServerContext& 
   std::vector<std::pair<std::string, std::string>> fields;
   auto link = replication.Link();
   if (link) {
-    uint64_t now = WallMs();
+    uint64_t now = SystemClock::Instance()->NowMs();
     fields = {{"role", "slave"},
               {"master_host", link->host},
               {"master_port", std::to_string(link->port)},
@@ -160,7 +155,7 @@ std::vector<std::pair<std::string, std::string>> ReplicationInfo(ServerContext& 
   }
   auto replicas = replication.master().Replicas();
   fields.emplace_back("connected_slaves", std::to_string(replicas.size()));
-  uint64_t now = WallMs();
+  uint64_t now = SystemClock::Instance()->NowMs();
   for (size_t i = 0; i < replicas.size(); ++i) {
     const auto& replica = replicas[i];
     uint64_t lag = (now - std::min(now, replica.last_ack_ms)) / 1000;

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstring>
 
+#include "common/clock.h"
 #include "common/logging.h"
 #include "protocol/resp_client.h"
 #include "protocol/resp_value.h"
@@ -24,12 +25,6 @@ constexpr size_t kRefillBelow = 256 * 1024;   // read more binlog when less than
 constexpr size_t kReadBatchBytes = 1 << 20;   // binlog read per refill: bounds the send buffer
 constexpr uint64_t kHeartbeatMs = 1000;       // a replica measures master_last_io from these
 constexpr uint64_t kSilentReplicaMs = 60'000; // no ACK for this long: the replica is gone
-
-uint64_t NowMs() {
-  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                   std::chrono::steady_clock::now().time_since_epoch())
-                                   .count());
-}
 }  // namespace
 
 // One replica: a thread that streams the binlog to its socket and reads its
@@ -48,7 +43,7 @@ class Feeder {
         stream_(engine.data_dir(), next_sequence),
         out_(std::move(greeting)) {
     acked_ = next_sequence - 1;
-    last_ack_ms_ = NowMs();
+    last_ack_ms_ = SteadyNowMs();
     thread_ = std::thread([this] { Run(); });
   }
   ~Feeder() {
@@ -87,14 +82,14 @@ class Feeder {
 
   // Returns why the link ended.
   std::string Loop() {
-    uint64_t last_send_ms = NowMs();
+    uint64_t last_send_ms = SteadyNowMs();
     while (!stopping_) {
       if (out_.size() - sent_ < kRefillBelow) {
         Status refilled = Refill();
         if (!refilled.ok()) return refilled.message();
       }
       bool pending = sent_ < out_.size();
-      uint64_t now = NowMs();
+      uint64_t now = SteadyNowMs();
       if (!pending && now - last_send_ms >= kHeartbeatMs) {
         out_ += HeartbeatFrame();
         pending = true;
@@ -126,7 +121,7 @@ class Feeder {
       if (fds[0].revents & POLLOUT) {
         std::string error = Send();
         if (!error.empty()) return error;
-        last_send_ms = NowMs();
+        last_send_ms = SteadyNowMs();
       }
     }
     return "stopped";
@@ -183,10 +178,8 @@ class Feeder {
       uint64_t sequence = 0;
       if (ParseAckFrame(frame, &sequence)) {
         acked_ = std::max(acked_.load(), sequence);
-        last_ack_ms_ = NowMs();
-        last_ack_wall_ms_ = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                      std::chrono::system_clock::now().time_since_epoch())
-                                                      .count());
+        last_ack_ms_ = SteadyNowMs();
+        last_ack_wall_ms_ = SystemClock::Instance()->NowMs();
         master_.OnAck(id_, sequence);
       }
     }
@@ -263,7 +256,7 @@ std::vector<ReplicaView> Master::Replicas() const {
 
 size_t Master::Healthy(uint64_t max_lag_ms) const {
   std::lock_guard lock(mutex_);
-  uint64_t now = NowMs();
+  uint64_t now = SteadyNowMs();
   size_t healthy = 0;
   for (const auto& feeder : feeders_) {
     if (now - feeder->last_ack_ms() <= max_lag_ms) ++healthy;
@@ -285,7 +278,7 @@ size_t Master::AckedAtLeast(uint64_t sequence) const {
 }
 
 void Master::WaitForAcks(uint64_t sequence, size_t needed, uint64_t timeout_ms, std::function<void(size_t)> done) {
-  uint64_t deadline_ms = timeout_ms == 0 ? 0 : NowMs() + timeout_ms;
+  uint64_t deadline_ms = timeout_ms == 0 ? 0 : SteadyNowMs() + timeout_ms;
   std::unique_lock lock(mutex_);
   size_t acked = AckedAtLeastLocked(sequence);
   if (acked >= needed) {
@@ -304,7 +297,7 @@ void Master::OnAck(uint64_t, uint64_t) {
 }
 
 void Master::ReleaseSatisfied(std::unique_lock<std::mutex>& lock) {
-  uint64_t now = NowMs();
+  uint64_t now = SteadyNowMs();
   std::vector<std::pair<std::function<void(size_t)>, size_t>> ready;
   for (size_t i = 0; i < waiters_.size();) {
     size_t acked = AckedAtLeastLocked(waiters_[i].sequence);
@@ -352,7 +345,7 @@ void Master::ReapExited() {
 void Master::TimerLoop() {
   std::unique_lock lock(mutex_);
   while (!stopping_) {
-    uint64_t now = NowMs();
+    uint64_t now = SteadyNowMs();
     uint64_t next = now + 100;
     for (const auto& waiter : waiters_) {
       if (waiter.deadline_ms != 0) next = std::min(next, waiter.deadline_ms);

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "common/clock.h"
 #include "common/file_util.h"
 #include "common/logging.h"
 #include "roles/server/replication/stream_format.h"
@@ -25,16 +26,6 @@ constexpr uint64_t kAckEveryMs = 100;
 constexpr uint64_t kChunkBytes = 8 << 20;  // CHECKPOINT READ's largest reply
 constexpr auto kHandshakeTimeout = std::chrono::seconds(10);
 
-uint64_t SteadyMs() {
-  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                   std::chrono::steady_clock::now().time_since_epoch())
-                                   .count());
-}
-uint64_t WallMs() {
-  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                   std::chrono::system_clock::now().time_since_epoch())
-                                   .count());
-}
 
 std::string Describe(const Result<RespValue>& reply) {
   return reply.ok() ? reply->ToString() : reply.status().message();
@@ -149,7 +140,7 @@ std::string Replica::Session() {
 kvd::Status Replica::FullSync(protocol::RespClient& client, const std::string& replid) {
   SetState("sync");
   sync_in_progress_ = true;
-  uint64_t started = SteadyMs();
+  uint64_t started = SteadyNowMs();
   auto made = client.Command({"CHECKPOINT", "CREATE"});
   if (!made.ok()) return made.status();
   if (made->IsError() || made->type != RespValue::Type::kArray || made->elements.size() < 2 ||
@@ -158,7 +149,7 @@ kvd::Status Replica::FullSync(protocol::RespClient& client, const std::string& r
   }
   std::string id = made->elements[0].str;
   uint64_t sequence = static_cast<uint64_t>(made->elements[1].integer);
-  uint64_t created = SteadyMs();
+  uint64_t created = SteadyNowMs();
   std::string staging = engine_.data_dir() + "/fullsync";
   std::error_code error;
   fs::remove_all(staging, error);
@@ -185,12 +176,12 @@ kvd::Status Replica::FullSync(protocol::RespClient& client, const std::string& r
   }
   auto dropped = client.Command({"CHECKPOINT", "DROP", id});
   if (!dropped.ok()) return dropped.status();
-  uint64_t fetched_at = SteadyMs();
+  uint64_t fetched_at = SteadyNowMs();
   Identity identity{replid, "", 0};
   KVD_RETURN_IF_ERROR(SaveIdentity(staging + "/db", identity));
   KVD_RETURN_IF_ERROR(hooks_.replace_database(staging + "/db", identity));
   fs::remove_all(staging, error);
-  uint64_t done = SteadyMs();
+  uint64_t done = SteadyNowMs();
   KVD_LOG(kNotice) << "full sync done: " << bytes << " bytes at sequence " << sequence << " in " << done - started
                    << " ms (checkpoint " << created - started << " ms, transfer " << fetched_at - created
                    << " ms, swap " << done - fetched_at << " ms); now at sequence " << engine_.LatestSequence();
@@ -224,7 +215,7 @@ kvd::Status Replica::FetchFile(protocol::RespClient& client, const std::string& 
     } else {
       status = WriteAll(fd, chunk->str, path);
       received += chunk->str.size();
-      last_io_ms_ = WallMs();
+      last_io_ms_ = SystemClock::Instance()->NowMs();
     }
     if (Stopping()) status = kvd::Status::Aborted("stopped");
   }
@@ -237,9 +228,9 @@ kvd::Status Replica::FetchFile(protocol::RespClient& client, const std::string& 
 std::string Replica::Stream(protocol::RespClient& client) {
   SetState("connected");
   up_ = true;
-  last_io_ms_ = WallMs();
+  last_io_ms_ = SystemClock::Instance()->NowMs();
   client.SetTimeout(std::chrono::milliseconds(settings_.timeout_ms));
-  uint64_t last_heard = SteadyMs();
+  uint64_t last_heard = SteadyNowMs();
   uint64_t last_ack = 0;
   while (!Stopping()) {
     auto readable = client.WaitReadable(std::chrono::milliseconds(kAckEveryMs));
@@ -249,8 +240,8 @@ std::string Replica::Stream(protocol::RespClient& client) {
       do {
         auto frame = client.ReadReply();
         if (!frame.ok()) return frame.status().message();
-        last_heard = SteadyMs();
-        last_io_ms_ = WallMs();
+        last_heard = SteadyNowMs();
+        last_io_ms_ = SystemClock::Instance()->NowMs();
         uint64_t sequence = 0;
         std::string data;
         if (ParseBatchFrame(*frame, &sequence, &data)) {
@@ -267,7 +258,7 @@ std::string Replica::Stream(protocol::RespClient& client) {
       kvd::Status durable = engine_.MakeDurable();
       if (!durable.ok()) return "cannot make replicated writes durable: " + durable.message();
     }
-    uint64_t now = SteadyMs();
+    uint64_t now = SteadyNowMs();
     if (applied || now - last_ack >= kAckEveryMs) {
       kvd::Status sent = client.SendRaw(AckFrame(engine_.LatestSequence()));
       if (!sent.ok()) return sent.message();
@@ -281,7 +272,7 @@ std::string Replica::Stream(protocol::RespClient& client) {
 void Replica::SaveDivergedWrites(uint64_t after_sequence) {
   uint64_t latest = engine_.LatestSequence();
   if (latest <= after_sequence) return;
-  std::string path = engine_.data_dir() + "/diverged-" + std::to_string(WallMs()) + "-after-" +
+  std::string path = engine_.data_dir() + "/diverged-" + std::to_string(SystemClock::Instance()->NowMs()) + "-after-" +
                      std::to_string(after_sequence) + ".resp";
   auto reader = storage::BinlogReader::Open(engine_.data_dir());
   if (!reader.ok()) {
