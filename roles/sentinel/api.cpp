@@ -7,6 +7,7 @@
 
 #include "cluster/topology/command.h"
 #include "common/logging.h"
+#include "roles/sentinel/address.h"
 #include "roles/sentinel/sentinel_node.h"
 
 namespace kvd::sentinel {
@@ -16,12 +17,6 @@ namespace {
 std::string Lower(std::string text) {
   for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return text;
-}
-
-void SplitAddress(const std::string& address, std::string* host, std::string* port) {
-  size_t colon = address.rfind(':');
-  *host = address.substr(0, colon);
-  *port = colon == std::string::npos ? "" : address.substr(colon + 1);
 }
 
 void ReplyFields(protocol::RespWriter& reply, const std::vector<std::pair<std::string, std::string>>& fields) {
@@ -128,11 +123,12 @@ void SentinelNode::HandleSentinel(std::vector<std::string>& args, protocol::Resp
   const cluster::topology::Group* group = args.size() >= 3 ? store_.FindGroup(args[2]) : nullptr;
   if (sub == "get-master-addr-by-name" && args.size() == 3) {
     if (group == nullptr) return reply.NullArray();
-    std::string host, port;
+    std::string host;
+    uint16_t port = 0;
     SplitAddress(group->master, &host, &port);
     reply.ArrayHeader(2);
     reply.Bulk(host);
-    reply.Bulk(port);
+    reply.Bulk(std::to_string(port));
     return;
   }
   if (sub == "masters" && args.size() == 2) {
@@ -209,7 +205,8 @@ void SentinelNode::HandleSentinel(std::vector<std::string>& args, protocol::Resp
 }
 
 void SentinelNode::ReplyMaster(const cluster::topology::Group& group, protocol::RespWriter& reply) {
-  std::string host, port;
+  std::string host;
+  uint16_t port = 0;
   SplitAddress(group.master, &host, &port);
   uint64_t now = NowMs();
   std::string flags = "master";
@@ -220,7 +217,7 @@ void SentinelNode::ReplyMaster(const cluster::topology::Group& group, protocol::
   uint64_t last_ok = seen == instances_.end() ? 0 : seen->second.down.SilentForMs(now);
   ReplyFields(reply, {{"name", group.name},
                       {"ip", host},
-                      {"port", port},
+                      {"port", std::to_string(port)},
                       {"runid", ""},
                       {"flags", flags},
                       {"last-ok-ping-reply", std::to_string(last_ok)},
@@ -236,7 +233,8 @@ void SentinelNode::ReplyReplicas(const cluster::topology::Group& group, protocol
   uint64_t now = NowMs();
   reply.ArrayHeader(group.replicas.size());
   for (const auto& replica : group.replicas) {
-    std::string host, port;
+    std::string host;
+    uint16_t port = 0;
     SplitAddress(replica.address, &host, &port);
     auto seen = instances_.find(replica.address);
     bool known = seen != instances_.end() && seen->second.info;
@@ -245,7 +243,7 @@ void SentinelNode::ReplyReplicas(const cluster::topology::Group& group, protocol
     ReplyFields(reply,
                 {{"name", replica.address},
                  {"ip", host},
-                 {"port", port},
+                 {"port", std::to_string(port)},
                  {"flags", flags},
                  {"master-link-status", known && seen->second.info->master_link_up ? "ok" : "err"},
                  {"master-host", known ? seen->second.info->master_host : ""},

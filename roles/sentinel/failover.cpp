@@ -3,6 +3,7 @@
 // server of the group at it.
 #include "cluster/topology/command.h"
 #include "common/logging.h"
+#include "roles/sentinel/address.h"
 #include "roles/sentinel/probe.h"
 #include "roles/sentinel/sentinel_node.h"
 
@@ -12,14 +13,7 @@ namespace topology = cluster::topology;
 
 namespace {
 constexpr uint64_t kRepointEveryMs = 3000;  // between REPLICAOF attempts on one server
-std::string Address(const std::string& host, uint16_t port) { return host + ":" + std::to_string(port); }
 }  // namespace
-
-// "host:port" as Sentinel's event messages write it: "host port".
-std::string HostPort(const std::string& address) {
-  size_t colon = address.rfind(':');
-  return colon == std::string::npos ? address : address.substr(0, colon) + " " + address.substr(colon + 1);
-}
 
 bool SentinelNode::ObjectivelyDownNow(const std::string& group, uint64_t now) {
   size_t votes = 0;
@@ -187,10 +181,11 @@ void SentinelNode::SendReplicaOf(Instance& instance, const std::string& master, 
   if (instance.last_repoint_target == master && now - instance.last_repoint_ms < kRepointEveryMs) return;
   instance.last_repoint_ms = now;
   instance.last_repoint_target = master;
-  std::string host = master.substr(0, master.rfind(':'));
-  std::string port = master.substr(master.rfind(':') + 1);
-  KVD_LOG(kNotice) << "+slave-reconf " << Address(instance.host, instance.port) << " -> REPLICAOF " << master;
-  Probe(io_, instance.host, instance.port, AuthOf(instance.group), {{"REPLICAOF", host, port}},
+  std::string host;
+  uint16_t port = 0;
+  if (!SplitAddress(master, &host, &port)) return;
+  KVD_LOG(kNotice) << "+slave-reconf " << JoinAddress(instance.host, instance.port) << " -> REPLICAOF " << master;
+  Probe(io_, instance.host, instance.port, AuthOf(instance.group), {{"REPLICAOF", host, std::to_string(port)}},
         config_.failover_timeout_ms, [](Result<std::vector<protocol::RespValue>>) {});
 }
 
@@ -209,7 +204,7 @@ void SentinelNode::Reconcile(uint64_t now) {
       if (instance.group != name || address == group.master || !instance.info) continue;
       if (instance.down.SilentForMs(now) > 2 * config_.monitor_interval_ms + 500) continue;
       const InstanceInfo& info = *instance.info;
-      bool follows = info.role == InstanceRole::kReplica && Address(info.master_host, info.master_port) == group.master;
+      bool follows = info.role == InstanceRole::kReplica && JoinAddress(info.master_host, info.master_port) == group.master;
       if (!follows) SendReplicaOf(instance, group.master, now);
     }
   }

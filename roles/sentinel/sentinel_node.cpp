@@ -7,6 +7,7 @@
 #include "cluster/topology/command.h"
 #include "common/clock.h"
 #include "common/logging.h"
+#include "roles/sentinel/address.h"
 #include "roles/sentinel/probe.h"
 
 namespace kvd::sentinel {
@@ -17,16 +18,6 @@ namespace topology = cluster::topology;
 namespace {
 constexpr uint64_t kTickMs = 100;
 constexpr uint64_t kReplicaListEveryMs = 2000;
-
-std::string Address(const std::string& host, uint16_t port) { return host + ":" + std::to_string(port); }
-
-bool SplitAddress(const std::string& address, std::string* host, uint16_t* port) {
-  size_t colon = address.rfind(':');
-  if (colon == std::string::npos) return false;
-  *host = address.substr(0, colon);
-  *port = static_cast<uint16_t>(std::strtoul(address.c_str() + colon + 1, nullptr, 10));
-  return *port != 0;
-}
 
 RaftNodeOptions RaftOptionsOf(const SentinelConfig& config) {
   RaftNodeOptions options;
@@ -165,7 +156,7 @@ void SentinelNode::EnsureGroups() {
     last = now;
     topology::AddGroup add;
     add.group = name;
-    add.master = Address(master.host, master.port);
+    add.master = JoinAddress(master.host, master.port);
     if (!master.auth_pass.empty()) add.auth_pass = master.auth_pass;
     ProposeCommand(add);
   }
@@ -175,7 +166,7 @@ std::string SentinelNode::MasterOf(const std::string& group) const {
   if (const auto* found = store_.FindGroup(group)) return found->master;
   auto configured = config_.masters.find(group);
   if (configured == config_.masters.end()) return "";
-  return Address(configured->second.host, configured->second.port);
+  return JoinAddress(configured->second.host, configured->second.port);
 }
 
 std::string SentinelNode::AuthOf(const std::string& group) const {
@@ -256,7 +247,7 @@ void SentinelNode::OnProbe(const std::string& address, Result<std::vector<protoc
   bool is_master = info->role == InstanceRole::kMaster && address == MasterOf(group);
   instance.info = std::move(*info);
   if (is_master) {
-    for (const auto& replica : instance.info->replicas) Track(group, Address(replica.ip, replica.port));
+    for (const auto& replica : instance.info->replicas) Track(group, JoinAddress(replica.ip, replica.port));
   }
 }
 
@@ -299,7 +290,7 @@ void SentinelNode::SyncReplicaLists(uint64_t now) {
     }
     std::vector<topology::Replica> replicas;
     for (const auto& connected : master->second.info->replicas) {
-      std::string address = Address(connected.ip, connected.port);
+      std::string address = JoinAddress(connected.ip, connected.port);
       if (address == group.master) continue;
       uint32_t priority = 100;
       auto seen = instances_.find(address);

@@ -41,9 +41,6 @@
 
 namespace kvd::sentinel {
 
-// "host:port" as Sentinel's event messages write it: "host port".
-std::string HostPort(const std::string& address);
-
 class SentinelNode {
  public:
   explicit SentinelNode(SentinelConfig config);
