@@ -24,6 +24,15 @@ std::string EncodeCommand(const std::vector<std::string>& args) {
   return out;
 }
 
+std::string EncodeCommandInDb(int db, const std::vector<std::string>& args, int* selected_db) {
+  std::string out;
+  if (*selected_db != db) {
+    *selected_db = db;
+    out = EncodeCommand({"SELECT", std::to_string(db)});
+  }
+  return out + EncodeCommand(args);
+}
+
 RespClient::RespClient() : socket_(io_) {}
 RespClient::~RespClient() { Close(); }
 

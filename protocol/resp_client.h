@@ -14,6 +14,9 @@
 namespace kvd::protocol {
 
 std::string EncodeCommand(const std::vector<std::string>& args);
+// A command to replay in database `db`: preceded by SELECT when `*selected_db`
+// (-1: none yet) is another one, which it then becomes. Replayable binlog output.
+std::string EncodeCommandInDb(int db, const std::vector<std::string>& args, int* selected_db);
 
 class RespClient {
  public:

@@ -138,11 +138,7 @@ class RecordPrinter {
       return;
     }
     // A replay runs every command in the database it was run in.
-    if (db_ != entry.record.db) {
-      db_ = entry.record.db;
-      std::cout << protocol::EncodeCommand({"SELECT", std::to_string(db_)});
-    }
-    std::cout << protocol::EncodeCommand(entry.record.args);
+    std::cout << protocol::EncodeCommandInDb(entry.record.db, entry.record.args, &db_);
   }
 
  private:

@@ -290,11 +290,7 @@ void Replica::SaveDivergedWrites(uint64_t after_sequence) {
     if (!more.ok() || !*more) break;
     if (batch.sequence <= after_sequence) continue;
     for (const auto& entry : batch.records) {
-      if (entry.record.db != db) {
-        db = entry.record.db;
-        out << protocol::EncodeCommand({"SELECT", std::to_string(db)});
-      }
-      out << protocol::EncodeCommand(entry.record.args);
+      out << protocol::EncodeCommandInDb(entry.record.db, entry.record.args, &db);
       ++saved;
     }
   }
