@@ -156,6 +156,12 @@ std::string EncodeSubKey(uint8_t db, std::string_view user_key, uint64_t version
   return key;
 }
 
+size_t SubKeyPrefixLength(std::string_view raw) {
+  if (raw.size() < kMetaKeyPrefixSize + 4) return 0;
+  size_t length = kMetaKeyPrefixSize + 4 + GetBigEndian32(raw.data() + kMetaKeyPrefixSize) + 8;
+  return raw.size() < length ? 0 : length;
+}
+
 bool DecodeSubKey(std::string_view raw, SubKey* out) {
   if (raw.size() < kMetaKeyPrefixSize + 4) return false;
   uint32_t key_length = GetBigEndian32(raw.data() + kMetaKeyPrefixSize);

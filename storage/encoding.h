@@ -79,6 +79,9 @@ struct SubKey {
   std::string_view field;
 };
 bool DecodeSubKey(std::string_view raw, SubKey* out);
+// Length of the prefix shared by every sub-key of one version of one key
+// (EncodeSubKeyPrefix); 0 when `raw` is too short to hold one.
+size_t SubKeyPrefixLength(std::string_view raw);
 
 // Doubles mapped to 8 bytes that sort like the numbers (for the zscore CF).
 uint64_t EncodeSortableDouble(double value);

@@ -3,6 +3,7 @@
 #include <rocksdb/cache.h>
 #include <rocksdb/compaction_filter.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/slice_transform.h>
 #include <rocksdb/convenience.h>
 #include <rocksdb/table.h>
 
@@ -13,6 +14,7 @@
 #include "common/logging.h"
 #include "storage/binlog_record.h"
 #include "storage/encoding.h"
+#include "storage/pending_writes.h"
 #include "storage/wal_reader.h"
 
 namespace kvd::storage {
@@ -89,6 +91,21 @@ class StaleSubKeyFilterFactory : public rocksdb::CompactionFilterFactory {
   std::atomic<rocksdb::DB*> db_{nullptr};
   rocksdb::ColumnFamilyHandle* meta_ = nullptr;
   const Clock* clock_;
+};
+
+// Memtable inserts are the largest CPU cost of a write. RocksDB can start an
+// insert from where the last one with the same prefix ended instead of from the
+// skiplist's top: per slot for meta keys, per collection for sub-keys (so
+// LPUSH/HSET/ZADD on one key insert next to their previous sub-key).
+class SubKeyPrefixTransform : public rocksdb::SliceTransform {
+ public:
+  const char* Name() const override { return "kvd.SubKeyPrefix"; }
+  rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
+    return rocksdb::Slice(key.data(), SubKeyPrefixLength(std::string_view(key.data(), key.size())));
+  }
+  bool InDomain(const rocksdb::Slice& key) const override {
+    return SubKeyPrefixLength(std::string_view(key.data(), key.size())) != 0;
+  }
 };
 
 rocksdb::ColumnFamilyOptions TableOptions(const std::shared_ptr<rocksdb::Cache>& cache, size_t write_buffer_bytes,
@@ -205,16 +222,24 @@ Status Engine::OpenDb() {
   // Writers arrive from every io thread; on a small machine spinning while
   // waiting for the write group leader steals the CPU the leader needs.
   db_options.enable_write_thread_adaptive_yield = false;
+  db_options.allow_concurrent_memtable_write = false;
 
   auto filter_factory = std::make_shared<StaleSubKeyFilterFactory>(options_.clock);
   rocksdb::ColumnFamilyOptions meta_cf = TableOptions(block_cache_, write_buffer, true);
   // Most GETs miss the memtable; a bloom filter over it answers that without a skiplist search.
   meta_cf.memtable_whole_key_filtering = true;
   meta_cf.memtable_prefix_bloom_size_ratio = 0.05;
+  meta_cf.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(kMetaKeyPrefixSize));
   rocksdb::ColumnFamilyOptions data_cf = TableOptions(block_cache_, write_buffer, true);
   data_cf.compaction_filter_factory = filter_factory;
+  data_cf.memtable_insert_with_hint_prefix_extractor = std::make_shared<SubKeyPrefixTransform>();
+  // SADD, HSET and ZADD ask whether a member exists before writing it; most
+  // new members are in no memtable, and the bloom filter says so cheaply.
+  data_cf.memtable_whole_key_filtering = true;
+  data_cf.memtable_prefix_bloom_size_ratio = 0.05;
   rocksdb::ColumnFamilyOptions zscore_cf = TableOptions(block_cache_, write_buffer, false);
   zscore_cf.compaction_filter_factory = filter_factory;
+  zscore_cf.memtable_insert_with_hint_prefix_extractor = std::make_shared<SubKeyPrefixTransform>();
   std::vector<rocksdb::ColumnFamilyDescriptor> families = {
       {rocksdb::kDefaultColumnFamilyName, TableOptions(block_cache_, 4 << 20, false)},
       {"meta", meta_cf},
@@ -337,13 +362,11 @@ class Replay : public rocksdb::WriteBatch::Handler {
 
 }  // namespace
 
-Engine::Transaction::Transaction(Engine& engine) : Transaction(engine, false) {}
-
-Engine::Transaction::Transaction(Engine& engine, bool group)
-    : engine_(engine), batch_(rocksdb::BytewiseComparator(), 0, true), previous_(t_transaction), group_(group) {
-  // Reads inside see this batch and the database, not the group's batch:
+Engine::Transaction::Transaction(Engine& engine)
+    : engine_(engine), batch_(rocksdb::BytewiseComparator(), 0, true), previous_(t_transaction) {
+  // Reads inside see this batch and the database, not the commit group:
   // write the group first so that nothing it holds is hidden.
-  if (previous_ != nullptr && previous_->group_ && &previous_->engine_ == &engine_) engine_.FlushGroup();
+  if (engine_.ActiveTransaction() == nullptr) engine_.FlushGroup();
   t_transaction = this;
 }
 
@@ -373,45 +396,62 @@ Engine::Transaction* Engine::ActiveTransaction() {
   return t_transaction != nullptr && &t_transaction->engine_ == this ? t_transaction : nullptr;
 }
 
+struct Engine::Group {
+  explicit Group(Engine& owner) : engine(owner) {}
+  Engine& engine;
+  PendingWrites writes;
+  Status error;  // of a write made before CommitGroup()
+};
+
 namespace {
-thread_local std::unique_ptr<Engine::Transaction> t_group;
+// The group lives as long as the thread (its buffers are reused round after
+// round); `open` says whether one is open now.
+struct ThreadGroup {
+  std::unique_ptr<Engine::Group> group;
+  bool open = false;
+};
+thread_local ThreadGroup t_group;
 constexpr size_t kGroupFlushBytes = 8 << 20;  // bounds the memory and lock time of one group
 }  // namespace
 
-Engine::Transaction* Engine::OpenGroupOfThisThread() const {
-  return t_group != nullptr && &t_group->engine_ == this ? t_group.get() : nullptr;
+Engine::Group* Engine::OpenGroupOfThisThread() const {
+  return t_group.open && &t_group.group->engine == this ? t_group.group.get() : nullptr;
 }
 
 void Engine::OpenGroup() {
-  if (t_group != nullptr || t_transaction != nullptr) return;
-  t_group.reset(new Transaction(*this, true));
+  if (t_group.open || t_transaction != nullptr) return;
+  if (t_group.group == nullptr || &t_group.group->engine != this) t_group.group = std::make_unique<Group>(*this);
+  t_group.open = true;
   locks_.BeginDeferring([this] { FlushGroup(); });
 }
 
 bool Engine::GroupNeedsCommit() const {
-  Transaction* group = OpenGroupOfThisThread();
+  Group* group = OpenGroupOfThisThread();
   if (group == nullptr) return false;
-  return group->HoldsAnything() || locks_.HasDeferred() || !group->group_error_.ok();
+  return !group->writes.empty() || locks_.HasDeferred() || !group->error.ok();
 }
 
 void Engine::FlushGroup() {
-  Transaction* group = OpenGroupOfThisThread();
+  Group* group = OpenGroupOfThisThread();
   if (group == nullptr) return;
-  if (group->HoldsAnything()) {
-    Status written = WriteToDb(group->batch_.GetWriteBatch());
-    if (!written.ok() && group->group_error_.ok()) group->group_error_ = written;
-    group->batch_.Clear();
+  if (!group->writes.empty()) {
+    rocksdb::WriteBatch batch;
+    group->writes.BuildBatch(&batch);
+    group->writes.Clear();
+    Status written = WriteToDb(&batch);
+    if (!written.ok() && group->error.ok()) group->error = written;
   }
   locks_.ReleaseDeferred();
 }
 
 Status Engine::CommitGroup() {
-  Transaction* group = OpenGroupOfThisThread();
+  Group* group = OpenGroupOfThisThread();
   if (group == nullptr) return Status::Ok();
   FlushGroup();
-  Status result = group->group_error_;
+  Status result = std::move(group->error);
+  group->error = Status::Ok();
   locks_.EndDeferring();
-  t_group.reset();
+  t_group.open = false;
   return result;
 }
 
@@ -419,6 +459,13 @@ Status Engine::Get(rocksdb::ColumnFamilyHandle* cf, std::string_view key, std::s
   rocksdb::Slice slice(key.data(), key.size());
   if (Transaction* txn = ActiveTransaction(); txn != nullptr && !txn->IsEmptyOutermost()) {
     return FromRocks(txn->batch_.GetFromBatchAndDB(db_.get(), rocksdb::ReadOptions(), cf, slice, value));
+  }
+  if (Group* group = OpenGroupOfThisThread(); group != nullptr) {
+    switch (group->writes.Find(cf->GetID(), key, value)) {
+      case PendingWrites::Found::kValue: return Status::Ok();
+      case PendingWrites::Found::kDeleted: return Status::NotFound();
+      case PendingWrites::Found::kNotHere: break;
+    }
   }
   return FromRocks(db_->Get(rocksdb::ReadOptions(), cf, slice, value));
 }
@@ -428,6 +475,9 @@ std::unique_ptr<rocksdb::Iterator> Engine::NewIterator(const rocksdb::ReadOption
   std::unique_ptr<rocksdb::Iterator> base(db_->NewIterator(options, cf));
   if (Transaction* txn = ActiveTransaction(); txn != nullptr && !txn->IsEmptyOutermost()) {
     return std::unique_ptr<rocksdb::Iterator>(txn->batch_.NewIteratorWithBase(cf, base.release(), &options));
+  }
+  if (Group* group = OpenGroupOfThisThread(); group != nullptr && !group->writes.empty()) {
+    return std::unique_ptr<rocksdb::Iterator>(group->writes.Index().NewIteratorWithBase(cf, base.release(), &options));
   }
   return base;
 }
@@ -451,12 +501,10 @@ bool Engine::TakeThreadCommitted() {
 
 Status Engine::Commit(rocksdb::WriteBatch* batch) {
   ++t_writes;
-  Transaction* txn = ActiveTransaction();
-  if (txn == nullptr) {
-    AttachCurrentRecord(batch);
-    return WriteToDb(batch);
-  }
-  return CommitIntoTransaction(txn, batch);
+  if (Transaction* txn = ActiveTransaction()) return CommitIntoTransaction(txn, batch);
+  if (Group* group = OpenGroupOfThisThread()) return CommitIntoGroup(group, batch);
+  AttachCurrentRecord(batch);
+  return WriteToDb(batch);
 }
 
 void Engine::AttachCurrentRecord(rocksdb::WriteBatch* batch) {
@@ -499,8 +547,10 @@ void Engine::CommandRecord::Finish() {
   emitted_ = true;
   if (Transaction* txn = engine_.ActiveTransaction()) {
     txn->batch_.PutLogData(Encode());
+  } else if (Group* group = engine_.OpenGroupOfThisThread()) {
+    group->writes.AddLogData(Encode());
   }
-  // Without a transaction every commit went out at once, the first one carrying the record.
+  // Otherwise every commit went out at once, the first one carrying the record.
 }
 
 void Engine::AddRecord(rocksdb::WriteBatch* batch, uint8_t db, std::vector<std::string> args, uint64_t time_ms) {
@@ -508,28 +558,37 @@ void Engine::AddRecord(rocksdb::WriteBatch* batch, uint8_t db, std::vector<std::
 }
 
 Status Engine::CommitIntoTransaction(Transaction* txn, rocksdb::WriteBatch* batch) {
-  if (batch->HasDeleteRange()) {
-    // The index cannot hold a range delete: write what every enclosing
-    // transaction collected, oldest first, and this batch together now.
-    std::vector<Transaction*> chain;
-    for (Transaction* t = txn; t != nullptr && &t->engine_ == this; t = t->previous_) chain.push_back(t);
-    rocksdb::WriteBatch merged;
-    Replay<rocksdb::WriteBatch> into_merged(&merged, handles_);
-    for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
-      KVD_RETURN_IF_ERROR(FromRocks((*it)->batch_.GetWriteBatch()->Iterate(&into_merged)));
-    }
-    KVD_RETURN_IF_ERROR(FromRocks(batch->Iterate(&into_merged)));
-    AttachCurrentRecord(&merged);
-    for (Transaction* t : chain) {
-      t->batch_.Clear();
-      t->wrote_out_ = true;
-    }
-    return WriteToDb(&merged);
-  }
+  if (batch->HasDeleteRange()) return WriteOutWithRangeDelete(txn, batch);
   Replay<rocksdb::WriteBatchWithIndex> into_transaction(&txn->batch_, handles_);
-  KVD_RETURN_IF_ERROR(FromRocks(batch->Iterate(&into_transaction)));
-  if (txn->group_ && txn->batch_.GetWriteBatch()->GetDataSize() > kGroupFlushBytes) FlushGroup();
+  return FromRocks(batch->Iterate(&into_transaction));
+}
+
+Status Engine::CommitIntoGroup(Group* group, rocksdb::WriteBatch* batch) {
+  if (batch->HasDeleteRange()) return WriteOutWithRangeDelete(nullptr, batch);
+  KVD_RETURN_IF_ERROR(group->writes.Append(*batch, handles_));
+  if (group->writes.bytes() > kGroupFlushBytes) FlushGroup();
   return Status::Ok();
+}
+
+Status Engine::WriteOutWithRangeDelete(Transaction* innermost, rocksdb::WriteBatch* batch) {
+  std::vector<Transaction*> chain;
+  for (Transaction* t = innermost; t != nullptr && &t->engine_ == this; t = t->previous_) chain.push_back(t);
+  rocksdb::WriteBatch merged;
+  if (Group* group = OpenGroupOfThisThread()) {
+    group->writes.BuildBatch(&merged);
+    group->writes.Clear();
+  }
+  Replay<rocksdb::WriteBatch> into_merged(&merged, handles_);
+  for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
+    KVD_RETURN_IF_ERROR(FromRocks((*it)->batch_.GetWriteBatch()->Iterate(&into_merged)));
+  }
+  KVD_RETURN_IF_ERROR(FromRocks(batch->Iterate(&into_merged)));
+  AttachCurrentRecord(&merged);
+  for (Transaction* t : chain) {
+    t->batch_.Clear();
+    t->wrote_out_ = true;
+  }
+  return WriteToDb(&merged);
 }
 
 Status Engine::SyncWal(bool to_disk) {

@@ -83,16 +83,13 @@ class Engine {
 
    private:
     friend class Engine;
-    Transaction(Engine& engine, bool group);
     bool IsEmptyOutermost() { return previous_ == nullptr && batch_.GetWriteBatch()->Count() == 0; }
     // Operations or binlog records not yet written.
     bool HoldsAnything();
     Engine& engine_;
     rocksdb::WriteBatchWithIndex batch_;
     Transaction* previous_;
-    bool group_ = false;
     bool wrote_out_ = false;
-    Status group_error_;
   };
 
   // The commit group: while one is open on a thread, the writes of every
@@ -108,6 +105,7 @@ class Engine {
   // Writes the group's batch, releases its locks and closes it. An error means
   // some writes of the group may be lost: acknowledge none of them.
   Status CommitGroup();
+  struct Group;  // its state (engine.cpp)
 
   // The binlog record of the command running on this thread (binlog_record.h).
   // Whatever the command commits carries the record: it goes into the same
@@ -210,11 +208,15 @@ class Engine {
   Status OpenDb();
   Status CloseDb();
   Status SyncWal(bool to_disk);
-  Transaction* OpenGroupOfThisThread() const;
+  Group* OpenGroupOfThisThread() const;
+  Status CommitIntoGroup(Group* group, rocksdb::WriteBatch* batch);
   // Writes what the group collected so far and releases its deferred locks;
   // the group stays open. Errors are kept for CommitGroup() to report.
   void FlushGroup();
   Status CommitIntoTransaction(Transaction* txn, rocksdb::WriteBatch* batch);
+  // A range delete cannot wait in a group or transaction: writes what they
+  // hold (oldest first) and `batch` together now.
+  Status WriteOutWithRangeDelete(Transaction* innermost, rocksdb::WriteBatch* batch);
   // Puts the current command's record at the end of `batch`, once.
   void AttachCurrentRecord(rocksdb::WriteBatch* batch);
   Status WriteToDb(rocksdb::WriteBatch* batch);

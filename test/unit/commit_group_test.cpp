@@ -2,6 +2,7 @@
 // into one batch, with their key locks held until it is written.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <random>
 #include <optional>
@@ -49,6 +50,68 @@ TEST_CASE_FIXTURE(GroupFixture, "a group's writes are seen by its own thread at 
   CHECK(observed_batches == 1);  // three commands, one RocksDB write
   CHECK(GetElsewhere("a") == "11");
   CHECK(GetElsewhere("b") == "2");
+}
+
+TEST_CASE_FIXTURE(GroupFixture, "a group writes each key once, with its last value, and keeps every binlog record") {
+  size_t puts = 0, deletes = 0, records = 0;
+  struct Counter : rocksdb::WriteBatch::Handler {
+    size_t *puts, *deletes, *records;
+    rocksdb::Status PutCF(uint32_t, const rocksdb::Slice&, const rocksdb::Slice&) override {
+      ++*puts;
+      return rocksdb::Status::OK();
+    }
+    rocksdb::Status DeleteCF(uint32_t, const rocksdb::Slice&) override {
+      ++*deletes;
+      return rocksdb::Status::OK();
+    }
+    void LogData(const rocksdb::Slice&) override { ++*records; }
+  };
+  engine->SetCommitObserver([&](const rocksdb::WriteBatch& batch) {
+    Counter counter;
+    counter.puts = &puts;
+    counter.deletes = &deletes;
+    counter.records = &records;
+    REQUIRE(batch.Iterate(&counter).ok());
+  });
+  engine->OpenGroup();
+  std::vector<std::string> args = {"SET", "k", "v"};
+  for (int i = 0; i < 5; ++i) {
+    Engine::CommandRecord record(*engine, 0, args);
+    Set("k", std::to_string(i));
+    record.Finish();
+  }
+  {
+    Engine::CommandRecord record(*engine, 0, args);
+    Set("gone", "x");
+    CHECK(Must(keyspace.Delete(0, {"gone"})) == 1);
+    record.Finish();
+  }
+  CHECK(Get("k") == "4");
+  CHECK(Get("gone") == std::nullopt);
+  MustOk(engine->CommitGroup());
+  CHECK(puts == 1);
+  CHECK(deletes == 1);
+  CHECK(records == 6);
+  CHECK(GetElsewhere("k") == "4");
+  CHECK(GetElsewhere("gone") == std::nullopt);
+}
+
+TEST_CASE_FIXTURE(GroupFixture, "iterators inside a group see its writes, also those made after an earlier iterator") {
+  Set("a1", "x");
+  engine->OpenGroup();
+  Set("a2", "y");
+  CHECK(Must(keyspace.Delete(0, {"a1"})) == 1);
+  CHECK(Must(keyspace.Exists(0, {"a1", "a2"})) == 1);
+  auto keys = [&] {
+    std::vector<std::string> names = Must(keyspace.Keys(0, "a*"));
+    std::sort(names.begin(), names.end());
+    return names;
+  };
+  CHECK(keys() == std::vector<std::string>{"a2"});
+  Set("a3", "z");
+  CHECK(keys() == std::vector<std::string>{"a2", "a3"});
+  MustOk(engine->CommitGroup());
+  CHECK(keys() == std::vector<std::string>{"a2", "a3"});
 }
 
 TEST_CASE_FIXTURE(GroupFixture, "a transaction inside a group commits into the group as one unit") {

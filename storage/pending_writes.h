@@ -1,0 +1,70 @@
+// The writes of an open commit group (engine.h): what many commands of one io
+// loop round wrote, not yet in RocksDB. Point reads are answered from a hash
+// table; an ordered index (for iterators) is built only when one is asked
+// for. When the group is written, every key goes out once with its last
+// value, so a pipeline of SADDs to one set inserts its metadata into the
+// memtable once instead of once per command.
+#pragma once
+
+#include <rocksdb/db.h>
+#include <rocksdb/utilities/write_batch_with_index.h>
+#include <rocksdb/write_batch.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "common/status.h"
+
+namespace kvd::storage {
+
+class PendingWrites {
+ public:
+  enum class Found { kNotHere, kValue, kDeleted };
+
+  // Takes the operations and log data of `batch`; Aborted for a range delete
+  // (the caller writes those itself).
+  Status Append(const rocksdb::WriteBatch& batch, const std::vector<rocksdb::ColumnFamilyHandle*>& handles);
+  void AddLogData(std::string_view blob);
+
+  // The group's state of one key: a value, a delete, or nothing written here.
+  Found Find(uint32_t cf, std::string_view key, std::string* value) const;
+  // An index over everything so far, for an iterator over the group and the
+  // database (WriteBatchWithIndex::NewIteratorWithBase). Stays valid until
+  // the next change.
+  rocksdb::WriteBatchWithIndex& Index();
+
+  // One batch: each key's last operation, log data in the order it came.
+  void BuildBatch(rocksdb::WriteBatch* out) const;
+  bool empty() const { return ops_.empty(); }
+  size_t bytes() const { return bytes_; }
+  void Clear();
+
+ private:
+  enum class Kind : uint8_t { kPut, kDelete, kLogData };
+  struct Op {
+    Kind kind;
+    rocksdb::ColumnFamilyHandle* cf;  // null for log data
+    std::string_view key;             // column family id byte + key; points into arena_
+    std::string_view value;
+  };
+  std::string_view Keep(std::string_view bytes);
+  std::string_view KeepKey(uint32_t cf, std::string_view key);
+  void Add(Kind kind, rocksdb::ColumnFamilyHandle* cf, std::string_view key, std::string_view value);
+  class Collector;
+
+  std::vector<Op> ops_;
+  std::unordered_map<std::string_view, size_t> last_op_;  // key -> index in ops_ of its last operation
+  std::vector<std::unique_ptr<char[]>> arena_;
+  size_t arena_used_ = 0;
+  size_t arena_capacity_ = 0;
+  size_t bytes_ = 0;
+  mutable std::string lookup_;  // scratch for the column family byte + key
+  std::unique_ptr<rocksdb::WriteBatchWithIndex> index_;
+  size_t indexed_ops_ = 0;  // ops_ already in index_
+};
+
+}  // namespace kvd::storage
