@@ -52,8 +52,25 @@ class StaleSubKeyFilter : public rocksdb::CompactionFilter {
       : db_(db), meta_(meta), clock_(clock) {}
 
   bool Filter(int, const rocksdb::Slice& key, const rocksdb::Slice&, std::string*, bool*) const override {
+    std::string_view raw(key.data(), key.size());
+    size_t prefix_length = SubKeyPrefixLength(raw);
+    if (prefix_length == 0) return false;
+    // A compaction meets the sub-keys of one collection one after another:
+    // look its metadata up once. Reusing a verdict is safe both ways: a stale
+    // version never becomes current again, and keeping is never wrong.
+    std::string_view prefix = raw.substr(0, prefix_length);
+    if (prefix != last_prefix_) {
+      last_prefix_.assign(prefix);
+      last_verdict_ = IsStale(raw);
+    }
+    return last_verdict_;
+  }
+  const char* Name() const override { return "kvd.StaleSubKeyFilter"; }
+
+ private:
+  bool IsStale(std::string_view sub_key) const {
     SubKey sub;
-    if (db_ == nullptr || !DecodeSubKey(std::string_view(key.data(), key.size()), &sub)) return false;
+    if (db_ == nullptr || !DecodeSubKey(sub_key, &sub)) return false;
     std::string meta_key = EncodeMetaKey(sub.db, sub.slot, sub.user_key);
     std::string raw;
     rocksdb::Status status = db_->Get(rocksdb::ReadOptions(), meta_, meta_key, &raw);
@@ -65,12 +82,13 @@ class StaleSubKeyFilter : public rocksdb::CompactionFilter {
     if (meta.version != sub.version) return true;
     return meta.IsExpired(clock_->NowMs());
   }
-  const char* Name() const override { return "kvd.StaleSubKeyFilter"; }
 
- private:
   rocksdb::DB* db_;
   rocksdb::ColumnFamilyHandle* meta_;
   const Clock* clock_;
+  // RocksDB calls one filter object from one compaction thread at a time.
+  mutable std::string last_prefix_;
+  mutable bool last_verdict_ = false;
 };
 
 // The DB and the meta handle exist only after Open, so the factory learns them late.
@@ -115,7 +133,12 @@ rocksdb::ColumnFamilyOptions TableOptions(const std::shared_ptr<rocksdb::Cache>&
   table.cache_index_and_filter_blocks = true;  // keeps memory bounded by the cache size
   table.pin_l0_filter_and_index_blocks_in_cache = true;
   table.block_size = 16 * 1024;
-  if (point_lookups) table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10, false));
+  if (point_lookups) {
+    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10, false));
+    // A hash index inside each data block: a point read finds its key without a binary search.
+    table.data_block_index_type = rocksdb::BlockBasedTableOptions::kDataBlockBinaryAndHash;
+    table.data_block_hash_table_util_ratio = 0.75;
+  }
   table.format_version = 5;
   rocksdb::ColumnFamilyOptions cf;
   cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
