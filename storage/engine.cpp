@@ -246,6 +246,9 @@ Status Engine::OpenDb() {
   // waiting for the write group leader steals the CPU the leader needs.
   db_options.enable_write_thread_adaptive_yield = false;
   db_options.allow_concurrent_memtable_write = false;
+  // Compactions are background work: on a small machine they must not take
+  // the CPU from the io threads (latency) — flushes keep normal priority.
+  db_options.env->LowerThreadPoolCPUPriority(rocksdb::Env::Priority::LOW);
 
   auto filter_factory = std::make_shared<StaleSubKeyFilterFactory>(options_.clock);
   rocksdb::ColumnFamilyOptions meta_cf = TableOptions(block_cache_, write_buffer, true);
@@ -302,7 +305,8 @@ Status Engine::CloseDb() {
 
 Status Engine::ReplaceDatabase(const std::string& new_db_dir) {
   namespace fs = std::filesystem;
-  std::lock_guard lock(sync_mutex_);  // the syncing thread must not touch db_ meanwhile
+  // The syncing thread must not touch db_ meanwhile.
+  std::scoped_lock lock(fsync_mutex_, sync_mutex_);
   std::string incoming = options_.dir + "/db.incoming";
   std::string old = options_.dir + "/db.old";
   std::error_code error;
@@ -616,15 +620,25 @@ Status Engine::WriteOutWithRangeDelete(Transaction* innermost, rocksdb::WriteBat
 
 Status Engine::SyncWal(bool to_disk) {
   uint64_t target = commits_.load(std::memory_order_acquire);
+  // The fsync itself runs outside sync_mutex_: io threads that only need
+  // their writes in the OS must not wait for the disk.
+  std::unique_lock disk_lock(fsync_mutex_, std::defer_lock);
+  if (to_disk) disk_lock.lock();
+  uint64_t covering = 0;
+  {
+    std::lock_guard lock(sync_mutex_);
+    if ((to_disk ? synced_commits_ : flushed_commits_) >= target) return Status::Ok();  // covered (group commit)
+    covering = commits_.load(std::memory_order_acquire);
+    if (flushed_commits_ < covering) {
+      KVD_RETURN_IF_ERROR(FromRocks(db_->FlushWAL(false)));
+      flushed_commits_ = covering;
+      if (wal_flushed_hook_) wal_flushed_hook_();
+    }
+    if (!to_disk) return Status::Ok();
+  }
+  KVD_RETURN_IF_ERROR(FromRocks(db_->SyncWAL()));
   std::lock_guard lock(sync_mutex_);
-  uint64_t& done = to_disk ? synced_commits_ : flushed_commits_;
-  if (done >= target) return Status::Ok();  // another writer's sync covered ours (group commit)
-  uint64_t covering = commits_.load(std::memory_order_acquire);
-  Status status = FromRocks(db_->FlushWAL(to_disk));
-  if (!status.ok()) return status;
-  done = covering;
-  if (to_disk) flushed_commits_ = std::max(flushed_commits_, covering);
-  if (wal_flushed_hook_) wal_flushed_hook_();
+  synced_commits_ = std::max(synced_commits_, covering);
   return Status::Ok();
 }
 

@@ -239,6 +239,7 @@ class Engine {
   CommitObserver observer_;
   std::function<void()> wal_flushed_hook_;
   std::atomic<uint64_t> commits_{0};
+  std::mutex fsync_mutex_;  // one fsync at a time; held by ReplaceDatabase too
   std::mutex sync_mutex_;
   uint64_t synced_commits_ = 0;   // guarded by sync_mutex_: commits known to be on disk
   uint64_t flushed_commits_ = 0;  // guarded by sync_mutex_: commits known to be in the OS

@@ -25,6 +25,10 @@ constexpr size_t kRefillBelow = 256 * 1024;   // read more binlog when less than
 constexpr size_t kReadBatchBytes = 1 << 20;   // binlog read per refill: bounds the send buffer
 constexpr uint64_t kHeartbeatMs = 1000;       // a replica measures master_last_io from these
 constexpr uint64_t kSilentReplicaMs = 60'000; // no ACK for this long: the replica is gone
+// Without anyone waiting for acknowledgements a feeder reads the binlog at
+// most once per this interval: each wake-up costs several system calls, and
+// waking for every flush of a busy master cost it a tenth of its CPU.
+constexpr int kGatherMs = 1;
 }  // namespace
 
 // One replica: a thread that streams the binlog to its socket and reads its
@@ -54,6 +58,10 @@ class Feeder {
 
   void Wake() {
     if (!idle_.load()) return;
+    Hurry();
+  }
+  // Wakes the feeder also while it gathers writes.
+  void Hurry() {
     uint64_t one = 1;
     ssize_t ignored = ::write(wake_fd_, &one, sizeof(one));
     (void)ignored;
@@ -85,6 +93,7 @@ class Feeder {
     uint64_t last_send_ms = SteadyNowMs();
     while (!stopping_) {
       if (out_.size() - sent_ < kRefillBelow) {
+        if (!master_.AcksAwaited()) GatherWrites();
         Status refilled = Refill();
         if (!refilled.ok()) return refilled.message();
       }
@@ -127,7 +136,21 @@ class Feeder {
     return "stopped";
   }
 
+  // Lets writes accumulate until kGatherMs after the previous refill; an
+  // acknowledgement that arrives meanwhile is read, a Hurry() ends the wait.
+  void GatherWrites() {
+    uint64_t since = SteadyNowMs() - last_refill_ms_;
+    if (since >= static_cast<uint64_t>(kGatherMs)) return;
+    pollfd fds[1] = {{wake_fd_, POLLIN, 0}};
+    if (::poll(fds, 1, kGatherMs) > 0) {
+      uint64_t count;
+      ssize_t ignored = ::read(wake_fd_, &count, sizeof(count));
+      (void)ignored;
+    }
+  }
+
   Status Refill() {
+    last_refill_ms_ = SteadyNowMs();
     std::vector<storage::StreamedBatch> batches;
     Status read = stream_.Read(kReadBatchBytes, engine_.LatestSequence(), &batches);
     if (!read.ok()) return read;
@@ -198,6 +221,7 @@ class Feeder {
   std::string out_;
   size_t sent_ = 0;
   std::string in_;
+  uint64_t last_refill_ms_ = 0;  // steady clock
   std::atomic<bool> idle_{false};
   std::atomic<bool> stopping_{false};
   std::atomic<uint64_t> acked_{0};
@@ -286,6 +310,8 @@ void Master::WaitForAcks(uint64_t sequence, size_t needed, uint64_t timeout_ms, 
     return done(acked);
   }
   waiters_.push_back(Waiter{sequence, needed, deadline_ms, std::move(done)});
+  waiter_count_ = waiters_.size();
+  for (auto& feeder : feeders_) feeder->Hurry();
   lock.unlock();
   timer_wakeup_.notify_all();
 }
@@ -306,6 +332,7 @@ void Master::ReleaseSatisfied(std::unique_lock<std::mutex>& lock) {
       ready.emplace_back(std::move(waiters_[i].done), acked);
       waiters_[i] = std::move(waiters_.back());
       waiters_.pop_back();
+      waiter_count_ = waiters_.size();
     } else {
       ++i;
     }

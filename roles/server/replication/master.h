@@ -59,6 +59,9 @@ class Master {
 
   // Called by feeders.
   void OnAck(uint64_t replica_id, uint64_t sequence);
+  // True while a writer or WAIT waits for acknowledgements: feeders then send
+  // each write at once instead of gathering a millisecond's worth.
+  bool AcksAwaited() const { return waiter_count_.load(std::memory_order_relaxed) != 0; }
   void OnFeederExit(uint64_t replica_id);
 
  private:
@@ -81,6 +84,7 @@ class Master {
   std::vector<Waiter> waiters_;                 // guarded by mutex_
   uint64_t next_id_ = 1;
   std::atomic<size_t> feeder_count_{0};  // lets NotifyWritten skip the lock when there are none
+  std::atomic<size_t> waiter_count_{0};  // waiters_.size(): feeders hurry while anyone waits
   bool stopping_ = false;
   std::thread timer_;
 };
