@@ -58,7 +58,9 @@ USED_PORTS=""
 pick_port() {
   local tries
   for ((tries = 0; tries < 200; tries++)); do
-    PORT=$((20000 + RANDOM % 40000))
+    # Below the ephemeral range (32768+): a port that a client connection in
+    # TIME-WAIT still holds cannot be bound by a server.
+    PORT=$((20000 + RANDOM % 12000))
     if [[ " $USED_PORTS " != *" $PORT "* ]] && port_is_free "$PORT"; then
       USED_PORTS+=" $PORT"
       return 0

@@ -39,7 +39,9 @@ trap 'exit 143' TERM
 port_is_free() { ! (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
 pick_port() {
   while true; do
-    PORT=$((20000 + RANDOM % 40000))
+    # Below the ephemeral range (32768+): a port that a client connection in
+    # TIME-WAIT still holds cannot be bound by a server.
+    PORT=$((20000 + RANDOM % 12000))
     port_is_free "$PORT" && [[ " ${USED:-} " != *" $PORT "* ]] && USED+=" $PORT" && return 0
   done
 }

@@ -131,4 +131,43 @@ Status BinlogStream::Read(size_t max_bytes, uint64_t latest_sequence, std::vecto
   return ReadCurrent(max_bytes, &bytes, out).status();
 }
 
+namespace {
+constexpr size_t kBatchHeaderBytes = 12;
+
+uint32_t LittleEndian32(const char* data) {
+  uint32_t value = 0;
+  for (int i = 3; i >= 0; --i) value = (value << 8) | static_cast<uint8_t>(data[i]);
+  return value;
+}
+
+void PutLittleEndian32(char* out, uint32_t value) {
+  for (int i = 0; i < 4; ++i) out[i] = static_cast<char>((value >> (8 * i)) & 0xff);
+}
+}  // namespace
+
+bool BatchJoiner::Add(uint64_t sequence, std::string_view data) {
+  if (data.size() < kBatchHeaderBytes) return false;
+  uint32_t count = LittleEndian32(data.data() + 8);
+  if (joined_.empty()) {
+    joined_.assign(data);
+    sequence_ = sequence;
+    count_ = count;
+  } else {
+    if (sequence != next_ || count_ + static_cast<uint64_t>(count) > UINT32_MAX) return false;
+    joined_.append(data.substr(kBatchHeaderBytes));
+    count_ += count;
+    PutLittleEndian32(joined_.data() + 8, count_);
+  }
+  next_ = sequence + count;
+  return true;
+}
+
+std::string BatchJoiner::Take() {
+  std::string joined;
+  joined.swap(joined_);
+  count_ = 0;
+  return joined;
+}
+
 }  // namespace kvd::storage
+

@@ -58,4 +58,28 @@ class BinlogStream {
   uint64_t offset_ = 0;          // of the last batch read from it (re-read and skipped)
 };
 
+// Joins consecutive batches into one, so that a replica writes many small
+// batches of its master with one RocksDB write. A WriteBatch is a 12-byte
+// header (sequence, operation count; little-endian) followed by
+// self-delimiting records: the join keeps the first header's sequence, adds
+// the counts and concatenates the records, so every operation lands at the
+// sequence number it had on the master.
+class BatchJoiner {
+ public:
+  // False (and nothing added) when `data` is not a batch or does not start
+  // right after what is held: write what is held first.
+  bool Add(uint64_t sequence, std::string_view data);
+  bool empty() const { return joined_.empty(); }
+  size_t bytes() const { return joined_.size(); }
+  uint64_t sequence() const { return sequence_; }
+  // The joined batch; the joiner is empty afterwards.
+  std::string Take();
+
+ private:
+  std::string joined_;
+  uint64_t sequence_ = 0;
+  uint64_t next_ = 0;
+  uint32_t count_ = 0;
+};
+
 }  // namespace kvd::storage

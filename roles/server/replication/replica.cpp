@@ -13,6 +13,7 @@
 #include "common/file_util.h"
 #include "common/logging.h"
 #include "roles/server/replication/stream_format.h"
+#include "storage/binlog_stream.h"
 #include "storage/checkpoint.h"
 #include "storage/wal_reader.h"
 
@@ -23,6 +24,7 @@ namespace fs = std::filesystem;
 using protocol::RespValue;
 
 constexpr uint64_t kAckEveryMs = 100;
+constexpr size_t kJoinBytes = 4 << 20;  // bounds one joined write on a replica
 constexpr uint64_t kChunkBytes = 8 << 20;  // CHECKPOINT READ's largest reply
 constexpr auto kHandshakeTimeout = std::chrono::seconds(10);
 
@@ -232,6 +234,13 @@ std::string Replica::Stream(protocol::RespClient& client) {
   client.SetTimeout(std::chrono::milliseconds(settings_.timeout_ms));
   uint64_t last_heard = SteadyNowMs();
   uint64_t last_ack = 0;
+  // What arrived in one read is written with one RocksDB write.
+  storage::BatchJoiner joined;
+  auto write_joined = [&]() -> kvd::Status {
+    if (joined.empty()) return kvd::Status::Ok();
+    uint64_t sequence = joined.sequence();
+    return engine_.ApplyReplicated(sequence, joined.Take());
+  };
   while (!Stopping()) {
     auto readable = client.WaitReadable(std::chrono::milliseconds(kAckEveryMs));
     if (!readable.ok()) return readable.status().message();
@@ -245,13 +254,19 @@ std::string Replica::Stream(protocol::RespClient& client) {
         uint64_t sequence = 0;
         std::string data;
         if (ParseBatchFrame(*frame, &sequence, &data)) {
-          kvd::Status written = engine_.ApplyReplicated(sequence, std::move(data));
+          kvd::Status written = kvd::Status::Ok();
+          if (joined.bytes() > kJoinBytes || !joined.Add(sequence, data)) {
+            written = write_joined();
+            if (written.ok() && !joined.Add(sequence, data)) written = engine_.ApplyReplicated(sequence, std::move(data));
+          }
           if (!written.ok()) return "cannot apply the master's batch: " + written.message();
           applied = true;
         } else if (!IsHeartbeatFrame(*frame)) {
           return "unexpected frame from the master: " + frame->ToString();
         }
       } while (client.buffered() > 0);
+      kvd::Status written = write_joined();
+      if (!written.ok()) return "cannot apply the master's batch: " + written.message();
     }
     if (applied) {
       // Acknowledge only what is committed here as durably as our fsync policy says.
