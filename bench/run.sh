@@ -39,6 +39,7 @@ RSS_N=${RSS_N:-1000000}
 RSS_SIZE=${RSS_SIZE:-64}
 SERVERS=${SERVERS:-"redis kvd"}
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-900}
+ROUNDS=${ROUNDS:-1}
 HOST=127.0.0.1
 
 log() { echo "[bench] $*" >&2; }
@@ -178,25 +179,40 @@ echo
 echo "Machine: $(nproc) cores, $(awk '/^MemTotal:/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo) RAM;" \
   "redis-server ${redis_version#v=}; kvd commit $kvd_commit${KVD_ARGS:+ with $KVD_ARGS}."
 echo "redis-benchmark -c $CLIENTS -n $N -r $KEYSPACE; redis-server run with --save '' --appendonly no;" \
-  "each row runs both servers back to back, alternating which goes first."
+  "each row runs both servers back to back, alternating which goes first;" \
+  "$ROUNDS round(s) per row, medians shown."
 echo
 echo "| test | pipeline | redis rps | kvd rps | kvd/redis | redis p50/p99 ms | kvd p50/p99 ms |"
 echo "|---|---:|---:|---:|---:|---:|---:|"
 
+# median VALUES... -> the median of the numeric ones ("-" when none)
+median() {
+  printf '%s\n' "$@" | awk '$1 ~ /^[0-9.]+$/ { v[n++] = $1 } END {
+    if (n == 0) { print "-"; exit }
+    for (i = 0; i < n; i++) for (j = i + 1; j < n; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
+    print (n % 2) ? v[(n - 1) / 2] : (v[n / 2 - 1] + v[n / 2]) / 2 }'
+}
+
 row=0
 for pipe in $PIPELINES; do
   for test in $TESTS; do
-    r_rps=- r_p50=- r_p99=- k_rps=- k_p50=- k_p99=-
-    if ((row % 2 == 0)); then order="redis kvd"; else order="kvd redis"; fi
-    for server in $order; do
-      want "$server" || continue
-      log "$test -P $pipe on $server"
-      if [[ $server == redis ]]; then
-        read -r r_rps r_p50 r_p99 < <(run_bench "$REDIS_PORT" "$test" "$pipe")
-      else
-        read -r k_rps k_p50 k_p99 < <(run_bench "$KVD_PORT" "$test" "$pipe")
-      fi
+    R_RPS=() R_P50=() R_P99=() K_RPS=() K_P50=() K_P99=()
+    for ((round = 0; round < ROUNDS; round++)); do
+      if (((row + round) % 2 == 0)); then order="redis kvd"; else order="kvd redis"; fi
+      for server in $order; do
+        want "$server" || continue
+        log "$test -P $pipe on $server (round $((round + 1))/$ROUNDS)"
+        if [[ $server == redis ]]; then
+          read -r rps p50 p99 < <(run_bench "$REDIS_PORT" "$test" "$pipe")
+          R_RPS+=("$rps") R_P50+=("$p50") R_P99+=("$p99")
+        else
+          read -r rps p50 p99 < <(run_bench "$KVD_PORT" "$test" "$pipe")
+          K_RPS+=("$rps") K_P50+=("$p50") K_P99+=("$p99")
+        fi
+      done
     done
+    r_rps=$(median "${R_RPS[@]:-}") r_p50=$(median "${R_P50[@]:-}") r_p99=$(median "${R_P99[@]:-}")
+    k_rps=$(median "${K_RPS[@]:-}") k_p50=$(median "${K_P50[@]:-}") k_p99=$(median "${K_P99[@]:-}")
     ratio=$(awk -v a="$k_rps" -v b="$r_rps" 'BEGIN {
       if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b > 0) printf "%.2f", a / b; else print "-" }')
     echo "| $test | $pipe | $r_rps | $k_rps | $ratio | $r_p50/$r_p99 | $k_p50/$k_p99 |"
