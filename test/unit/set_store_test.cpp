@@ -1,5 +1,7 @@
 // SetStore on a temporary RocksDB.
 #include <doctest/doctest.h>
+#include <rocksdb/perf_context.h>
+#include <rocksdb/perf_level.h>
 
 #include <algorithm>
 #include <optional>
@@ -262,6 +264,33 @@ TEST_CASE_FIXTURE(SetFixture, "set: writes inside a transaction see each other")
   MustOk(transaction.Finish());
   CHECK(MembersOf("s") == Members{"b", "c"});
   CHECK(Must(sets.Card(0, "s")) == 2);
+}
+
+TEST_CASE_FIXTURE(test::EngineFixture, "set: a membership test in a big set reads a few blocks, not the file's whole filter") {
+  // The members of one set share a long key prefix and compress to a few
+  // bytes each, so one SST file holds all of them and its filter is large;
+  // a point read must still fetch only small partitions of it.
+  {
+    SetStore sets(*engine);
+    std::vector<std::string> names;
+    for (int i = 0; i < 400'000; ++i) names.push_back("member:" + std::to_string(i));
+    for (size_t from = 0; from < names.size(); from += 10'000) {
+      std::vector<std::string_view> chunk(names.begin() + from, names.begin() + from + 10'000);
+      Must(sets.Add(0, "big", chunk));
+    }
+    REQUIRE(engine->db()->Flush(rocksdb::FlushOptions()).ok());
+    REQUIRE(engine->db()->CompactRange(rocksdb::CompactRangeOptions(), engine->data(), nullptr, nullptr).ok());
+  }
+  Reopen();  // an empty block cache
+  SetStore sets(*engine);
+  rocksdb::SetPerfLevel(rocksdb::PerfLevel::kEnableCount);
+  rocksdb::get_perf_context()->Reset();
+  CHECK(Must(sets.AreMembers(0, "big", {"member:123456", "member:-1"})) == std::vector<bool>{true, false});
+  uint64_t read_bytes = rocksdb::get_perf_context()->block_read_byte;
+  rocksdb::SetPerfLevel(rocksdb::PerfLevel::kDisable);
+  // A whole filter of 400,000 keys is about 500 KB; a filter partition, an
+  // index partition and a data block per read are a few tens of KB.
+  CHECK(read_bytes < 200 * 1024);
 }
 
 }  // namespace
