@@ -9,6 +9,7 @@
 
 #include "protocol/resp_value.h"
 #include "roles/server/replication/identity.h"
+#include "roles/server/replication/master.h"
 #include "roles/server/replication/stream_format.h"
 #include "storage/binlog_stream.h"
 #include "storage/checkpoint.h"
@@ -146,6 +147,14 @@ TEST_SUITE("replication") {
     CatchUp(*replica.engine, *chained.engine);
     CHECK(chained.engine->LatestSequence() == master.engine->LatestSequence());
     CHECK(Read(*chained.engine, "k79") == "w");
+  }
+
+  TEST_CASE("a replica's acknowledgement is fresh also when stamped after the caller read the clock") {
+    using server::replication::AckedWithin;
+    CHECK(AckedWithin(1000, 1000, 10));
+    CHECK(AckedWithin(995, 1000, 10));
+    CHECK_FALSE(AckedWithin(900, 1000, 10));
+    CHECK(AckedWithin(1001, 1000, 10));  // the feeder stored it a moment after `now` was read
   }
 
   TEST_CASE("joined batches land at the master's sequences, and a gap is not joined") {

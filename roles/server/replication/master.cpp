@@ -283,7 +283,7 @@ size_t Master::Healthy(uint64_t max_lag_ms) const {
   uint64_t now = SteadyNowMs();
   size_t healthy = 0;
   for (const auto& feeder : feeders_) {
-    if (now - feeder->last_ack_ms() <= max_lag_ms) ++healthy;
+    if (AckedWithin(feeder->last_ack_ms(), now, max_lag_ms)) ++healthy;
   }
   return healthy;
 }

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <cstdint>
 #include <functional>
 #include <list>
 #include <memory>
@@ -30,6 +31,14 @@ struct ReplicaView {
 };
 
 class Feeder;
+
+// True when a replica's last acknowledgement (steady clock ms) is at most
+// `max_lag_ms` old. A feeder thread may store a time later than the caller's
+// `now_ms`: that is a fresh acknowledgement, not a lag of 2^64 ms (which made
+// sync-mode writes fail with NOREPLICAS now and then).
+inline bool AckedWithin(uint64_t last_ack_ms, uint64_t now_ms, uint64_t max_lag_ms) {
+  return last_ack_ms >= now_ms || now_ms - last_ack_ms <= max_lag_ms;
+}
 
 class Master {
  public:
