@@ -4,29 +4,17 @@ namespace kvd::storage {
 
 namespace {
 
-// The sequence of a WAL record's batch and the sequence numbers it takes
-// (the WriteBatch header: fixed64 sequence, fixed32 count, little-endian).
-bool BatchHeader(const std::string& rep, uint64_t* sequence, uint64_t* count) {
-  if (rep.size() < 12) return false;
-  uint64_t seq = 0;
-  uint32_t n = 0;
-  for (int i = 7; i >= 0; --i) seq = (seq << 8) | static_cast<uint8_t>(rep[i]);
-  for (int i = 11; i >= 8; --i) n = (n << 8) | static_cast<uint8_t>(rep[i]);
-  *sequence = seq;
-  *count = n;
-  return true;
-}
-
 Result<std::optional<uint64_t>> FirstSequence(const WalFile& file) {
   auto reader = WalFileReader::Open(file);
   if (!reader.ok()) return reader.status();
   std::string record;
-  uint64_t offset = 0, sequence = 0, count = 0;
+  uint64_t offset = 0;
+  WriteBatchHeader header;
   while (true) {
     Result<bool> more = (*reader)->Next(&record, &offset);
     if (!more.ok()) return more.status();
     if (!*more) return std::optional<uint64_t>();
-    if (BatchHeader(record, &sequence, &count) && count > 0) return std::optional<uint64_t>(sequence);
+    if (ReadWriteBatchHeader(record, &header) && header.count > 0) return std::optional<uint64_t>(header.sequence);
   }
 }
 
@@ -83,8 +71,9 @@ Result<bool> BinlogStream::ReadCurrent(size_t max_bytes, size_t* bytes, std::vec
     if (!more.ok()) return more.status();
     if (!*more) break;
     offset_ = offset;
-    uint64_t sequence = 0, count = 0;
-    if (!BatchHeader(record, &sequence, &count)) continue;
+    WriteBatchHeader header;
+    if (!ReadWriteBatchHeader(record, &header)) continue;
+    uint64_t sequence = header.sequence, count = header.count;
     if (count == 0 || sequence + count <= next_) continue;  // records only, or already sent
     if (sequence != next_) {
       return Status::Corruption("binlog batch at sequence " + std::to_string(sequence) + " where " +
@@ -131,34 +120,20 @@ Status BinlogStream::Read(size_t max_bytes, uint64_t latest_sequence, std::vecto
   return ReadCurrent(max_bytes, &bytes, out).status();
 }
 
-namespace {
-constexpr size_t kBatchHeaderBytes = 12;
-
-uint32_t LittleEndian32(const char* data) {
-  uint32_t value = 0;
-  for (int i = 3; i >= 0; --i) value = (value << 8) | static_cast<uint8_t>(data[i]);
-  return value;
-}
-
-void PutLittleEndian32(char* out, uint32_t value) {
-  for (int i = 0; i < 4; ++i) out[i] = static_cast<char>((value >> (8 * i)) & 0xff);
-}
-}  // namespace
-
 bool BatchJoiner::Add(uint64_t sequence, std::string_view data) {
-  if (data.size() < kBatchHeaderBytes) return false;
-  uint32_t count = LittleEndian32(data.data() + 8);
+  WriteBatchHeader header;
+  if (!ReadWriteBatchHeader(data, &header)) return false;
   if (joined_.empty()) {
     joined_.assign(data);
     sequence_ = sequence;
-    count_ = count;
+    count_ = header.count;
   } else {
-    if (sequence != next_ || count_ + static_cast<uint64_t>(count) > UINT32_MAX) return false;
-    joined_.append(data.substr(kBatchHeaderBytes));
-    count_ += count;
-    PutLittleEndian32(joined_.data() + 8, count_);
+    if (sequence != next_ || count_ + static_cast<uint64_t>(header.count) > UINT32_MAX) return false;
+    joined_.append(data.substr(kWriteBatchHeaderSize));
+    count_ += header.count;
+    SetWriteBatchCount(&joined_, count_);
   }
-  next_ = sequence + count;
+  next_ = sequence + header.count;
   return true;
 }
 

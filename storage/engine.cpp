@@ -439,10 +439,9 @@ Status Engine::Transaction::Finish() {
 }
 
 bool Engine::Transaction::HoldsAnything() {
-  constexpr size_t kWriteBatchHeaderBytes = 12;  // sequence + count: an empty batch
   // Records count too: a transaction's closing record may follow writes that a
   // range delete already committed, and must still reach the WAL.
-  return batch_.GetWriteBatch()->GetDataSize() > kWriteBatchHeaderBytes;
+  return batch_.GetWriteBatch()->GetDataSize() > kWriteBatchHeaderSize;
 }
 
 void Engine::Transaction::AddRecord(uint8_t db, std::vector<std::string> args) {

@@ -36,7 +36,6 @@ constexpr uint8_t kSetCompressionType = 9;
 // be skipped by a reader that does not know it.
 constexpr uint8_t kFirstExtendedType = 10;
 constexpr uint8_t kIgnorableTypeBit = 0x80;
-constexpr size_t kBatchHeaderSize = 12;  // sequence fixed64, count fixed32
 
 
 uint32_t DecodeFixed32(const char* p) {
@@ -398,11 +397,23 @@ Result<bool> WalFileReader::IntactBlockAfter(uint64_t offset) const {
 // ---------------------------------------------------------------------------
 // Batches
 
+bool ReadWriteBatchHeader(std::string_view rep, WriteBatchHeader* out) {
+  if (rep.size() < kWriteBatchHeaderSize) return false;
+  out->sequence = DecodeFixed64(rep.data());
+  out->count = DecodeFixed32(rep.data() + 8);
+  return true;
+}
+
+void SetWriteBatchCount(std::string* rep, uint32_t count) {
+  for (int i = 0; i < 4; ++i) (*rep)[8 + i] = static_cast<char>((count >> (8 * i)) & 0xff);
+}
+
 Result<WalBatch> ParseWalBatch(std::string rep) {
-  if (rep.size() < kBatchHeaderSize) return Status::Corruption("write batch shorter than its header");
+  WriteBatchHeader header;
+  if (!ReadWriteBatchHeader(rep, &header)) return Status::Corruption("write batch shorter than its header");
   WalBatch batch;
-  batch.sequence = DecodeFixed64(rep.data());
-  batch.count = DecodeFixed32(rep.data() + 8);
+  batch.sequence = header.sequence;
+  batch.count = header.count;
   BinlogRecordCollector collector(&batch);
   rocksdb::WriteBatch write_batch(std::move(rep));
   rocksdb::Status walked = write_batch.Iterate(&collector);
@@ -440,8 +451,9 @@ Result<std::optional<uint64_t>> BinlogReader::FirstSequenceOf(const WalFile& fil
   uint64_t offset = 0;
   Result<bool> got = (*reader)->Next(&rep, &offset);
   if (!got.ok()) return got.status();
-  if (!*got || rep.size() < kBatchHeaderSize) return std::optional<uint64_t>();
-  return std::optional<uint64_t>(DecodeFixed64(rep.data()));
+  WriteBatchHeader header;
+  if (!*got || !ReadWriteBatchHeader(rep, &header)) return std::optional<uint64_t>();
+  return std::optional<uint64_t>(header.sequence);
 }
 
 // Leaves current_ empty when the oldest files were deleted by retention after

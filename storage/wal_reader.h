@@ -103,6 +103,18 @@ struct WalBatch {
   std::vector<BinlogEntry> records;
 };
 
+// A WriteBatch rep begins with this header: the sequence of its first
+// operation (fixed64) and its operation count (fixed32), little-endian.
+constexpr size_t kWriteBatchHeaderSize = 12;
+struct WriteBatchHeader {
+  uint64_t sequence = 0;
+  uint32_t count = 0;
+};
+// False when `rep` is shorter than a header.
+bool ReadWriteBatchHeader(std::string_view rep, WriteBatchHeader* out);
+// Rewrites the count of a rep at least a header long.
+void SetWriteBatchCount(std::string* rep, uint32_t count);
+
 // Walks a WriteBatch rep (sequence fixed64, count fixed32, entries) and
 // decodes its binlog records; log data that is not a kvd record is skipped.
 Result<WalBatch> ParseWalBatch(std::string rep);
