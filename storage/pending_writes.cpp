@@ -63,10 +63,10 @@ std::string_view PendingWrites::Keep(std::string_view bytes) {
   return {at, bytes.size()};
 }
 
-std::string_view PendingWrites::KeepKey(uint32_t cf, std::string_view key) {
+std::string_view PendingWrites::LookupKey(uint32_t cf, std::string_view key) const {
   lookup_.assign(1, static_cast<char>(cf));
   lookup_.append(key);
-  return Keep(lookup_);
+  return lookup_;
 }
 
 void PendingWrites::Add(Kind kind, rocksdb::ColumnFamilyHandle* cf, std::string_view key, std::string_view value) {
@@ -75,16 +75,21 @@ void PendingWrites::Add(Kind kind, rocksdb::ColumnFamilyHandle* cf, std::string_
     ops_.push_back(Op{kind, nullptr, {}, Keep(value)});
     return;
   }
-  std::string_view stored_key = KeepKey(cf->GetID(), key);
+  auto last = last_op_.find(LookupKey(cf->GetID(), key));
+  if (last != last_op_.end()) {
+    ops_[last->second].superseded = true;
+    ops_.push_back(Op{kind, cf, last->first, Keep(value)});
+    last->second = ops_.size() - 1;
+    return;
+  }
+  std::string_view stored_key = Keep(lookup_);
   ops_.push_back(Op{kind, cf, stored_key, Keep(value)});
-  last_op_[stored_key] = ops_.size() - 1;
+  last_op_.emplace(stored_key, ops_.size() - 1);
 }
 
 PendingWrites::Found PendingWrites::Find(uint32_t cf, std::string_view key, std::string* value) const {
   if (last_op_.empty()) return Found::kNotHere;
-  lookup_.assign(1, static_cast<char>(cf));
-  lookup_.append(key);
-  auto it = last_op_.find(lookup_);
+  auto it = last_op_.find(LookupKey(cf, key));
   if (it == last_op_.end()) return Found::kNotHere;
   const Op& op = ops_[it->second];
   if (op.kind == Kind::kDelete) return Found::kDeleted;
@@ -96,6 +101,7 @@ rocksdb::WriteBatchWithIndex& PendingWrites::Index() {
   if (index_ == nullptr) index_ = std::make_unique<rocksdb::WriteBatchWithIndex>(rocksdb::BytewiseComparator(), 0, true);
   for (; indexed_ops_ < ops_.size(); ++indexed_ops_) {
     const Op& op = ops_[indexed_ops_];
+    if (op.superseded) continue;  // the operation that replaces it comes later
     rocksdb::Slice key(op.key.data() + 1, op.key.size() - 1);
     if (op.kind == Kind::kPut) index_->Put(op.cf, key, rocksdb::Slice(op.value.data(), op.value.size()));
     if (op.kind == Kind::kDelete) index_->Delete(op.cf, key);
@@ -104,14 +110,13 @@ rocksdb::WriteBatchWithIndex& PendingWrites::Index() {
 }
 
 void PendingWrites::BuildBatch(rocksdb::WriteBatch* out) const {
-  for (size_t i = 0; i < ops_.size(); ++i) {
-    const Op& op = ops_[i];
+  for (const Op& op : ops_) {
     rocksdb::Slice value(op.value.data(), op.value.size());
     if (op.kind == Kind::kLogData) {
       out->PutLogData(value);
       continue;
     }
-    if (last_op_.at(op.key) != i) continue;  // a later operation on the same key replaces it
+    if (op.superseded) continue;
     rocksdb::Slice key(op.key.data() + 1, op.key.size() - 1);
     if (op.kind == Kind::kPut) out->Put(op.cf, key, value);
     if (op.kind == Kind::kDelete) out->Delete(op.cf, key);

@@ -50,9 +50,11 @@ class PendingWrites {
     rocksdb::ColumnFamilyHandle* cf;  // null for log data
     std::string_view key;             // column family id byte + key; points into arena_
     std::string_view value;
+    bool superseded = false;  // a later operation on the same key replaces it
   };
   std::string_view Keep(std::string_view bytes);
-  std::string_view KeepKey(uint32_t cf, std::string_view key);
+  // The column family byte + key in lookup_ (scratch for the hash table).
+  std::string_view LookupKey(uint32_t cf, std::string_view key) const;
   void Add(Kind kind, rocksdb::ColumnFamilyHandle* cf, std::string_view key, std::string_view value);
   class Collector;
 
