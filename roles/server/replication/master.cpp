@@ -118,11 +118,7 @@ class Feeder {
       int ready = ::poll(fds, 2, std::max(wait_ms, 1));
       idle_ = false;
       if (ready < 0 && errno != EINTR) return std::string("poll: ") + std::strerror(errno);
-      if (fds[1].revents & POLLIN) {
-        uint64_t count;
-        ssize_t ignored = ::read(wake_fd_, &count, sizeof(count));
-        (void)ignored;
-      }
+      if (fds[1].revents & POLLIN) ClearWakeUps();
       if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
         std::string error = ReadAcks();
         if (!error.empty()) return error;
@@ -142,11 +138,13 @@ class Feeder {
     uint64_t since = SteadyNowMs() - last_refill_ms_;
     if (since >= static_cast<uint64_t>(kGatherMs)) return;
     pollfd fds[1] = {{wake_fd_, POLLIN, 0}};
-    if (::poll(fds, 1, kGatherMs) > 0) {
-      uint64_t count;
-      ssize_t ignored = ::read(wake_fd_, &count, sizeof(count));
-      (void)ignored;
-    }
+    if (::poll(fds, 1, kGatherMs - static_cast<int>(since)) > 0) ClearWakeUps();
+  }
+
+  void ClearWakeUps() {
+    uint64_t count;
+    ssize_t ignored = ::read(wake_fd_, &count, sizeof(count));
+    (void)ignored;
   }
 
   Status Refill() {
