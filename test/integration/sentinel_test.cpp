@@ -81,6 +81,29 @@ std::string RoleOf(uint16_t port) {
   return "slave:" + std::to_string(role->elements[2].integer) + ":" + role->elements[3].str;
 }
 
+// True once `sentinel` lists `count` replicas of `name` (they are then also in the replicated topology).
+bool KnowsReplicas(KvdServer& sentinel, const std::string& name, size_t count) {
+  auto client = sentinel.Connect();
+  return WaitFor([&] { return Call(*client, {"SENTINEL", "replicas", name}).elements.size() == count; }, 20s);
+}
+
+// A kvd master with one replica, watched as "mymaster" by three sentinels that have seen the replica.
+struct WatchedPair {
+  KvdServer master;
+  std::unique_ptr<KvdServer> replica;
+  std::unique_ptr<SentinelGroup> sentinels;
+
+  void Start() {
+    REQUIRE(master.Start());
+    replica = std::make_unique<KvdServer>(Args{"--replicaof", "127.0.0.1 " + std::to_string(master.port())});
+    REQUIRE(replica->Start());
+    sentinels = std::make_unique<SentinelGroup>("mymaster=" + Loopback(master.port()));
+    REQUIRE(sentinels->Start());
+    REQUIRE(AllSay(*sentinels, "mymaster", Loopback(master.port()), 20s));
+    REQUIRE(KnowsReplicas((*sentinels)[0], "mymaster", 1));
+  }
+};
+
 int LeaderIndex(SentinelGroup& group) {
   for (size_t i = 0; i < group.members.size(); ++i) {
     if (group[i].running() && Info(group[i], "raft_role") == "leader") return static_cast<int>(i);
@@ -162,8 +185,7 @@ TEST_CASE("sentinel: a dead kvd master is replaced by the best replica and comes
   auto subscriber = sentinels[0].Connect();
   REQUIRE(Call(*subscriber, {"SUBSCRIBE", "+switch-master"}).elements.size() == 3);
   // The replicas are known (and in the replicated topology) before the master dies.
-  auto s0 = sentinels[0].Connect();
-  REQUIRE(WaitFor([&] { return Call(*s0, {"SENTINEL", "replicas", "mymaster"}).elements.size() == 3; }, 20s));
+  REQUIRE(KnowsReplicas(sentinels[0], "mymaster", 3));
 
   // A client that finds the master through the sentinel keeps writing across the failover.
   FollowingWriter writer(sentinels[0], "mymaster", Loopback(preferred.port()));
@@ -207,8 +229,7 @@ TEST_CASE("sentinel: plain redis-server masters with a password fail over under 
   REQUIRE(WaitFor([&] { return InfoInt(*m, "replication", "connected_slaves") == 2; }, 20s));
   SentinelGroup sentinels("cache=" + Loopback(master.port()), {"--auth-pass", "cache=pw"});
   REQUIRE(sentinels.Start());
-  auto s0 = sentinels[0].Connect();
-  REQUIRE(WaitFor([&] { return Call(*s0, {"SENTINEL", "replicas", "cache"}).elements.size() == 2; }, 20s));
+  REQUIRE(KnowsReplicas(sentinels[0], "cache", 2));
   auto subscriber = sentinels[1].Connect();
   REQUIRE(Call(*subscriber, {"SUBSCRIBE", "+switch-master"}).elements.size() == 3);
 
@@ -298,8 +319,7 @@ TEST_CASE("sentinel: killing the Raft leader in the middle of a failover neither
   REQUIRE(second.Start());
   SentinelGroup sentinels("mymaster=" + Loopback(master.port()));
   REQUIRE(sentinels.Start());
-  auto s0 = sentinels[0].Connect();
-  REQUIRE(WaitFor([&] { return Call(*s0, {"SENTINEL", "replicas", "mymaster"}).elements.size() == 2; }, 20s));
+  REQUIRE(KnowsReplicas(sentinels[0], "mymaster", 2));
   int leader = -1;
   REQUIRE(WaitFor([&] { return (leader = LeaderIndex(sentinels)) >= 0; }, 20s));
   master.Kill9();
@@ -329,21 +349,16 @@ TEST_CASE("sentinel: killing the Raft leader in the middle of a failover neither
 }
 
 TEST_CASE("sentinel: without a Raft majority nobody fails over") {
-  KvdServer master;
-  REQUIRE(master.Start());
-  KvdServer replica({"--replicaof", "127.0.0.1 " + std::to_string(master.port())});
-  REQUIRE(replica.Start());
-  SentinelGroup sentinels("mymaster=" + Loopback(master.port()));
-  REQUIRE(sentinels.Start());
-  REQUIRE(AllSay(sentinels, "mymaster", Loopback(master.port()), 20s));
+  WatchedPair pair;
+  pair.Start();
+  SentinelGroup& sentinels = *pair.sentinels;
   auto s0 = sentinels[0].Connect();
-  REQUIRE(WaitFor([&] { return Call(*s0, {"SENTINEL", "replicas", "mymaster"}).elements.size() == 1; }, 20s));
   sentinels[1].Kill9();
   sentinels[2].Kill9();
-  master.Kill9();
+  pair.master.Kill9();
   // Down-after is 1 s: a lone sentinel would have acted well within this window.
-  CHECK(!WaitFor([&] { return RoleOf(replica.port()) == "master"; }, 4s));
-  CHECK(MasterAddr(sentinels[0], "mymaster") == Loopback(master.port()));
+  CHECK(!WaitFor([&] { return RoleOf(pair.replica->port()) == "master"; }, 4s));
+  CHECK(MasterAddr(sentinels[0], "mymaster") == Loopback(pair.master.port()));
   CHECK(WaitFor([&] { return Err(*s0, {"SENTINEL", "ckquorum", "mymaster"}).rfind("NOQUORUM", 0) == 0; }, 10s));
 }
 
@@ -354,15 +369,11 @@ TEST_CASE("sentinel: redis-py's Sentinel client finds the master through kvd sen
     MESSAGE("Debian's python3-redis is not installed; skipped");
     return;
   }
-  KvdServer master;
-  REQUIRE(master.Start());
-  KvdServer replica({"--replicaof", "127.0.0.1 " + std::to_string(master.port())});
-  REQUIRE(replica.Start());
-  SentinelGroup sentinels("mymaster=" + Loopback(master.port()));
-  REQUIRE(sentinels.Start());
-  REQUIRE(AllSay(sentinels, "mymaster", Loopback(master.port()), 20s));
-  auto s0 = sentinels[0].Connect();
-  REQUIRE(WaitFor([&] { return Call(*s0, {"SENTINEL", "replicas", "mymaster"}).elements.size() == 1; }, 20s));
+  WatchedPair pair;
+  pair.Start();
+  SentinelGroup& sentinels = *pair.sentinels;
+  KvdServer& master = pair.master;
+  KvdServer& replica = *pair.replica;
   std::string script =
       "from redis.sentinel import Sentinel\n"
       "s = Sentinel([('127.0.0.1', " + std::to_string(sentinels[0].port()) + "), ('127.0.0.1', " +
