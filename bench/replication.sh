@@ -124,7 +124,7 @@ wait_link_up "$REDIS_REPLICA"
 
 # rps PORT -> requests per second of one SET run
 rps() {
-  redis-benchmark -h "$HOST" -p "$1" -c "$CLIENTS" -n "$N" -r 1000000 -P "$PIPELINE" -t set --csv 2>/dev/null |
+  redis-benchmark -h "$HOST" -p "$1" -c "$CLIENTS" -n "$N" -r 1000000 -P "$PIPELINE" -t set --csv 2>>"$TMP/benchmark.err" |
     tr -d '"\r' | awk -F, '$1 == "SET" { printf "%.0f\n", $2 }'
 }
 
