@@ -8,11 +8,13 @@
 #include <rocksdb/table.h>
 
 #include <chrono>
+#include <ctime>
 #include <filesystem>
 #include <type_traits>
 
 #include "common/logging.h"
 #include "storage/binlog_record.h"
+#include "storage/binlog_retention.h"
 #include "storage/encoding.h"
 #include "storage/pending_writes.h"
 #include "storage/wal_reader.h"
@@ -251,7 +253,7 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options) {
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
           .count());
   engine->last_version_ = now_us;
-  engine->background_fsync_ = std::thread([e = engine.get()] { e->BackgroundFsyncLoop(); });
+  engine->background_ = std::thread([e = engine.get()] { e->BackgroundLoop(); });
   return engine;
 }
 
@@ -267,9 +269,10 @@ Status Engine::OpenDb() {
   db_options.keep_log_file_num = 4;
   // The WAL is the binlog (see README, "Binlog"): keep old WAL files for
   // replicas and `kvd binlog`, and on recovery stop at a torn or corrupt tail
-  // record instead of serving it.
-  db_options.WAL_size_limit_MB = options_.binlog_max_size_mb;
-  db_options.WAL_ttl_seconds = options_.binlog_max_age_s;
+  // record instead of serving it. A TTL makes RocksDB archive old WAL files;
+  // this one is so long that RocksDB never deletes them — RunPeriodicChores does.
+  db_options.WAL_size_limit_MB = 0;
+  db_options.WAL_ttl_seconds = uint64_t{1} << 40;
   db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
   db_options.max_total_wal_size = write_buffer * 8;
   // Writers arrive from every io thread; on a small machine spinning while
@@ -684,8 +687,8 @@ void Engine::MakeDurableAsync(std::function<void(Status)> done) {
 
 // One thread does every fsync: the group fsync for the writers waiting under
 // `always` (all of them, from every io thread, share one), and the periodic
-// one under `everysec`.
-void Engine::BackgroundFsyncLoop() {
+// one under `everysec`. It also purges the binlog.
+void Engine::BackgroundLoop() {
   using std::chrono::steady_clock;
   std::unique_lock lock(background_mutex_);
   auto next_periodic = steady_clock::now() + std::chrono::seconds(1);
@@ -703,11 +706,24 @@ void Engine::BackgroundFsyncLoop() {
     if (stopping_) break;
     if (steady_clock::now() < next_periodic) continue;
     next_periodic = steady_clock::now() + std::chrono::seconds(1);
-    if (fsync_.load() != FsyncPolicy::kEverysec) continue;
     lock.unlock();
+    RunPeriodicChores();
+    lock.lock();
+  }
+}
+
+void Engine::RunPeriodicChores() {
+  if (fsync_.load() == FsyncPolicy::kEverysec) {
     Status status = SyncWal(true);
     if (!status.ok()) KVD_LOG(kWarning) << "background fsync failed: " << status.message();
-    lock.lock();
+  }
+  BinlogLimits limits{options_.binlog_max_size_mb * 1024 * 1024, options_.binlog_max_age_s};
+  std::lock_guard disk_lock(fsync_mutex_);  // ReplaceDatabase may be moving the directory
+  auto purged = PurgeArchivedWals(options_.dir, limits, static_cast<int64_t>(::time(nullptr)));
+  if (!purged.ok()) {
+    KVD_LOG(kWarning) << "binlog retention: " << purged.status().message();
+  } else if (*purged > 0) {
+    KVD_LOG(kVerbose) << "binlog retention: deleted " << *purged << " old binlog file(s)";
   }
 }
 
@@ -762,7 +778,7 @@ Status Engine::Close() {
     stopping_ = true;
   }
   background_wakeup_.notify_all();
-  if (background_fsync_.joinable()) background_fsync_.join();
+  if (background_.joinable()) background_.join();
   return CloseDb();
 }
 

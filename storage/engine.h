@@ -32,8 +32,9 @@ struct EngineOptions {
   size_t write_buffer_mb = 8;
   FsyncPolicy fsync = FsyncPolicy::kEverysec;
   int databases = 16;
-  // Binlog retention: RocksDB keeps WAL files that memtable flushes made
-  // obsolete in db/archive/ and deletes whole files beyond these limits.
+  // Binlog retention (storage/binlog_retention.h): WAL files that memtable
+  // flushes made obsolete wait in db/archive/; whole files beyond these
+  // limits are deleted each second.
   uint64_t binlog_max_size_mb = 1024;
   uint64_t binlog_max_age_s = 0;  // 0: no age limit
   const Clock* clock = SystemClock::Instance();
@@ -221,7 +222,9 @@ class Engine {
   void AttachCurrentRecord(rocksdb::WriteBatch* batch);
   Status WriteToDb(rocksdb::WriteBatch* batch);
   Transaction* ActiveTransaction();
-  void BackgroundFsyncLoop();
+  void BackgroundLoop();
+  // Each second: the everysec fsync and the binlog retention.
+  void RunPeriodicChores();
 
   EngineOptions options_;
   std::unique_ptr<rocksdb::DB> db_;
@@ -248,7 +251,7 @@ class Engine {
   std::condition_variable background_wakeup_;
   std::vector<std::function<void(Status)>> durability_waiters_;  // guarded by background_mutex_
   bool stopping_ = false;
-  std::thread background_fsync_;
+  std::thread background_;
   bool closed_ = false;
 };
 

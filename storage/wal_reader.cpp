@@ -118,6 +118,13 @@ Status AddWalFilesIn(const fs::path& dir, const std::string& name_prefix, std::m
   return Status::Ok();
 }
 
+std::vector<WalFile> InNumberOrder(std::map<uint64_t, WalFile> by_number) {
+  std::vector<WalFile> files;
+  files.reserve(by_number.size());
+  for (auto& [number, file] : by_number) files.push_back(std::move(file));
+  return files;
+}
+
 // Where a WAL file is when it is not where it was listed: the server moves
 // live files to the archive once a flush made them obsolete.
 WalFile OtherLocationOf(const WalFile& file) {
@@ -199,10 +206,13 @@ Result<std::vector<WalFile>> ListWalFiles(const std::string& data_dir) {
   std::map<uint64_t, WalFile> by_number;
   KVD_RETURN_IF_ERROR(AddWalFilesIn(db / "archive", "archive/", &by_number));
   KVD_RETURN_IF_ERROR(AddWalFilesIn(db, "", &by_number));
-  std::vector<WalFile> files;
-  files.reserve(by_number.size());
-  for (auto& [number, file] : by_number) files.push_back(std::move(file));
-  return files;
+  return InNumberOrder(std::move(by_number));
+}
+
+Result<std::vector<WalFile>> ListArchivedWalFiles(const std::string& data_dir) {
+  std::map<uint64_t, WalFile> by_number;
+  KVD_RETURN_IF_ERROR(AddWalFilesIn(fs::path(data_dir) / "db" / "archive", "archive/", &by_number));
+  return InNumberOrder(std::move(by_number));
 }
 
 // ---------------------------------------------------------------------------

@@ -35,6 +35,8 @@ struct WalFile {
 // data_dir/db): the archived ones in db/archive and the live ones in db,
 // ascending by file number, one per number. NotFound when data_dir/db is missing.
 Result<std::vector<WalFile>> ListWalFiles(const std::string& data_dir);
+// Only the archived ones (data_dir/db/archive), ascending; none when there is no archive.
+Result<std::vector<WalFile>> ListArchivedWalFiles(const std::string& data_dir);
 
 // The logical records of one WAL file, in order.
 class WalFileReader {

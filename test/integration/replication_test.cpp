@@ -448,6 +448,45 @@ TEST_CASE("replication: a cut link heals with a partial sync") {
   CHECK(Differences(Dataset(*m), Dataset(*r)) == "");
 }
 
+uint64_t BinlogFirstSequence(RespClient& client) {
+  return std::stoull(InfoField(Bulk(client, {"INFO", "persistence"}), "binlog_first_seq"));
+}
+
+TEST_CASE("replication: a replica that fell behind what the binlog holds gets a full sync") {
+  // A 1 MB binlog and 1 MB memtables: a few MB of writes push old records out.
+  KvdServer master({"--binlog-max-size", "1", "--write-buffer-mb", "1"});
+  REQUIRE(master.Start());
+  auto m = master.Connect();
+  KvdServer replica(ReplicaOf(master));
+  REQUIRE(replica.Start());
+  uint64_t stopped_at = 0;
+  {
+    auto r = replica.Connect();
+    Fill(*m, 100, 100, "before:");
+    REQUIRE(CaughtUp(*m, *r));
+    stopped_at = Offset(*r);
+  }
+  replica.Stop();
+  int written = 0;
+  auto write_until_purged = [&](uint64_t sequence) {
+    return WaitFor(
+        [&] {
+          Fill(*m, 2000, 1000, "while-away-" + std::to_string(written++) + ":");
+          return BinlogFirstSequence(*m) > sequence;
+        },
+        60s);
+  };
+  REQUIRE(write_until_purged(stopped_at + 1));
+  // Retention keeps working (RocksDB's own would wait ten minutes after its first purge).
+  REQUIRE(write_until_purged(BinlogFirstSequence(*m)));
+  REQUIRE(replica.Start());
+  auto r = replica.Connect();
+  REQUIRE(CaughtUp(*m, *r, 60s));
+  CHECK(Count(replica.Log(), "full sync done") == 2);
+  CHECK(Int(*r, {"DBSIZE"}) == 100 + 2000 * written);
+  CHECK(Bulk(*r, {"GET", "before:99"}) == std::string(100, 'v'));
+}
+
 TEST_CASE("replication: semi-sync waits for the stopped replica up to the timeout, then goes on asynchronously") {
   KvdServer master({"--replication-mode", "semi-sync", "--replica-ack-timeout-ms", "300"});
   REQUIRE(master.Start());
