@@ -208,7 +208,13 @@ class CuttableLink {
   uint16_t port() const { return port_; }
   // Drops the connections through the link and refuses new ones until Heal().
   void Cut() { cut_ = true; }
-  void Heal() { cut_ = false; }
+  // A partition without resets: nothing passes either way, connections stay
+  // open, new ones wait in the listen backlog — until Heal().
+  void Silence() { silent_ = true; }
+  void Heal() {
+    cut_ = false;
+    silent_ = false;
+  }
 
  private:
   void Relay() {
@@ -220,6 +226,10 @@ class CuttableLink {
           ::close(b);
         }
         pairs.clear();
+      }
+      if (silent_) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));  // a relay's idle wait, not synchronisation
+        continue;
       }
       std::vector<pollfd> fds = {{listener_, POLLIN, 0}};
       for (auto [a, b] : pairs) {
@@ -281,6 +291,7 @@ class CuttableLink {
   int listener_ = -1;
   std::atomic<bool> stop_{false};
   std::atomic<bool> cut_{false};
+  std::atomic<bool> silent_{false};
   std::thread thread_;
 };
 
@@ -448,6 +459,48 @@ TEST_CASE("replication: a cut link heals with a partial sync") {
   CHECK(Differences(Dataset(*m), Dataset(*r)) == "");
 }
 
+TEST_CASE("replication: a silent partition longer than repl-timeout heals with a partial sync") {
+  KvdServer master({"--repl-timeout", "1"});
+  REQUIRE(master.Start());
+  auto m = master.Connect();
+  CuttableLink link(master.port());
+  KvdServer replica({"--replicaof", "127.0.0.1 " + std::to_string(link.port()), "--repl-timeout", "1"});
+  REQUIRE(replica.Start());
+  auto r = replica.Connect();
+  Fill(*m, 1000, 100);
+  REQUIRE(CaughtUp(*m, *r));
+  link.Silence();
+  Fill(*m, 1000, 100, "during:");
+  // No reset arrives: the replica notices the silence itself.
+  REQUIRE(WaitFor([&] { return LinkStatus(*r) == "down"; }, 20s));
+  link.Heal();
+  REQUIRE(CaughtUp(*m, *r));
+  CHECK(Count(replica.Log(), "full sync done") == 1);
+  CHECK(Count(replica.Log(), "partial sync from") >= 2);
+  CHECK(Differences(Dataset(*m), Dataset(*r)) == "");
+}
+
+TEST_CASE("replication: a silent partition shorter than repl-timeout resumes the same stream") {
+  KvdServer master;
+  REQUIRE(master.Start());
+  auto m = master.Connect();
+  CuttableLink link(master.port());
+  KvdServer replica({"--replicaof", "127.0.0.1 " + std::to_string(link.port())});
+  REQUIRE(replica.Start());
+  auto r = replica.Connect();
+  Fill(*m, 1000, 100);
+  REQUIRE(CaughtUp(*m, *r));
+  link.Silence();
+  Fill(*m, 1000, 100, "during:");
+  // The replica hears nothing for a while (its offset stays behind the master's).
+  REQUIRE(WaitFor([&] { return std::stoi(InfoField(Bulk(*r, {"INFO", "replication"}), "master_last_io_seconds_ago")) >= 2; }, 20s));
+  CHECK(Offset(*r) < Offset(*m));
+  link.Heal();
+  REQUIRE(CaughtUp(*m, *r));
+  CHECK(Count(replica.Log(), "partial sync from") == 1);  // no reconnection was needed
+  CHECK(Differences(Dataset(*m), Dataset(*r)) == "");
+}
+
 uint64_t BinlogFirstSequence(RespClient& client) {
   return std::stoull(InfoField(Bulk(client, {"INFO", "persistence"}), "binlog_first_seq"));
 }
@@ -485,6 +538,28 @@ TEST_CASE("replication: a replica that fell behind what the binlog holds gets a 
   CHECK(Count(replica.Log(), "full sync done") == 2);
   CHECK(Int(*r, {"DBSIZE"}) == 100 + 2000 * written);
   CHECK(Bulk(*r, {"GET", "before:99"}) == std::string(100, 'v'));
+}
+
+TEST_CASE("replication: a frozen replica never holds an async master back, nor fills its memory") {
+  KvdServer master({"--write-buffer-mb", "1", "--block-cache-mb", "8"});
+  REQUIRE(master.Start());
+  auto m = master.Connect();
+  KvdServer replica(ReplicaOf(master));
+  REQUIRE(replica.Start());
+  auto r = replica.Connect();
+  Fill(*m, 100, 100, "before:");
+  REQUIRE(CaughtUp(*m, *r));
+  int64_t rss_before = InfoInt(*m, "memory", "used_memory_rss");
+
+  Freeze(replica.pid());
+  Fill(*m, 80000, 1000);  // 80 MB the replica does not take; every write is acknowledged
+  int64_t growth = InfoInt(*m, "memory", "used_memory_rss") - rss_before;
+  MESSAGE("master RSS grew by " << growth / 1024 << " KB while 80 MB waited for the frozen replica");
+  CHECK(growth < 40 * 1024 * 1024);  // the backlog stays on disk, in the binlog
+
+  ::kill(replica.pid(), SIGCONT);
+  REQUIRE(CaughtUp(*m, *r, 60s));
+  CHECK(Int(*r, {"DBSIZE"}) == 80100);
 }
 
 TEST_CASE("replication: semi-sync waits for the stopped replica up to the timeout, then goes on asynchronously") {
