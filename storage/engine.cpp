@@ -17,6 +17,7 @@
 #include "storage/binlog_retention.h"
 #include "storage/encoding.h"
 #include "storage/pending_writes.h"
+#include "storage/read_ahead.h"
 #include "storage/wal_reader.h"
 
 namespace kvd::storage {
@@ -380,6 +381,7 @@ Engine::~Engine() {
 
 namespace {
 thread_local Engine::Transaction* t_transaction = nullptr;
+thread_local ReadAhead t_read_ahead;
 thread_local bool t_committed = false;
 thread_local uint64_t t_writes = 0;  // Commit() calls on this thread, to tell if a command wrote
 thread_local Engine::CommandRecord* t_record = nullptr;
@@ -526,8 +528,21 @@ Status Engine::Get(rocksdb::ColumnFamilyHandle* cf, std::string_view key, std::s
       case PendingWrites::Found::kNotHere: break;
     }
   }
+  if (const rocksdb::Status* read = t_read_ahead.Find(cf, key, value)) return FromRocks(*read);
   return FromRocks(db_->Get(rocksdb::ReadOptions(), cf, slice, value));
 }
+
+void Engine::ReadAheadKeys(rocksdb::ColumnFamilyHandle* cf, std::vector<std::string> keys) {
+  if (ActiveTransaction() != nullptr || keys.empty()) return;
+  ReadAhead& read_ahead = t_read_ahead;
+  read_ahead.Prepare(cf, keys.size());
+  read_ahead.key_bytes().swap(keys);
+  for (size_t i = 0; i < read_ahead.key_bytes().size(); ++i) read_ahead.keys()[i] = read_ahead.key_bytes()[i];
+  db_->MultiGet(rocksdb::ReadOptions(), cf, read_ahead.keys().size(), read_ahead.keys().data(),
+                read_ahead.values().data(), read_ahead.statuses().data());
+}
+
+void Engine::ClearReadAhead() { t_read_ahead.Clear(); }
 
 std::unique_ptr<rocksdb::Iterator> Engine::NewIterator(const rocksdb::ReadOptions& options,
                                                        rocksdb::ColumnFamilyHandle* cf) {
@@ -560,6 +575,7 @@ bool Engine::TakeThreadCommitted() {
 
 Status Engine::Commit(rocksdb::WriteBatch* batch) {
   ++t_writes;
+  t_read_ahead.Clear();  // what it read may be what this write changes
   if (Transaction* txn = ActiveTransaction()) return CommitIntoTransaction(txn, batch);
   if (Group* group = OpenGroupOfThisThread()) return CommitIntoGroup(group, batch);
   AttachCurrentRecord(batch);

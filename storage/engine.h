@@ -57,6 +57,11 @@ class Engine {
 
   // Point read; NotFound when absent. Sees the open transaction's writes.
   Status Get(rocksdb::ColumnFamilyHandle* cf, std::string_view key, std::string* value);
+  // Reads `keys` of `cf` now, in one MultiGet, for this thread's next Get()
+  // calls (storage/read_ahead.h). They are forgotten at ClearReadAhead() and
+  // when this thread commits anything. Nothing happens inside a transaction.
+  void ReadAheadKeys(rocksdb::ColumnFamilyHandle* cf, std::vector<std::string> keys);
+  static void ClearReadAhead();
   // Iterator that sees the open transaction's writes. Honour the prefix you
   // seek in: the transaction overlay does not apply iterate_lower_bound.
   std::unique_ptr<rocksdb::Iterator> NewIterator(const rocksdb::ReadOptions& options, rocksdb::ColumnFamilyHandle* cf);

@@ -9,6 +9,7 @@
 
 #include "common/logging.h"
 #include "common/redis_errors.h"
+#include "protocol/get_run.h"
 #include "roles/server/dispatcher.h"
 
 namespace kvd::server {
@@ -114,8 +115,10 @@ void Connection::AfterCommands() {
 void Connection::ExecutePass(PassTally& tally) {
   protocol::RespWriter writer(&output_, state_->protocol.load(std::memory_order_relaxed));
   std::string_view last_command;
+  size_t read_ahead_left = 0;  // GETs of the current run not yet served
   while (!close_after_write_ && !blocked_ && !replica_wait_ && !hand_off_ && output_.size() < kPassReplyBudget) {
     std::string_view pending(input_.data() + input_begin_, input_end_ - input_begin_);
+    if (read_ahead_left == 0) read_ahead_left = ReadAheadGets(pending);
     protocol::RequestParser::Outcome outcome = parser_.Parse(pending);
     input_begin_ += outcome.consumed;
     if (outcome.state == protocol::RequestParser::State::kNeedMore) break;
@@ -137,8 +140,21 @@ void Connection::ExecutePass(PassTally& tally) {
     // HELLO may have switched the protocol for the replies that follow.
     int protocol = state_->protocol.load(std::memory_order_relaxed);
     if (protocol != (writer.resp3() ? 3 : 2)) writer = protocol::RespWriter(&output_, protocol);
+    if (read_ahead_left > 0 && --read_ahead_left == 0) storage::Engine::ClearReadAhead();
   }
+  if (read_ahead_left > 0) storage::Engine::ClearReadAhead();
   if (!last_command.empty()) state_->set_last_command(last_command);
+}
+
+size_t Connection::ReadAheadGets(std::string_view pending) {
+  constexpr size_t kMaxRun = 64;
+  const Session& session = state_->session;
+  if (parser_.InsideCommand() || session.in_multi || !state_->authenticated.load(std::memory_order_relaxed)) return 0;
+  get_run_keys_.clear();
+  size_t run = protocol::LeadingGetKeys(pending, kMaxRun, &get_run_keys_);
+  if (run < 2) return 0;
+  server_.strings.ReadAheadForGets(static_cast<uint8_t>(state_->db.load(std::memory_order_relaxed)), get_run_keys_);
+  return run;
 }
 
 void Connection::DeferUntilDurable() {

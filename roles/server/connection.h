@@ -54,6 +54,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void OnRead(const boost::system::error_code& error, size_t bytes);
   void Process();
   void ExecutePass(PassTally& tally);
+  // When `pending` starts with a run of GETs, reads their keys at once
+  // (StringStore::ReadAheadForGets) and returns how many; 0 otherwise.
+  size_t ReadAheadGets(std::string_view pending);
   void AfterCommands();
   // Queues this connection's reply behind the io thread's next durability step.
   void DeferUntilDurable();
@@ -100,6 +103,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::vector<std::pair<size_t, size_t>> write_replies_;
   std::optional<CommandContext::ReplicaWait> replica_wait_;
   std::optional<CommandContext::ReplicaHandOff> hand_off_;
+
+  std::vector<std::string_view> get_run_keys_;  // scratch for ReadAheadGets
 
   bool blocked_ = false;
   std::vector<std::string> blocked_args_;

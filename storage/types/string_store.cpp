@@ -54,6 +54,10 @@ Result<std::optional<std::string>> StringStore::Get(uint8_t db, std::string_view
 Result<std::vector<std::optional<std::string>>> StringStore::MultiGet(uint8_t db,
                                                                       const std::vector<std::string_view>& keys) {
   std::vector<std::optional<std::string>> result(keys.size());
+  struct ClearAtExit {
+    ~ClearAtExit() { Engine::ClearReadAhead(); }
+  } clear_at_exit;
+  if (keys.size() > 1) ReadAheadForGets(db, keys);
   for (size_t i = 0; i < keys.size(); ++i) {
     Current current;
     Status status = Load(db, keys[i], &current);
@@ -62,6 +66,13 @@ Result<std::vector<std::optional<std::string>>> StringStore::MultiGet(uint8_t db
     if (current.exists) result[i] = std::move(current.value);
   }
   return result;
+}
+
+void StringStore::ReadAheadForGets(uint8_t db, const std::vector<std::string_view>& keys) {
+  std::vector<std::string> meta_keys;
+  meta_keys.reserve(keys.size());
+  for (std::string_view key : keys) meta_keys.push_back(EncodeMetaKey(db, key));
+  engine_.ReadAheadKeys(engine_.meta(), std::move(meta_keys));
 }
 
 Result<SetResult> StringStore::Set(uint8_t db, std::string_view key, std::string_view value,

@@ -55,6 +55,9 @@ class StringStore {
   Result<std::optional<std::string>> Get(uint8_t db, std::string_view key);
   // Non-strings read as absent, as Redis's MGET does.
   Result<std::vector<std::optional<std::string>>> MultiGet(uint8_t db, const std::vector<std::string_view>& keys);
+  // Reads the keys of a run of GETs about to be served, all at once
+  // (Engine::ReadAheadKeys); the caller clears it when the run is over.
+  void ReadAheadForGets(uint8_t db, const std::vector<std::string_view>& keys);
   Result<SetResult> Set(uint8_t db, std::string_view key, std::string_view value, const SetOptions& options);
   Status MultiSet(uint8_t db, const std::vector<std::pair<std::string_view, std::string_view>>& pairs);
   // Sets all or none: false when any key exists.

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <random>
 #include <set>
 
 #include "harness.h"
@@ -614,6 +615,61 @@ TEST_CASE("commands: wrong arity and unknown commands get Redis's texts") {
   CHECK(Err(c, {"foo"}) == "ERR unknown command 'foo', with args beginning with: ");
   CHECK(Err(c, {"FOO", "a", "b"}) == "ERR unknown command 'FOO', with args beginning with: 'a' 'b' ");
   CHECK(Simple(c, {"PING"}) == "PONG");
+}
+
+TEST_CASE("pipelines: runs of GETs among writes, SELECT and MULTI answer as if sent one by one") {
+  // The same random commands go to one server in pipelines (where runs of
+  // GETs are read ahead in one MultiGet) and to another one command per round
+  // trip; every reply must match.
+  KvdServer pipelined;
+  KvdServer one_by_one;
+  REQUIRE(pipelined.Start());
+  REQUIRE(one_by_one.Start());
+  auto a = pipelined.Connect();
+  auto b = one_by_one.Connect();
+  std::mt19937 random(20261126);
+  auto key = [&] { return "k" + std::to_string(random() % 12); };
+  for (int round = 0; round < 300; ++round) {
+    std::vector<Args> commands;
+    size_t length = 1 + random() % 80;
+    while (commands.size() < length) {
+      uint32_t pick = random() % 100;
+      if (pick < 60) {
+        commands.push_back({"GET", key()});
+      } else if (pick < 70) {
+        commands.push_back({"SET", key(), std::to_string(random() % 1000)});
+      } else if (pick < 75) {
+        commands.push_back({"DEL", key()});
+      } else if (pick < 80) {
+        commands.push_back({"INCR", key()});
+      } else if (pick < 84) {
+        commands.push_back({"APPEND", key(), "x"});
+      } else if (pick < 88) {
+        commands.push_back({"SELECT", std::to_string(random() % 2)});
+      } else if (pick < 92) {
+        commands.push_back({"HSET", key(), "f", "v"});  // a later GET answers WRONGTYPE
+      } else if (pick < 96) {
+        commands.push_back({"MGET", key(), key(), key()});
+      } else {
+        commands.push_back({"MULTI"});
+        commands.push_back({"GET", key()});
+        commands.push_back({"SET", key(), "in-multi"});
+        commands.push_back({"GET", key()});
+        commands.push_back({"EXEC"});
+      }
+    }
+    std::string pipeline;
+    for (const auto& command : commands) pipeline += kvd::protocol::EncodeCommand(command);
+    REQUIRE(a->SendRaw(pipeline).ok());
+    for (const auto& command : commands) {
+      auto got = a->ReadReply();
+      REQUIRE(got.ok());
+      RespValue expected = Call(*b, command);
+      CAPTURE(round);
+      CAPTURE(command[0]);
+      REQUIRE(got->ToString() == expected.ToString());
+    }
+  }
 }
 
 }  // namespace kvdtest
