@@ -439,66 +439,66 @@ TEST_CASE("replication: a replica killed with SIGKILL during its full sync recov
   CHECK(!std::filesystem::exists(replica.data_dir() + "/fullsync"));
 }
 
-TEST_CASE("replication: a cut link heals with a partial sync") {
+// A master and a replica that reaches it through a CuttableLink, in sync over 1000 keys.
+struct LinkedPair {
+  explicit LinkedPair(const Args& timeout_args = {}) : master(timeout_args) {
+    REQUIRE(master.Start());
+    m = master.Connect();
+    link = std::make_unique<CuttableLink>(master.port());
+    Args replica_args = timeout_args;
+    replica_args.insert(replica_args.end(), {"--replicaof", "127.0.0.1 " + std::to_string(link->port())});
+    replica = std::make_unique<KvdServer>(replica_args);
+    REQUIRE(replica->Start());
+    r = replica->Connect();
+    Fill(*m, 1000, 100);
+    REQUIRE(CaughtUp(*m, *r));
+  }
+  // After the link healed: the replica caught up and holds what the master holds.
+  void CheckConverged() {
+    REQUIRE(CaughtUp(*m, *r));
+    CHECK(Count(replica->Log(), "full sync done") == 1);
+    CHECK(Differences(Dataset(*m), Dataset(*r)) == "");
+  }
   KvdServer master;
-  REQUIRE(master.Start());
-  auto m = master.Connect();
-  CuttableLink link(master.port());
-  KvdServer replica({"--replicaof", "127.0.0.1 " + std::to_string(link.port())});
-  REQUIRE(replica.Start());
-  auto r = replica.Connect();
-  Fill(*m, 1000, 100);
-  REQUIRE(CaughtUp(*m, *r));
-  link.Cut();
-  REQUIRE(WaitFor([&] { return LinkStatus(*r) == "down"; }, 10s));
-  Fill(*m, 1000, 100, "during:");
-  link.Heal();
-  REQUIRE(CaughtUp(*m, *r));
-  CHECK(Count(replica.Log(), "full sync done") == 1);
-  CHECK(Count(replica.Log(), "partial sync from") == 2);
-  CHECK(Differences(Dataset(*m), Dataset(*r)) == "");
+  std::unique_ptr<RespClient> m;
+  std::unique_ptr<CuttableLink> link;
+  std::unique_ptr<KvdServer> replica;
+  std::unique_ptr<RespClient> r;
+};
+
+TEST_CASE("replication: a cut link heals with a partial sync") {
+  LinkedPair pair;
+  pair.link->Cut();
+  REQUIRE(WaitFor([&] { return LinkStatus(*pair.r) == "down"; }, 10s));
+  Fill(*pair.m, 1000, 100, "during:");
+  pair.link->Heal();
+  pair.CheckConverged();
+  CHECK(Count(pair.replica->Log(), "partial sync from") == 2);
 }
 
 TEST_CASE("replication: a silent partition longer than repl-timeout heals with a partial sync") {
-  KvdServer master({"--repl-timeout", "1"});
-  REQUIRE(master.Start());
-  auto m = master.Connect();
-  CuttableLink link(master.port());
-  KvdServer replica({"--replicaof", "127.0.0.1 " + std::to_string(link.port()), "--repl-timeout", "1"});
-  REQUIRE(replica.Start());
-  auto r = replica.Connect();
-  Fill(*m, 1000, 100);
-  REQUIRE(CaughtUp(*m, *r));
-  link.Silence();
-  Fill(*m, 1000, 100, "during:");
+  LinkedPair pair({"--repl-timeout", "1"});
+  pair.link->Silence();
+  Fill(*pair.m, 1000, 100, "during:");
   // No reset arrives: the replica notices the silence itself.
-  REQUIRE(WaitFor([&] { return LinkStatus(*r) == "down"; }, 20s));
-  link.Heal();
-  REQUIRE(CaughtUp(*m, *r));
-  CHECK(Count(replica.Log(), "full sync done") == 1);
-  CHECK(Count(replica.Log(), "partial sync from") >= 2);
-  CHECK(Differences(Dataset(*m), Dataset(*r)) == "");
+  REQUIRE(WaitFor([&] { return LinkStatus(*pair.r) == "down"; }, 20s));
+  pair.link->Heal();
+  pair.CheckConverged();
+  CHECK(Count(pair.replica->Log(), "partial sync from") >= 2);
 }
 
 TEST_CASE("replication: a silent partition shorter than repl-timeout resumes the same stream") {
-  KvdServer master;
-  REQUIRE(master.Start());
-  auto m = master.Connect();
-  CuttableLink link(master.port());
-  KvdServer replica({"--replicaof", "127.0.0.1 " + std::to_string(link.port())});
-  REQUIRE(replica.Start());
-  auto r = replica.Connect();
-  Fill(*m, 1000, 100);
-  REQUIRE(CaughtUp(*m, *r));
-  link.Silence();
-  Fill(*m, 1000, 100, "during:");
+  LinkedPair pair;
+  pair.link->Silence();
+  Fill(*pair.m, 1000, 100, "during:");
   // The replica hears nothing for a while (its offset stays behind the master's).
-  REQUIRE(WaitFor([&] { return std::stoi(InfoField(Bulk(*r, {"INFO", "replication"}), "master_last_io_seconds_ago")) >= 2; }, 20s));
-  CHECK(Offset(*r) < Offset(*m));
-  link.Heal();
-  REQUIRE(CaughtUp(*m, *r));
-  CHECK(Count(replica.Log(), "partial sync from") == 1);  // no reconnection was needed
-  CHECK(Differences(Dataset(*m), Dataset(*r)) == "");
+  REQUIRE(WaitFor(
+      [&] { return std::stoi(InfoField(Bulk(*pair.r, {"INFO", "replication"}), "master_last_io_seconds_ago")) >= 2; },
+      20s));
+  CHECK(Offset(*pair.r) < Offset(*pair.m));
+  pair.link->Heal();
+  pair.CheckConverged();
+  CHECK(Count(pair.replica->Log(), "partial sync from") == 1);  // no reconnection was needed
 }
 
 uint64_t BinlogFirstSequence(RespClient& client) {
