@@ -148,6 +148,7 @@ namespace {
 
 // Builds the RocksDB checkpoint in `db_dir`, which must not exist yet.
 Status MakeRocksCheckpoint(Engine& engine, const std::string& db_dir, uint64_t* sequence) {
+  auto wal_files = engine.LockWalFiles();  // RocksDB lists the WAL files; none may vanish meanwhile
   rocksdb::Checkpoint* raw = nullptr;
   rocksdb::Status status = rocksdb::Checkpoint::Create(engine.db(), &raw);
   std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);

@@ -735,6 +735,10 @@ void Engine::RunPeriodicChores() {
   }
   BinlogLimits limits{options_.binlog_max_size_mb * 1024 * 1024, options_.binlog_max_age_s};
   std::lock_guard disk_lock(fsync_mutex_);  // ReplaceDatabase may be moving the directory
+  // A checkpoint can hold the WAL files for a while; this thread also does the
+  // fsyncs, so it does not wait: the purge runs again in a second.
+  std::unique_lock wal_files(wal_files_mutex_, std::try_to_lock);
+  if (!wal_files.owns_lock()) return;
   auto purged = PurgeArchivedWals(options_.dir, limits, static_cast<int64_t>(::time(nullptr)));
   if (!purged.ok()) {
     KVD_LOG(kWarning) << "binlog retention: " << purged.status().message();
@@ -763,6 +767,7 @@ uint64_t Engine::ApproximateMemoryUsage() {
 }
 
 Result<Engine::BinlogInfo> Engine::Binlog() {
+  auto wal_files = LockWalFiles();
   rocksdb::VectorLogPtr files;
   KVD_RETURN_IF_ERROR(FromRocks(db_->GetSortedWalFiles(files)));
   BinlogInfo info;

@@ -190,6 +190,10 @@ class Engine {
   };
   uint64_t LatestSequence() { return db_->GetLatestSequenceNumber(); }
   Result<BinlogInfo> Binlog();
+  // Keeps binlog retention from deleting archived WAL files while held.
+  // RocksDB fails a listing of the WAL files (GetSortedWalFiles, checkpoints)
+  // when one it listed is deleted before it reads it.
+  std::unique_lock<std::mutex> LockWalFiles() { return std::unique_lock(wal_files_mutex_); }
   uint64_t ApproximateDiskUsage();
 
   // Flushes the WAL to disk and memtables to SST files; safe to call twice.
@@ -248,6 +252,7 @@ class Engine {
   std::function<void()> wal_flushed_hook_;
   std::atomic<uint64_t> commits_{0};
   std::mutex fsync_mutex_;  // one fsync at a time; held by ReplaceDatabase too
+  std::mutex wal_files_mutex_;  // see LockWalFiles()
   std::mutex sync_mutex_;
   uint64_t synced_commits_ = 0;   // guarded by sync_mutex_: commits known to be on disk
   uint64_t flushed_commits_ = 0;  // guarded by sync_mutex_: commits known to be in the OS
