@@ -555,7 +555,9 @@ TEST_CASE("replication: a frozen replica never holds an async master back, nor f
   Fill(*m, 80000, 1000);  // 80 MB the replica does not take; every write is acknowledged
   int64_t growth = InfoInt(*m, "memory", "used_memory_rss") - rss_before;
   MESSAGE("master RSS grew by " << growth / 1024 << " KB while 80 MB waited for the frozen replica");
+#ifndef __SANITIZE_ADDRESS__  // ASan keeps freed memory in quarantine (256 MB): RSS says nothing then
   CHECK(growth < 40 * 1024 * 1024);  // the backlog stays on disk, in the binlog
+#endif
 
   ::kill(replica.pid(), SIGCONT);
   REQUIRE(CaughtUp(*m, *r, 60s));
