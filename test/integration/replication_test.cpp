@@ -540,37 +540,46 @@ TEST_CASE("replication: a replica that fell behind what the binlog holds gets a 
   CHECK(Bulk(*r, {"GET", "before:99"}) == std::string(100, 'v'));
 }
 
-TEST_CASE("replication: a frozen replica never holds an async master back, nor fills its memory") {
-  KvdServer master({"--write-buffer-mb", "1", "--block-cache-mb", "8"});
-  REQUIRE(master.Start());
-  auto m = master.Connect();
-  KvdServer replica(ReplicaOf(master));
-  REQUIRE(replica.Start());
-  auto r = replica.Connect();
-  Fill(*m, 100, 100, "before:");
-  REQUIRE(CaughtUp(*m, *r));
-  int64_t rss_before = InfoInt(*m, "memory", "used_memory_rss");
+// A master started with `master_args` and a replica attached to it directly.
+struct AttachedPair {
+  explicit AttachedPair(const Args& master_args) : master(master_args) {
+    REQUIRE(master.Start());
+    m = master.Connect();
+    replica = std::make_unique<KvdServer>(ReplicaOf(master));
+    REQUIRE(replica->Start());
+    r = replica->Connect();
+  }
+  KvdServer master;
+  std::unique_ptr<RespClient> m;
+  std::unique_ptr<KvdServer> replica;
+  std::unique_ptr<RespClient> r;
+};
 
-  Freeze(replica.pid());
-  Fill(*m, 80000, 1000);  // 80 MB the replica does not take; every write is acknowledged
-  int64_t growth = InfoInt(*m, "memory", "used_memory_rss") - rss_before;
+TEST_CASE("replication: a frozen replica never holds an async master back, nor fills its memory") {
+  AttachedPair pair({"--write-buffer-mb", "1", "--block-cache-mb", "8"});
+  RespClient& m = *pair.m;
+  Fill(m, 100, 100, "before:");
+  REQUIRE(CaughtUp(m, *pair.r));
+  int64_t rss_before = InfoInt(m, "memory", "used_memory_rss");
+
+  Freeze(pair.replica->pid());
+  Fill(m, 80000, 1000);  // 80 MB the replica does not take; every write is acknowledged
+  int64_t growth = InfoInt(m, "memory", "used_memory_rss") - rss_before;
   MESSAGE("master RSS grew by " << growth / 1024 << " KB while 80 MB waited for the frozen replica");
 #ifndef __SANITIZE_ADDRESS__  // ASan keeps freed memory in quarantine (256 MB): RSS says nothing then
   CHECK(growth < 40 * 1024 * 1024);  // the backlog stays on disk, in the binlog
 #endif
 
-  ::kill(replica.pid(), SIGCONT);
-  REQUIRE(CaughtUp(*m, *r, 60s));
-  CHECK(Int(*r, {"DBSIZE"}) == 80100);
+  ::kill(pair.replica->pid(), SIGCONT);
+  REQUIRE(CaughtUp(m, *pair.r, 60s));
+  CHECK(Int(*pair.r, {"DBSIZE"}) == 80100);
 }
 
 TEST_CASE("replication: semi-sync waits for the stopped replica up to the timeout, then goes on asynchronously") {
-  KvdServer master({"--replication-mode", "semi-sync", "--replica-ack-timeout-ms", "300"});
-  REQUIRE(master.Start());
-  auto m = master.Connect();
-  KvdServer replica(ReplicaOf(master));
-  REQUIRE(replica.Start());
-  auto r = replica.Connect();
+  AttachedPair pair({"--replication-mode", "semi-sync", "--replica-ack-timeout-ms", "300"});
+  auto& m = pair.m;
+  auto& r = pair.r;
+  KvdServer& replica = *pair.replica;
   REQUIRE(WaitFor([&] { return InfoInt(*m, "replication", "connected_slaves") == 1; }, 10s));
   REQUIRE(Simple(*m, {"SET", "a", "1"}) == "OK");
   REQUIRE(CaughtUp(*m, *r));
