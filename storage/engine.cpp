@@ -534,12 +534,7 @@ Status Engine::Get(rocksdb::ColumnFamilyHandle* cf, std::string_view key, std::s
 
 void Engine::ReadAheadKeys(rocksdb::ColumnFamilyHandle* cf, std::vector<std::string> keys) {
   if (ActiveTransaction() != nullptr || keys.empty()) return;
-  ReadAhead& read_ahead = t_read_ahead;
-  read_ahead.Prepare(cf, keys.size());
-  read_ahead.key_bytes().swap(keys);
-  for (size_t i = 0; i < read_ahead.key_bytes().size(); ++i) read_ahead.keys()[i] = read_ahead.key_bytes()[i];
-  db_->MultiGet(rocksdb::ReadOptions(), cf, read_ahead.keys().size(), read_ahead.keys().data(),
-                read_ahead.values().data(), read_ahead.statuses().data());
+  t_read_ahead.Load(db_.get(), cf, std::move(keys));
 }
 
 void Engine::ClearReadAhead() { t_read_ahead.Clear(); }

@@ -2,33 +2,33 @@
 
 namespace kvd::storage {
 
-void ReadAhead::Prepare(const void* cf, size_t count) {
+void ReadAhead::Load(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, std::vector<std::string> keys) {
   Clear();
   cf_ = cf;
-  count_ = count;
-  key_bytes_.resize(count);
-  keys_.resize(count);
-  values_.resize(count);
-  statuses_.resize(count);
+  keys_ = std::move(keys);
+  key_slices_.assign(keys_.begin(), keys_.end());
+  values_.resize(keys_.size());
+  statuses_.resize(keys_.size());
+  db->MultiGet(rocksdb::ReadOptions(), cf, keys_.size(), key_slices_.data(), values_.data(), statuses_.data());
 }
 
-const rocksdb::Status* ReadAhead::Find(const void* cf, std::string_view key, std::string* value) {
-  if (count_ == 0 || cf != cf_) return nullptr;
-  auto matches = [&](size_t i) { return std::string_view(keys_[i].data(), keys_[i].size()) == key; };
-  size_t found = next_ < count_ && matches(next_) ? next_ : count_;
-  for (size_t i = 0; found == count_ && i < count_; ++i) {
-    if (matches(i)) found = i;
+const rocksdb::Status* ReadAhead::Find(const rocksdb::ColumnFamilyHandle* cf, std::string_view key,
+                                       std::string* value) {
+  if (keys_.empty() || cf != cf_) return nullptr;
+  size_t found = next_ < keys_.size() && keys_[next_] == key ? next_ : keys_.size();
+  for (size_t i = 0; found == keys_.size() && i < keys_.size(); ++i) {
+    if (keys_[i] == key) found = i;
   }
-  if (found == count_) return nullptr;
+  if (found == keys_.size()) return nullptr;
   next_ = found + 1;
   if (statuses_[found].ok()) value->assign(values_[found].data(), values_[found].size());
   return &statuses_[found];
 }
 
 void ReadAhead::Clear() {
-  if (count_ == 0) return;
-  for (size_t i = 0; i < count_; ++i) values_[i].Reset();  // unpins the blocks
-  count_ = 0;
+  if (keys_.empty()) return;
+  for (size_t i = 0; i < keys_.size(); ++i) values_[i].Reset();  // unpins the blocks
+  keys_.clear();
   next_ = 0;
 }
 

@@ -10,10 +10,9 @@
 // was waiting to be answered.
 #pragma once
 
-#include <rocksdb/slice.h>
-#include <rocksdb/status.h>
+#include <rocksdb/db.h>
 
-#include <cstdint>
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,27 +21,18 @@ namespace kvd::storage {
 
 class ReadAhead {
  public:
-  // Room for `count` keys of the column family `cf` (a handle: unique to
-  // its database); fill keys(), values() and statuses() (MultiGet's
-  // outputs), then the entries can be found.
-  void Prepare(const void* cf, size_t count);
-  std::vector<rocksdb::Slice>& keys() { return keys_; }
-  std::vector<std::string>& key_bytes() { return key_bytes_; }
-  std::vector<rocksdb::PinnableSlice>& values() { return values_; }
-  std::vector<rocksdb::Status>& statuses() { return statuses_; }
-
-  // What MultiGet said of `key` (its value copied to `value` when found);
-  // nullptr when `key` was not read ahead.
-  const rocksdb::Status* Find(const void* cf, std::string_view key, std::string* value);
+  // Reads `keys` of `cf` in one MultiGet, replacing what was read before.
+  void Load(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, std::vector<std::string> keys);
+  // What MultiGet said of `key` in `cf` (its value copied to `value` when
+  // found); nullptr when `key` was not read ahead.
+  const rocksdb::Status* Find(const rocksdb::ColumnFamilyHandle* cf, std::string_view key, std::string* value);
   void Clear();
-  bool empty() const { return count_ == 0; }
 
  private:
-  const void* cf_ = nullptr;
-  size_t count_ = 0;
+  const rocksdb::ColumnFamilyHandle* cf_ = nullptr;  // a handle is unique to its database
   size_t next_ = 0;  // commands run in the order their keys were read: the next Find is usually here
-  std::vector<std::string> key_bytes_;
-  std::vector<rocksdb::Slice> keys_;
+  std::vector<std::string> keys_;
+  std::vector<rocksdb::Slice> key_slices_;  // for MultiGet
   std::vector<rocksdb::PinnableSlice> values_;
   std::vector<rocksdb::Status> statuses_;
 };
