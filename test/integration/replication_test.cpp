@@ -9,8 +9,10 @@
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <filesystem>
 #include <map>
+#include <mutex>
 #include <random>
 #include <set>
 #include <thread>
@@ -201,7 +203,7 @@ class CuttableLink {
     thread_ = std::thread([this] { Relay(); });
   }
   ~CuttableLink() {
-    stop_ = true;
+    SetSilent(false, true);
     thread_.join();
     ::close(listener_);
   }
@@ -210,10 +212,10 @@ class CuttableLink {
   void Cut() { cut_ = true; }
   // A partition without resets: nothing passes either way, connections stay
   // open, new ones wait in the listen backlog — until Heal().
-  void Silence() { silent_ = true; }
+  void Silence() { SetSilent(true, false); }
   void Heal() {
     cut_ = false;
-    silent_ = false;
+    SetSilent(false, false);
   }
 
  private:
@@ -227,9 +229,9 @@ class CuttableLink {
         }
         pairs.clear();
       }
-      if (silent_) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));  // a relay's idle wait, not synchronisation
-        continue;
+      {
+        std::unique_lock lock(silence_mutex_);
+        silence_changed_.wait(lock, [&] { return !silent_ || stop_; });
       }
       std::vector<pollfd> fds = {{listener_, POLLIN, 0}};
       for (auto [a, b] : pairs) {
@@ -291,7 +293,17 @@ class CuttableLink {
   int listener_ = -1;
   std::atomic<bool> stop_{false};
   std::atomic<bool> cut_{false};
-  std::atomic<bool> silent_{false};
+  void SetSilent(bool silent, bool stop) {
+    {
+      std::lock_guard lock(silence_mutex_);
+      silent_ = silent;
+      stop_ = stop_ || stop;
+    }
+    silence_changed_.notify_all();
+  }
+  std::mutex silence_mutex_;
+  std::condition_variable silence_changed_;
+  bool silent_ = false;  // guarded by silence_mutex_
   std::thread thread_;
 };
 
