@@ -37,7 +37,8 @@ class PendingWrites {
   // the next change.
   rocksdb::WriteBatchWithIndex& Index();
 
-  // One batch: each key's last operation, log data in the order it came.
+  // One batch: each key's last operation in key order, then the log data in
+  // the order it came.
   void BuildBatch(rocksdb::WriteBatch* out) const;
   bool empty() const { return ops_.empty(); }
   size_t bytes() const { return bytes_; }

@@ -174,7 +174,8 @@ class BinlogRecordCollector : public rocksdb::WriteBatch::Handler {
       status_ = record.status();
       return;
     }
-    // A command's record follows the operations it describes, so it gets the last one's sequence.
+    // A record follows the operations it describes, so it gets the last one's sequence (in a
+    // commit group's batch every record follows every operation: they share the batch's last).
     uint64_t sequence = batch_->sequence + (operations_ == 0 ? 0 : operations_ - 1);
     batch_->records.push_back(BinlogEntry{sequence, std::move(record).value()});
   }

@@ -9,6 +9,7 @@
 #include <string>
 #include <thread>
 
+#include "storage/binlog_record.h"
 #include "storage/keyspace.h"
 #include "storage/types/hash_store.h"
 #include "storage/types/string_store.h"
@@ -94,6 +95,50 @@ TEST_CASE_FIXTURE(GroupFixture, "a group writes each key once, with its last val
   CHECK(records == 6);
   CHECK(GetElsewhere("k") == "4");
   CHECK(GetElsewhere("gone") == std::nullopt);
+}
+
+TEST_CASE_FIXTURE(GroupFixture, "a group's batch has its operations in key order and then the records in command order") {
+  struct Recorder : rocksdb::WriteBatch::Handler {
+    std::vector<std::string> seen;  // "op:<cf>:<key>" or "record:<first argument after the name>"
+    rocksdb::Status PutCF(uint32_t cf, const rocksdb::Slice& key, const rocksdb::Slice&) override {
+      seen.push_back("op:" + std::to_string(cf) + ":" + key.ToString());
+      return rocksdb::Status::OK();
+    }
+    rocksdb::Status DeleteCF(uint32_t cf, const rocksdb::Slice& key) override {
+      seen.push_back("op:" + std::to_string(cf) + ":" + key.ToString());
+      return rocksdb::Status::OK();
+    }
+    void LogData(const rocksdb::Slice& blob) override {
+      auto record = DecodeBinlogRecord(std::string_view(blob.data(), blob.size()));
+      seen.push_back("record:" + (record.ok() ? record->args.at(1) : std::string("?")));
+    }
+  };
+  Recorder recorder;
+  engine->SetCommitObserver([&](const rocksdb::WriteBatch& batch) { REQUIRE(batch.Iterate(&recorder).ok()); });
+  engine->OpenGroup();
+  HashStore hashes(*engine);
+  for (std::string key : {"m", "c", "x", "a"}) {
+    std::vector<std::string> args = {"SET", key, "v"};
+    Engine::CommandRecord record(*engine, 0, args);
+    if (key == "x") {
+      Must(hashes.Set(0, key, {{"f2", "v"}, {"f1", "v"}}));
+    } else {
+      Set(key, "v");
+    }
+    record.Finish();
+  }
+  MustOk(engine->CommitGroup());
+  std::vector<std::string> operations, records;
+  bool records_started = false;
+  for (const std::string& item : recorder.seen) {
+    bool is_record = item.rfind("record:", 0) == 0;
+    CHECK_FALSE((records_started && !is_record));  // no operation after the first record
+    records_started = records_started || is_record;
+    (is_record ? records : operations).push_back(item);
+  }
+  CHECK(operations.size() == 6);  // four meta records, two hash fields
+  CHECK(std::is_sorted(operations.begin(), operations.end()));
+  CHECK(records == std::vector<std::string>{"record:m", "record:c", "record:x", "record:a"});
 }
 
 TEST_CASE_FIXTURE(GroupFixture, "iterators inside a group see its writes, also those made after an earlier iterator") {
