@@ -2,30 +2,12 @@
 
 namespace kvd::storage {
 
-namespace {
-
-Result<std::optional<uint64_t>> FirstSequence(const WalFile& file) {
-  auto reader = WalFileReader::Open(file);
-  if (!reader.ok()) return reader.status();
-  std::string record;
-  uint64_t offset = 0;
-  WriteBatchHeader header;
-  while (true) {
-    Result<bool> more = (*reader)->Next(&record, &offset);
-    if (!more.ok()) return more.status();
-    if (!*more) return std::optional<uint64_t>();
-    if (ReadWriteBatchHeader(record, &header) && header.count > 0) return std::optional<uint64_t>(header.sequence);
-  }
-}
-
-}  // namespace
-
 bool BinlogStream::Holds(const std::string& data_dir, uint64_t next_sequence, uint64_t latest_sequence) {
   if (next_sequence == latest_sequence + 1) return true;
   if (next_sequence == 0 || next_sequence > latest_sequence + 1) return false;
   BinlogStream stream(data_dir, next_sequence);
   if (!stream.Position().ok()) return false;
-  auto first = FirstSequence(*stream.file_);
+  auto first = FirstBatchSequence(*stream.file_);
   return first.ok() && first->has_value() && **first <= next_sequence;
 }
 
@@ -38,8 +20,7 @@ Status BinlogStream::Position() {
   // written since they were made and the newest one is where next_ will be.
   bool saw_batches = false;
   for (auto it = files->rbegin(); it != files->rend(); ++it) {
-    auto first = FirstSequence(*it);
-    if (!first.ok() && first.status().Is(Status::Code::kNotFound)) continue;  // purged meanwhile
+    auto first = FirstBatchSequence(*it);
     if (!first.ok()) return first.status();
     if (!first->has_value()) continue;
     saw_batches = true;

@@ -3,6 +3,7 @@
 #include <rocksdb/cache.h>
 #include <rocksdb/compaction_filter.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/version.h>
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/convenience.h>
 #include <rocksdb/table.h>
@@ -21,6 +22,12 @@
 #include "storage/wal_reader.h"
 
 namespace kvd::storage {
+
+std::string RocksDbVersion() {
+  return std::to_string(ROCKSDB_MAJOR) + "." + std::to_string(ROCKSDB_MINOR) + "." + std::to_string(ROCKSDB_PATCH);
+}
+
+const char* RocksDbBuild() { return KVD_ROCKSDB_BUILD; }
 
 Result<FsyncPolicy> ParseFsyncPolicy(std::string_view name) {
   if (name == "always") return FsyncPolicy::kAlways;

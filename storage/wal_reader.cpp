@@ -445,7 +445,7 @@ Status BinlogReader::SkipFilesBefore(uint64_t sequence) {
   if (current_ != nullptr) return Status::InvalidArgument("SkipFilesBefore after Next");
   // Every record of a file comes before the first batch of any later file.
   for (size_t later = next_file_ + 1; later < files_.size(); ++later) {
-    Result<std::optional<uint64_t>> first = FirstSequenceOf(files_[later]);
+    Result<std::optional<uint64_t>> first = FirstBatchSequence(files_[later]);
     if (!first.ok()) return first.status();
     if (!first->has_value()) continue;  // an empty file tells nothing
     if (**first > sequence) break;
@@ -454,17 +454,20 @@ Status BinlogReader::SkipFilesBefore(uint64_t sequence) {
   return Status::Ok();
 }
 
-Result<std::optional<uint64_t>> BinlogReader::FirstSequenceOf(const WalFile& file) {
+Result<std::optional<uint64_t>> FirstBatchSequence(const WalFile& file) {
   Result<std::unique_ptr<WalFileReader>> reader = WalFileReader::Open(file);
-  if (reader.status().Is(Status::Code::kNotFound)) return std::optional<uint64_t>();
+  if (reader.status().Is(Status::Code::kNotFound)) return std::optional<uint64_t>();  // purged meanwhile
   if (!reader.ok()) return reader.status();
   std::string rep;
   uint64_t offset = 0;
-  Result<bool> got = (*reader)->Next(&rep, &offset);
-  if (!got.ok()) return got.status();
   WriteBatchHeader header;
-  if (!*got || !ReadWriteBatchHeader(rep, &header)) return std::optional<uint64_t>();
-  return std::optional<uint64_t>(header.sequence);
+  while (true) {
+    Result<bool> got = (*reader)->Next(&rep, &offset);
+    if (!got.ok()) return got.status();
+    if (!*got) return std::optional<uint64_t>();
+    // A batch of records alone uses no sequence number: its header names the next one.
+    if (ReadWriteBatchHeader(rep, &header) && header.count > 0) return std::optional<uint64_t>(header.sequence);
+  }
 }
 
 // Leaves current_ empty when the oldest files were deleted by retention after

@@ -116,6 +116,9 @@ struct WriteBatchHeader {
 bool ReadWriteBatchHeader(std::string_view rep, WriteBatchHeader* out);
 // Rewrites the count of a rep at least a header long.
 void SetWriteBatchCount(std::string* rep, uint32_t count);
+// The sequence number of the first batch in `file` that holds operations;
+// none when it has no such batch yet or it was purged since it was listed.
+Result<std::optional<uint64_t>> FirstBatchSequence(const WalFile& file);
 
 // Walks a WriteBatch rep (sequence fixed64, count fixed32, entries) and
 // decodes its binlog records; log data that is not a kvd record is skipped.
@@ -143,7 +146,6 @@ class BinlogReader {
   Status OpenNextFile();
   void FinishFile();
   Status CheckContinuity(const WalBatch& batch);
-  static Result<std::optional<uint64_t>> FirstSequenceOf(const WalFile& file);
 
   struct PendingTail {
     std::string note;
