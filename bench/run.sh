@@ -147,21 +147,30 @@ start_kvd() {
   die "could not start kvd"
 }
 
-# run_bench PORT TEST PIPELINE -> prints "rps p50 p99" (or "- - -" on failure).
+# cpu_ticks PID -> user + system CPU time of the process, in clock ticks.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo "?"; }
+
+# run_bench PORT PID TEST PIPELINE -> prints "rps p50 p99 cpu" (or "- - - -" on
+# failure); cpu is the server's CPU time per request in microseconds, which
+# drifts less with the machine's speed than requests per second do.
 run_bench() {
-  local port=$1 test=$2 pipe=$3 out
+  local port=$1 pid=$2 test=$3 pipe=$4 out before after cpu
+  before=$(cpu_ticks "$pid")
   if ! out=$(timeout "$BENCH_TIMEOUT" redis-benchmark -h "$HOST" -p "$port" -c "$CLIENTS" -n "$N" \
         -r "$KEYSPACE" -P "$pipe" -t "$test" --csv 2>>"$TMP/benchmark.err"); then
     log "redis-benchmark -t $test -P $pipe against port $port failed"
-    echo "- - -"
+    echo "- - - -"
     return 0
   fi
+  after=$(cpu_ticks "$pid")
+  cpu=$(awk -v a="$before" -v b="$after" -v n="$N" -v hz="$(getconf CLK_TCK)" 'BEGIN {
+    if (a ~ /^[0-9]+$/ && b ~ /^[0-9]+$/) printf "%.2f", (b - a) * 1e6 / hz / n; else print "-" }')
   # CSV of redis-benchmark 7: "test","rps","avg_latency_ms","min_latency_ms",
   # "p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
-  echo "$out" | tr -d '"\r' | awk -F, '
+  echo "$out" | tr -d '"\r' | awk -F, -v cpu="$cpu" '
     $1 == "test" { next }
-    NF >= 7 && $2 ~ /^[0-9.]+$/ { printf "%.0f %s %s\n", $2, $5, $7; found = 1; exit }
-    END { if (!found) print "- - -" }'
+    NF >= 7 && $2 ~ /^[0-9.]+$/ { printf "%.0f %s %s %s\n", $2, $5, $7, cpu; found = 1; exit }
+    END { if (!found) print "- - - -" }'
 }
 
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo "?"; }
@@ -172,18 +181,23 @@ want kvd && start_kvd
 
 redis_version=$("$REDIS_SERVER" --version 2>/dev/null | awk '{print $3}' || true)
 kvd_commit=$(git -C "$(dirname "$0")/.." rev-parse --short HEAD 2>/dev/null || echo unknown)
+kvd_rocksdb=""
+if want kvd; then
+  kvd_rocksdb=$(timeout 5 redis-cli -h "$HOST" -p "$KVD_PORT" info server 2>/dev/null | tr -d '\r' |
+    awk -F: '$1 == "rocksdb_version" { v = $2 } $1 == "rocksdb_build" { b = $2 } END { if (v != "") print v " (" b ")" }')
+fi
 log "redis-server pid=${REDIS_PID:--} port=${REDIS_PORT:--}; kvd pid=${KVD_PID:--} port=${KVD_PORT:--}"
 
 echo "## kvd vs redis-server — $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo
 echo "Machine: $(nproc) cores, $(awk '/^MemTotal:/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo) RAM;" \
-  "redis-server ${redis_version#v=}; kvd commit $kvd_commit${KVD_ARGS:+ with $KVD_ARGS}."
+  "redis-server ${redis_version#v=}; kvd commit $kvd_commit${KVD_ARGS:+ with $KVD_ARGS}${kvd_rocksdb:+, RocksDB $kvd_rocksdb}."
 echo "redis-benchmark -c $CLIENTS -n $N -r $KEYSPACE; redis-server run with --save '' --appendonly no;" \
   "each row runs both servers back to back, alternating which goes first;" \
   "$ROUNDS round(s) per row, medians shown."
 echo
-echo "| test | pipeline | redis rps | kvd rps | kvd/redis | redis p50/p99 ms | kvd p50/p99 ms |"
-echo "|---|---:|---:|---:|---:|---:|---:|"
+echo "| test | pipeline | redis rps | kvd rps | kvd/redis | redis p50/p99 ms | kvd p50/p99 ms | CPU µs/req redis/kvd |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|"
 
 # median VALUES... -> the median of the numeric ones ("-" when none)
 median() {
@@ -196,26 +210,27 @@ median() {
 row=0
 for pipe in $PIPELINES; do
   for test in $TESTS; do
-    R_RPS=() R_P50=() R_P99=() K_RPS=() K_P50=() K_P99=()
+    R_RPS=() R_P50=() R_P99=() R_CPU=() K_RPS=() K_P50=() K_P99=() K_CPU=()
     for ((round = 0; round < ROUNDS; round++)); do
       if (((row + round) % 2 == 0)); then order="redis kvd"; else order="kvd redis"; fi
       for server in $order; do
         want "$server" || continue
         log "$test -P $pipe on $server (round $((round + 1))/$ROUNDS)"
         if [[ $server == redis ]]; then
-          read -r rps p50 p99 < <(run_bench "$REDIS_PORT" "$test" "$pipe")
-          R_RPS+=("$rps") R_P50+=("$p50") R_P99+=("$p99")
+          read -r rps p50 p99 cpu < <(run_bench "$REDIS_PORT" "$REDIS_PID" "$test" "$pipe")
+          R_RPS+=("$rps") R_P50+=("$p50") R_P99+=("$p99") R_CPU+=("$cpu")
         else
-          read -r rps p50 p99 < <(run_bench "$KVD_PORT" "$test" "$pipe")
-          K_RPS+=("$rps") K_P50+=("$p50") K_P99+=("$p99")
+          read -r rps p50 p99 cpu < <(run_bench "$KVD_PORT" "$KVD_PID" "$test" "$pipe")
+          K_RPS+=("$rps") K_P50+=("$p50") K_P99+=("$p99") K_CPU+=("$cpu")
         fi
       done
     done
     r_rps=$(median "${R_RPS[@]:-}") r_p50=$(median "${R_P50[@]:-}") r_p99=$(median "${R_P99[@]:-}")
     k_rps=$(median "${K_RPS[@]:-}") k_p50=$(median "${K_P50[@]:-}") k_p99=$(median "${K_P99[@]:-}")
+    r_cpu=$(median "${R_CPU[@]:-}") k_cpu=$(median "${K_CPU[@]:-}")
     ratio=$(awk -v a="$k_rps" -v b="$r_rps" 'BEGIN {
       if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b > 0) printf "%.2f", a / b; else print "-" }')
-    echo "| $test | $pipe | $r_rps | $k_rps | $ratio | $r_p50/$r_p99 | $k_p50/$k_p99 |"
+    echo "| $test | $pipe | $r_rps | $k_rps | $ratio | $r_p50/$r_p99 | $k_p50/$k_p99 | $r_cpu/$k_cpu |"
     row=$((row + 1))
   done
 done

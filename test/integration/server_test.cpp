@@ -174,6 +174,9 @@ TEST_CASE("server: INFO sections and fields") {
   }
   CHECK(InfoField(info, "redis_version").rfind("7.0.", 0) == 0);
   CHECK(!InfoField(info, "kvd_version").empty());
+  CHECK(InfoField(info, "rocksdb_version").find('.') != std::string::npos);
+  std::string rocksdb_build = InfoField(info, "rocksdb_build");
+  CHECK((rocksdb_build == "release" || rocksdb_build == "debian"));
   CHECK(InfoField(info, "uptime_in_seconds") != "");
   CHECK(std::stoll(InfoField(info, "connected_clients")) >= 1);
   CHECK(InfoField(info, "blocked_clients") == "0");

@@ -43,6 +43,8 @@ Fields ServerSection(ServerContext& server) {
   uint64_t uptime_s = (server.engine.NowMs() - server.start_time_ms) / 1000;
   return {{"redis_version", kRedisCompatVersion},
           {"kvd_version", kKvdVersion},
+          {"rocksdb_version", storage::RocksDbVersion()},
+          {"rocksdb_build", storage::RocksDbBuild()},
           {"redis_mode", "standalone"},
           {"os", "Linux"},
           {"arch_bits", "64"},
