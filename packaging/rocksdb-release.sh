@@ -35,12 +35,25 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/kvd-rocksdb.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
 # apt-get source needs a deb-src entry; use a private one instead of changing
-# the machine's apt configuration. The suite is the one the system uses.
+# the machine's apt configuration. The suite is the one the system uses, and
+# the mirror too when its sources name one (deb822 .sources or sources.list).
 suite=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
+# shellcheck disable=SC2016
+mirror=$(awk -v suite="$suite" '
+  function check() { if (uri != "" && (" " suites " ") ~ (" " suite " ")) { print uri; found = 1; exit } uri = ""; suites = "" }
+  FNR == 1 || /^[[:space:]]*$/ { check() }
+  /^URIs:/ { uri = $2 }
+  /^Suites:/ { $1 = ""; suites = $0 }
+  END { if (!found) check() }' /etc/apt/sources.list.d/*.sources 2>/dev/null || true)
+if [[ -z "$mirror" ]]; then
+  mirror=$(awk -v suite="$suite" '$1 == "deb" && $0 ~ " " suite " " { for (i = 2; i <= NF; i++) if ($i ~ /^https?:/) { print $i; exit } }' \
+    /etc/apt/sources.list 2>/dev/null || true)
+fi
+mirror=${mirror:-http://deb.debian.org/debian}
 mkdir -p "$work/apt/lists/partial" "$work/apt/cache/archives/partial" "$work/apt/parts" "$work/src"
 cat > "$work/apt/parts/debian-src.sources" <<EOF
 Types: deb-src
-URIs: http://deb.debian.org/debian
+URIs: $mirror
 Suites: $suite $suite-updates
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
@@ -48,7 +61,7 @@ EOF
 apt_private=(-o "Dir::Etc::SourceList=/dev/null" -o "Dir::Etc::SourceParts=$work/apt/parts"
              -o "Dir::State::Lists=$work/apt/lists" -o "Dir::Cache=$work/apt/cache"
              -o "APT::Sandbox::User=$(id -un)")
-log "fetching Debian's rocksdb $version source package"
+log "fetching Debian's rocksdb $version source package from $mirror"
 apt-get "${apt_private[@]}" update >&2
 (cd "$work/src" && apt-get "${apt_private[@]}" source --download-only "rocksdb=$version" >&2)
 
@@ -67,7 +80,7 @@ fi
 # kept (kvd subclasses RocksDB's compaction filter and slice transform).
 sse=()
 [[ "$(uname -m)" == x86_64 ]] && sse=(-DFORCE_SSE42=ON)
-log "building (about 15 minutes on 2 cores)"
+log "building (about ten minutes on 2 cores)"
 cmake -G Ninja -S "$source_dir" -B "$work/build" -DCMAKE_BUILD_TYPE=Release \
   -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" -DCMAKE_C_FLAGS_RELEASE="-O2 -DNDEBUG" \
   -DCMAKE_INSTALL_PREFIX="$prefix" -DCMAKE_INSTALL_LIBDIR=lib -DUSE_RTTI=1 -DPORTABLE=ON "${sse[@]}" \
