@@ -23,11 +23,20 @@ version=$(dpkg-query -W -f='${source:Version}' librocksdb-dev 2>/dev/null) || di
 upstream=${version%-*}
 deps=${KVD_DEPS_DIR:-${HOME:-/root}/.cache/kvd}
 prefix="$deps/rocksdb-$version-release"
-if [[ -f "$prefix/lib/librocksdb.a" && -f "$prefix/.complete" ]]; then
+built() { [[ -f "$prefix/lib/librocksdb.a" && -f "$prefix/.complete" ]]; }
+if built; then
   echo "$prefix"
   exit 0
 fi
-for tool in cmake ninja g++ patch xz apt-get; do
+# Two configures at once (two build directories) build it once: the second waits.
+mkdir -p "$deps"
+exec 9>"$deps/.rocksdb-release.lock"
+flock 9
+if built; then
+  echo "$prefix"
+  exit 0
+fi
+for tool in cmake ninja g++ patch xz apt-get flock; do
   command -v "$tool" >/dev/null || die "$tool not found"
 done
 
