@@ -6,9 +6,7 @@ bool BinlogStream::Holds(const std::string& data_dir, uint64_t next_sequence, ui
   if (next_sequence == latest_sequence + 1) return true;
   if (next_sequence == 0 || next_sequence > latest_sequence + 1) return false;
   BinlogStream stream(data_dir, next_sequence);
-  if (!stream.Position().ok()) return false;
-  auto first = FirstBatchSequence(*stream.file_);
-  return first.ok() && first->has_value() && **first <= next_sequence;
+  return stream.Position().ok() && stream.file_starts_by_next_;
 }
 
 Status BinlogStream::Position() {
@@ -26,11 +24,13 @@ Status BinlogStream::Position() {
     saw_batches = true;
     if (**first > next_) continue;
     file_ = *it;
+    file_starts_by_next_ = true;
     offset_ = 0;
     return Status::Ok();
   }
   if (!saw_batches && !files->empty()) {
     file_ = files->back();
+    file_starts_by_next_ = false;
     offset_ = 0;
     return Status::Ok();
   }

@@ -54,6 +54,7 @@ class BinlogStream {
   std::string data_dir_;
   uint64_t next_;
   std::optional<WalFile> file_;  // the file holding next_, once found
+  bool file_starts_by_next_ = false;  // file_'s first batch is at or before next_ (not just the newest file)
   std::unique_ptr<WalFileReader> reader_;  // open on file_, refreshed before each read
   uint64_t offset_ = 0;          // of the last batch read from it (re-read and skipped)
 };

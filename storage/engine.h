@@ -24,12 +24,13 @@ namespace kvd::storage {
 
 enum class FsyncPolicy { kAlways, kEverysec, kNo };
 Result<FsyncPolicy> ParseFsyncPolicy(std::string_view name);
+const char* FsyncPolicyName(FsyncPolicy policy);
+
 // The RocksDB kvd is linked with: "7.8.3", and "release" (built by
 // packaging/rocksdb-release.sh, with NDEBUG) or "debian" (librocksdb-dev,
 // assertions on). INFO shows both.
 std::string RocksDbVersion();
 const char* RocksDbBuild();
-const char* FsyncPolicyName(FsyncPolicy policy);
 
 struct EngineOptions {
   std::string dir;
