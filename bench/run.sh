@@ -204,7 +204,8 @@ median() {
   printf '%s\n' "$@" | awk '$1 ~ /^[0-9.]+$/ { v[n++] = $1 } END {
     if (n == 0) { print "-"; exit }
     for (i = 0; i < n; i++) for (j = i + 1; j < n; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
-    print (n % 2) ? v[(n - 1) / 2] : (v[n / 2 - 1] + v[n / 2]) / 2 }'
+    # %.15g: the default print format (OFMT) would turn 1048320 into 1.04832e+06
+    printf "%.15g\n", (n % 2) ? v[(n - 1) / 2] : (v[n / 2 - 1] + v[n / 2]) / 2 }'
 }
 
 row=0

@@ -89,7 +89,7 @@ std::vector<OptionSpec> BuildOptions() {
       TextOption("requirepass", &ServerConfig::requirepass, true, "password clients must AUTH with; empty = none"),
       TextOption("fsync", &ServerConfig::fsync, true, "durability policy: always | everysec | no",
                  [](const std::string& value) { return storage::ParseFsyncPolicy(value).status(); }),
-      IntOption("io-threads", &ServerConfig::io_threads, 0, 256, false, "I/O threads; 0 = number of cores"),
+      IntOption("io-threads", &ServerConfig::io_threads, 0, 256, false, "I/O threads; 0 = number of cores - 1 (at least 1)"),
       IntOption("maxclients", &ServerConfig::maxclients, 1, kMaxInt, true, "maximum number of connected clients"),
       IntOption("timeout", &ServerConfig::timeout, 0, kMaxInt, true, "close clients idle this many seconds; 0 = never"),
       IntOption("block-cache-mb", &ServerConfig::block_cache_mb, 1, 1 << 20, false, "RocksDB block cache size in MB"),

@@ -20,7 +20,7 @@ struct ServerConfig {
   int64_t databases = 16;
   std::string requirepass;
   std::string fsync = "everysec";
-  int64_t io_threads = 0;  // 0 = number of cores
+  int64_t io_threads = 0;  // 0 = number of cores - 1, at least 1
   int64_t maxclients = 10000;
   int64_t timeout = 0;     // seconds; 0 = never close idle clients
   int64_t block_cache_mb = 128;
