@@ -60,7 +60,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void AfterCommands();
   // Queues this connection's reply behind the io thread's next durability step.
   void DeferUntilDurable();
-  static void MakeQueuedPassesDurable(storage::Engine& engine);
+  static void MakeQueuedPassesDurable(ServerContext& server);
   static void ReplyOrDrop(const Status& durable, std::vector<std::shared_ptr<Connection>> waiting);
   // semi-sync / sync: replies once replicas acknowledged the step's writes.
   static void AwaitReplicas(std::vector<std::shared_ptr<Connection>> waiting);

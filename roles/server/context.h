@@ -61,6 +61,7 @@ struct ServerContext {
   std::string run_id;
   uint64_t start_time_ms = 0;
   uint16_t port = 0;
+  size_t io_threads = 1;
   std::string executable;
   std::string config_file;
 };

@@ -54,6 +54,7 @@ class Server {
         signals_(control_, SIGINT, SIGTERM), cron_(control_) {
     size_t threads = config.io_threads > 0 ? static_cast<size_t>(config.io_threads) : DefaultIoThreads();
     for (size_t i = 0; i < threads; ++i) io_contexts_.push_back(std::make_unique<asio::io_context>(1));
+    context_.io_threads = threads;
     context_.run_id = RandomRunId();
     context_.strings.set_max_size(static_cast<uint64_t>(config.proto_max_bulk_len));
     context_.start_time_ms = engine_->NowMs();
