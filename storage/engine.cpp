@@ -544,6 +544,20 @@ void Engine::ReadAheadKeys(rocksdb::ColumnFamilyHandle* cf, std::vector<std::str
   t_read_ahead.Load(db_.get(), cf, std::move(keys));
 }
 
+bool Engine::CanKeepLockedReadAhead() const {
+  return OpenGroupOfThisThread() != nullptr && t_transaction == nullptr;
+}
+
+void Engine::KeepLockedReadAhead(rocksdb::ColumnFamilyHandle* cf, std::vector<std::string> keys,
+                                 const std::vector<std::string>& values) {
+  if (keys.empty() || !CanKeepLockedReadAhead()) return;
+  t_read_ahead.Keep(cf, std::move(keys), values);
+}
+
+bool Engine::IsReadAhead(const rocksdb::ColumnFamilyHandle* cf, std::string_view key) {
+  return t_read_ahead.Holds(cf, key);
+}
+
 void Engine::ClearReadAhead() { t_read_ahead.Clear(); }
 
 std::unique_ptr<rocksdb::Iterator> Engine::NewIterator(const rocksdb::ReadOptions& options,
@@ -559,6 +573,7 @@ std::unique_ptr<rocksdb::Iterator> Engine::NewIterator(const rocksdb::ReadOption
 }
 
 Status Engine::WriteToDb(rocksdb::WriteBatch* batch) {
+  t_read_ahead.Clear();  // what it read may be what this batch changes
   Status status = FromRocks(db_->Write(rocksdb::WriteOptions(), batch));
   if (!status.ok()) return status;
   commits_.fetch_add(1, std::memory_order_release);
@@ -577,7 +592,6 @@ bool Engine::TakeThreadCommitted() {
 
 Status Engine::Commit(rocksdb::WriteBatch* batch) {
   ++t_writes;
-  t_read_ahead.Clear();  // what it read may be what this write changes
   if (Transaction* txn = ActiveTransaction()) return CommitIntoTransaction(txn, batch);
   if (Group* group = OpenGroupOfThisThread()) return CommitIntoGroup(group, batch);
   AttachCurrentRecord(batch);

@@ -65,8 +65,21 @@ class Engine {
   Status Get(rocksdb::ColumnFamilyHandle* cf, std::string_view key, std::string* value);
   // Reads `keys` of `cf` now, in one MultiGet, for this thread's next Get()
   // calls (storage/read_ahead.h). They are forgotten at ClearReadAhead() and
-  // when this thread commits anything. Nothing happens inside a transaction.
+  // when this thread writes to the database (a commit outside a group, or
+  // the group's batch); a write kept in the open group hides what was read
+  // ahead of its key. Nothing happens inside a transaction.
   void ReadAheadKeys(rocksdb::ColumnFamilyHandle* cf, std::vector<std::string> keys);
+  // Keeps `values` of `keys` of `cf`, just read from the database (not from
+  // the group), for this thread's next Get() calls, like ReadAheadKeys. For
+  // sub-keys of a collection whose key this thread has locked: kept only
+  // inside an open commit group, whose deferred key locks last until its
+  // batch is written, so nobody else changes them before they are used.
+  void KeepLockedReadAhead(rocksdb::ColumnFamilyHandle* cf, std::vector<std::string> keys,
+                           const std::vector<std::string>& values);
+  // Whether KeepLockedReadAhead would keep anything now.
+  bool CanKeepLockedReadAhead() const;
+  // Whether this thread holds `key` of `cf` read ahead.
+  static bool IsReadAhead(const rocksdb::ColumnFamilyHandle* cf, std::string_view key);
   static void ClearReadAhead();
   // Iterator that sees the open transaction's writes. Honour the prefix you
   // seek in: the transaction overlay does not apply iterate_lower_bound.

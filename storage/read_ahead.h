@@ -1,13 +1,16 @@
 // Point reads done ahead of time for the commands a thread is about to run:
-// a run of pipelined GETs, or one MGET, looks its keys up in one RocksDB
-// MultiGet — one pass over the memtables and files for all of them, their
-// cache misses overlapped — and each command then finds its value here.
+// a run of pipelined GETs, one MGET, or a run of pops from one end of a list
+// looks its keys up in one RocksDB MultiGet — one pass over the memtables
+// and files for all of them, their cache misses overlapped — and each
+// command then finds its value here.
 //
-// Engine keeps one per thread and forgets it as soon as that thread writes
-// anything, so a command never reads ahead past its own thread's writes.
-// Writes of other threads between the MultiGet and a command are like
-// writes made just after it: the read still happened while the command
-// was waiting to be answered.
+// Engine keeps one per thread. A write this thread keeps in its commit group
+// hides what was read ahead of that key (the group is read first), and the
+// read-ahead is forgotten when this thread writes to the database, so a
+// command never reads ahead past its own thread's writes. Writes of other
+// threads between the MultiGet and a GET are like writes made just after
+// it: the read still happened while the GET was waiting to be answered.
+// Pops read ahead only what their locked key holds (Engine::KeepLockedReadAhead).
 #pragma once
 
 #include <rocksdb/db.h>
@@ -23,12 +26,21 @@ class ReadAhead {
  public:
   // Reads `keys` of `cf` in one MultiGet, replacing what was read before.
   void Load(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, std::vector<std::string> keys);
+  // Holds `values` of `keys` (read by the caller, all found), replacing what was read before.
+  void Keep(const rocksdb::ColumnFamilyHandle* cf, std::vector<std::string> keys,
+            const std::vector<std::string>& values);
   // What MultiGet said of `key` in `cf` (its value copied to `value` when
   // found); nullptr when `key` was not read ahead.
   const rocksdb::Status* Find(const rocksdb::ColumnFamilyHandle* cf, std::string_view key, std::string* value);
+  bool Holds(const rocksdb::ColumnFamilyHandle* cf, std::string_view key) const {
+    return IndexOf(cf, key) < keys_.size();
+  }
   void Clear();
 
  private:
+  // Position of `key` in keys_, or keys_.size() when it is not there.
+  size_t IndexOf(const rocksdb::ColumnFamilyHandle* cf, std::string_view key) const;
+
   const rocksdb::ColumnFamilyHandle* cf_ = nullptr;  // a handle is unique to its database
   size_t next_ = 0;  // commands run in the order their keys were read: the next Find is usually here
   std::vector<std::string> keys_;

@@ -171,10 +171,42 @@ Status ListStore::PushLocked(rocksdb::WriteBatch* batch, uint8_t db, std::string
   return Status::Ok();
 }
 
+// A queue popped by many clients, or by a pipeline, pops one element per
+// command. The next elements sit side by side: one iterator reads them for a
+// fraction of a point read each (RPOP at pipeline 16 spent more than a third
+// of its CPU in point reads). They come from the database, not the commit
+// group, whose own writes are read first anyway.
+void ListStore::ReadAheadPops(uint8_t db, std::string_view key, const State& state, ListSide side) {
+  constexpr uint64_t kElements = 32;
+  if (!engine_.CanKeepLockedReadAhead()) return;
+  std::string prefix = EncodeSubKeyPrefix(db, key, state.meta.version);
+  uint64_t count = std::min(kElements, state.size());
+  bool from_left = side == ListSide::kLeft;
+  uint64_t lowest = from_left ? state.head : state.tail - count;
+  std::string lower = IndexKey(prefix, lowest);
+  std::string upper = IndexKey(prefix, lowest + count - 1) + '\0';
+  if (Engine::IsReadAhead(engine_.data(), from_left ? lower : IndexKey(prefix, state.tail - 1))) return;
+  rocksdb::Slice lower_slice(lower), upper_slice(upper);
+  rocksdb::ReadOptions options;
+  options.iterate_lower_bound = &lower_slice;
+  options.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(engine_.db()->NewIterator(options, engine_.data()));
+  std::vector<std::string> keys, values;
+  keys.reserve(count);
+  values.reserve(count);
+  for (from_left ? it->SeekToFirst() : it->SeekToLast(); it->Valid(); from_left ? it->Next() : it->Prev()) {
+    keys.emplace_back(it->key().data(), it->key().size());
+    values.emplace_back(it->value().data(), it->value().size());
+  }
+  // An error only costs the read-ahead: each pop then reads its element itself.
+  if (it->status().ok()) engine_.KeepLockedReadAhead(engine_.data(), std::move(keys), values);
+}
+
 Status ListStore::PopLocked(rocksdb::WriteBatch* batch, uint8_t db, std::string_view key, State* state,
                             ListSide side, uint64_t count, std::vector<std::string>* out) {
   uint64_t taken = std::min(count, state->size());
   uint64_t first = side == ListSide::kLeft ? 0 : state->size() - taken;
+  if (taken == 1) ReadAheadPops(db, key, *state, side);
   std::vector<std::string> values;
   KVD_RETURN_IF_ERROR(ReadSpan(db, key, *state, first, taken, nullptr, &values));
   if (side == ListSide::kRight) std::reverse(values.begin(), values.end());

@@ -1,12 +1,16 @@
 // Reading ahead: a run of GETs served from one MultiGet, never past a write
-// of the reading thread.
+// of the reading thread; pops from a list reading their next elements
+// together inside a commit group.
 #include <doctest/doctest.h>
 
+#include <deque>
 #include <optional>
+#include <random>
 #include <string>
 #include <thread>
 
 #include "storage/types/hash_store.h"
+#include "storage/types/list_store.h"
 #include "storage/types/string_store.h"
 #include "test_support.h"
 
@@ -79,6 +83,61 @@ TEST_CASE_FIXTURE(ReadAheadFixture, "MGET reads its keys ahead and leaves nothin
   // Nothing stale afterwards: another thread's write is seen at once.
   std::thread([&] { Set("a", "changed"); }).join();
   CHECK(Get("a") == "changed");
+}
+
+TEST_CASE_FIXTURE(ReadAheadFixture, "pops read ahead inside commit groups match a deque, whatever the group writes") {
+  ListStore lists(*engine);
+  std::deque<std::string> model;
+  int next_value = 0;
+  auto push = [&](ListSide side) {
+    std::string value = "v" + std::to_string(next_value++);
+    Must(lists.Push(0, "q", side, {value}));
+    side == ListSide::kLeft ? model.push_front(value) : model.push_back(value);
+  };
+  for (int i = 0; i < 200; ++i) push(ListSide::kRight);  // committed before any group
+
+  std::mt19937 random(7);
+  auto pick = [&](unsigned n) { return static_cast<unsigned>(random() % n); };
+  for (int group = 0; group < 60; ++group) {
+    engine->OpenGroup();
+    for (unsigned step = 0, steps = 1 + pick(40); step < steps; ++step) {
+      unsigned what = pick(10);
+      if (what < 6) {
+        ListSide side = pick(2) == 0 ? ListSide::kLeft : ListSide::kRight;
+        auto popped = Must(lists.Pop(0, "q", side, 1));
+        if (model.empty()) {
+          CHECK(popped == std::nullopt);
+          continue;
+        }
+        REQUIRE(popped.has_value());
+        CHECK(*popped == std::vector<std::string>{side == ListSide::kLeft ? model.front() : model.back()});
+        side == ListSide::kLeft ? model.pop_front() : model.pop_back();
+      } else if (what < 8) {
+        push(pick(2) == 0 ? ListSide::kLeft : ListSide::kRight);
+      } else if (!model.empty()) {
+        // LSET next to an end: the very elements the next pops read ahead.
+        size_t index = pick(2) == 0 ? pick(3) % model.size() : model.size() - 1 - pick(3) % model.size();
+        std::string value = "set" + std::to_string(next_value++);
+        test::MustOk(lists.Set(0, "q", static_cast<int64_t>(index), value));
+        model[index] = value;
+      }
+    }
+    test::MustOk(engine->CommitGroup());
+    if (group % 10 == 9) {  // refill, outside any group
+      for (int i = 0; i < 50; ++i) push(ListSide::kRight);
+    }
+  }
+  auto all = Must(lists.Range(0, "q", 0, -1));
+  CHECK(all == std::vector<std::string>(model.begin(), model.end()));
+}
+
+TEST_CASE_FIXTURE(ReadAheadFixture, "pops read ahead nothing outside a commit group") {
+  ListStore lists(*engine);
+  Must(lists.Push(0, "q", ListSide::kRight, {"a", "b", "c"}));
+  CHECK(Must(lists.Pop(0, "q", ListSide::kLeft, 1)) == std::vector<std::string>{"a"});
+  // Without a group the key's lock ended with the pop: another thread may change the list now.
+  std::thread([&] { test::MustOk(lists.Set(0, "q", 0, "changed")); }).join();
+  CHECK(Must(lists.Pop(0, "q", ListSide::kLeft, 1)) == std::vector<std::string>{"changed"});
 }
 
 }  // namespace
