@@ -24,6 +24,25 @@ TEST_CASE("slot: CRC-32/IEEE check value") {
   CHECK(cluster::Crc32("") == 0u);
 }
 
+TEST_CASE("slot: CRC-32 agrees with the bit-by-bit definition at every length and alignment") {
+  auto bitwise = [](std::string_view data) {
+    uint32_t crc = 0xFFFFFFFFu;
+    for (unsigned char byte : data) {
+      crc ^= byte;
+      for (int bit = 0; bit < 8; ++bit) crc = (crc & 1) ? (crc >> 1) ^ 0xEDB88320u : crc >> 1;
+    }
+    return crc ^ 0xFFFFFFFFu;
+  };
+  std::string bytes;
+  for (int i = 0; i < 80; ++i) bytes.push_back(static_cast<char>(i * 37 + 11));
+  for (size_t offset = 0; offset < 8; ++offset) {
+    for (size_t length = 0; offset + length <= bytes.size(); ++length) {
+      std::string_view piece(bytes.data() + offset, length);
+      CHECK_MESSAGE(cluster::Crc32(piece) == bitwise(piece), "offset " << offset << " length " << length);
+    }
+  }
+}
+
 TEST_CASE("slot: test vectors") {
   CHECK(cluster::SlotOf("foo") == 289);
   CHECK(cluster::SlotOf("bar") == 170);
