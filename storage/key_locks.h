@@ -90,6 +90,15 @@ inline bool KeyLocks::HasDeferred() const { return ThisThread().deferred_count !
 // while the thread defers, until its batch is written).
 class KeyLockGuard {
  public:
+  // Every stripe: for commands that write keys they cannot name (FLUSHDB,
+  // FLUSHALL). It waits for every other thread's commit group that holds
+  // keys, so no write of such a group lands after the flush it preceded.
+  struct EveryKey {};
+  KeyLockGuard(KeyLocks& locks, EveryKey) : locks_(locks) {
+    stripes_.resize(KeyLocks::kStripes);
+    for (size_t i = 0; i < stripes_.size(); ++i) stripes_[i] = i;
+    Acquire();
+  }
   KeyLockGuard(KeyLocks& locks, uint8_t db, std::string_view key) : locks_(locks) {
     stripes_.push_back(locks.StripeOf(db, key));
     Acquire();

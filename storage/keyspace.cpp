@@ -315,12 +315,14 @@ Status Keyspace::DeleteRangeAll(rocksdb::WriteBatch* batch, const std::string& b
 }
 
 Status Keyspace::FlushDb(uint8_t db) {
+  KeyLockGuard guard(engine_.locks(), KeyLockGuard::EveryKey{});
   rocksdb::WriteBatch batch;
   KVD_RETURN_IF_ERROR(DeleteRangeAll(&batch, DbPrefix(db), PrefixEnd(DbPrefix(db))));
   return engine_.Commit(&batch);
 }
 
 Status Keyspace::FlushAll() {
+  KeyLockGuard guard(engine_.locks(), KeyLockGuard::EveryKey{});
   rocksdb::WriteBatch batch;
   KVD_RETURN_IF_ERROR(DeleteRangeAll(&batch, std::string(1, '\0'), std::string(1, '\xFF') + std::string(1, '\xFF')));
   return engine_.Commit(&batch);

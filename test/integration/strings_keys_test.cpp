@@ -3,10 +3,12 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <random>
 #include <set>
+#include <thread>
 
 #include "harness.h"
 
@@ -615,6 +617,46 @@ TEST_CASE("commands: wrong arity and unknown commands get Redis's texts") {
   CHECK(Err(c, {"foo"}) == "ERR unknown command 'foo', with args beginning with: ");
   CHECK(Err(c, {"FOO", "a", "b"}) == "ERR unknown command 'FOO', with args beginning with: 'a' 'b' ");
   CHECK(Simple(c, {"PING"}) == "PONG");
+}
+
+TEST_CASE("keys: FLUSHDB and FLUSHALL among writers on other io threads, and inside MULTI") {
+  ServerWithClient s({"--io-threads", "3"});
+  RespClient& c = *s.client;
+  // Writers on the other io threads keep their commit groups busy while this
+  // client flushes: every flush waits for their groups, nobody deadlocks.
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> writers;
+  for (int w = 0; w < 4; ++w) {
+    auto client = std::shared_ptr<RespClient>(s.server.Connect());
+    writers.emplace_back([client, w, &stop] {
+      for (int i = 0; !stop; ++i) {
+        std::string key = "w" + std::to_string(w) + ":" + std::to_string(i % 50);
+        if (!client->Command({"INCR", key}).ok() || !client->Command({"HSET", "h" + key, "f", "v"}).ok()) return;
+      }
+    });
+  }
+  for (int round = 0; round < 20; ++round) {
+    CHECK(Simple(c, {round % 2 == 0 ? "FLUSHDB" : "FLUSHALL"}) == "OK");
+  }
+  stop = true;
+  for (auto& writer : writers) writer.join();
+  // Every hash still has its field and a consistent count.
+  for (const std::string& key : Strings(c, {"KEYS", "hw*"})) {
+    CHECK(Int(c, {"HLEN", key}) == 1);
+    CHECK(Bulk(c, {"HGET", key, "f"}) == "v");
+  }
+
+  CHECK(Simple(c, {"SET", "before", "1"}) == "OK");
+  CHECK(Simple(c, {"MULTI"}) == "OK");
+  CHECK(Simple(c, {"SET", "a", "1"}) == "QUEUED");
+  CHECK(Simple(c, {"FLUSHDB"}) == "QUEUED");
+  CHECK(Simple(c, {"SET", "b", "2"}) == "QUEUED");
+  RespValue exec = Call(c, {"EXEC"});
+  REQUIRE(exec.type == RespValue::Type::kArray);
+  CHECK(exec.elements.size() == 3);
+  CHECK(Bulk(c, {"GET", "before"}) == "<nil>");
+  CHECK(Bulk(c, {"GET", "a"}) == "<nil>");
+  CHECK(Bulk(c, {"GET", "b"}) == "2");
 }
 
 TEST_CASE("pipelines: runs of GETs among writes, SELECT and MULTI answer as if sent one by one") {

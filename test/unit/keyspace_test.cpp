@@ -3,11 +3,14 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <map>
 #include <optional>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "storage/keyspace.h"
@@ -397,6 +400,28 @@ TEST_CASE_FIXTURE(KeyspaceFixture, "keyspace: counts, FLUSHDB and FLUSHALL") {
   MustOk(keyspace->FlushAll());
   for (uint8_t db = 0; db < 16; ++db) CHECK(Must(keyspace->Count(db)).keys == 0);
   CHECK(test::RawMetaRecords(*engine) == 0);
+}
+
+TEST_CASE_FIXTURE(KeyspaceFixture, "keyspace: FLUSHDB waits for another thread's commit group, none of whose writes outlive it") {
+  for (bool flush_all : {false, true}) {
+    Set("counter", "5");
+    // This thread's group has read "counter" and holds its INCR, not yet written.
+    engine->OpenGroup();
+    REQUIRE(Must(strings->IncrBy(0, "counter", 1)) == 6);
+    std::atomic<bool> flushed{false};
+    std::thread flusher([&] {
+      MustOk(flush_all ? keyspace->FlushAll() : keyspace->FlushDb(0));
+      flushed = true;
+    });
+    // However long the flusher is given, it must not finish while the group
+    // holds the key: the INCR read the value the flush deletes.
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(300);
+    while (!flushed && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+    CHECK_FALSE(flushed.load());
+    MustOk(engine->CommitGroup());
+    flusher.join();
+    CHECK(Get("counter") == std::nullopt);  // the INCR came before the flush, as its read did
+  }
 }
 
 TEST_CASE_FIXTURE(KeyspaceFixture, "keyspace: the expiry sweep deletes expired records") {

@@ -4,6 +4,8 @@
 // watched keys under those locks, then runs the commands inside one
 // storage transaction: their writes reach RocksDB as one atomic batch, and no
 // other client sees part of them.
+#include <optional>
+
 #include "roles/server/command_table.h"
 #include "roles/server/commands/args.h"
 #include "roles/server/dispatcher.h"
@@ -70,11 +72,20 @@ void Exec(CommandContext& ctx) {
   }
   std::vector<std::vector<std::string>> queued = std::move(session.queued);
   std::vector<std::pair<uint8_t, std::string_view>> keys;
+  bool every_key = false;
   for (const auto& args : queued) {
     const CommandSpec* spec = Commands().Find(args[0]);
     for (size_t index : KeyIndexes(*spec, args)) keys.emplace_back(ctx.db(), args[index]);
+    // FLUSHDB/FLUSHALL lock every key; taking them all here, in order, keeps
+    // the commands inside from locking more stripes out of order.
+    every_key = every_key || spec->name == "flushdb" || spec->name == "flushall";
   }
-  storage::KeyLockGuard guard(ctx.server.engine.locks(), keys);
+  std::optional<storage::KeyLockGuard> guard;
+  if (every_key) {
+    guard.emplace(ctx.server.engine.locks(), storage::KeyLockGuard::EveryKey{});
+  } else {
+    guard.emplace(ctx.server.engine.locks(), keys);
+  }
   bool watched_changed = session.watcher.dirty.load() || WatchedKeyExpired(ctx);
   ResetTransaction(ctx);
   if (watched_changed) return ctx.reply.NullArray();
