@@ -6,8 +6,10 @@
 // other client sees part of them.
 #include <optional>
 
+#include "common/numbers.h"
 #include "roles/server/command_table.h"
 #include "roles/server/commands/args.h"
+#include "roles/server/commands/transaction_locks.h"
 #include "roles/server/dispatcher.h"
 #include "storage/key_locks.h"
 
@@ -63,6 +65,13 @@ bool WatchedKeyExpired(CommandContext& ctx) {
   return false;
 }
 
+// A database index as SELECT, MOVE and COPY take it; -1 when it is not one.
+int DbIndexOf(const std::string& text, int databases) {
+  int64_t value = 0;
+  if (!ParseInt64(text, &value) || value < 0 || value >= databases) return -1;
+  return static_cast<int>(value);
+}
+
 void Exec(CommandContext& ctx) {
   Session& session = ctx.client.session;
   if (!session.in_multi) return ctx.reply.Error("ERR EXEC without MULTI");
@@ -71,20 +80,12 @@ void Exec(CommandContext& ctx) {
     return ctx.reply.Error("EXECABORT Transaction discarded because of previous errors.");
   }
   std::vector<std::vector<std::string>> queued = std::move(session.queued);
-  std::vector<std::pair<uint8_t, std::string_view>> keys;
-  bool every_key = false;
-  for (const auto& args : queued) {
-    const CommandSpec* spec = Commands().Find(args[0]);
-    for (size_t index : KeyIndexes(*spec, args)) keys.emplace_back(ctx.db(), args[index]);
-    // FLUSHDB/FLUSHALL lock every key; taking them all here, in order, keeps
-    // the commands inside from locking more stripes out of order.
-    every_key = every_key || spec->name == "flushdb" || spec->name == "flushall";
-  }
+  TransactionLocks locks = LocksForTransaction(queued, ctx.db(), ctx.server.engine.databases());
   std::optional<storage::KeyLockGuard> guard;
-  if (every_key) {
+  if (locks.every_key) {
     guard.emplace(ctx.server.engine.locks(), storage::KeyLockGuard::EveryKey{});
   } else {
-    guard.emplace(ctx.server.engine.locks(), keys);
+    guard.emplace(ctx.server.engine.locks(), locks.keys);
   }
   bool watched_changed = session.watcher.dirty.load() || WatchedKeyExpired(ctx);
   ResetTransaction(ctx);
@@ -125,6 +126,28 @@ void Reset(CommandContext& ctx) {
 }
 
 }  // namespace
+
+TransactionLocks LocksForTransaction(const std::vector<std::vector<std::string>>& queued, uint8_t db,
+                                     int databases) {
+  TransactionLocks locks;
+  for (const auto& args : queued) {
+    const CommandSpec* spec = Commands().Find(args[0]);
+    if (spec == nullptr) continue;  // cannot be queued: an unknown command fails the transaction
+    for (size_t index : KeyIndexes(*spec, args)) locks.keys.emplace_back(db, args[index]);
+    if (spec->name == "flushdb" || spec->name == "flushall") locks.every_key = true;
+    if (spec->name == "select" && args.size() == 2) {
+      if (int selected = DbIndexOf(args[1], databases); selected >= 0) db = static_cast<uint8_t>(selected);
+    } else if (spec->name == "move" && args.size() == 3) {
+      if (int target = DbIndexOf(args[2], databases); target >= 0) locks.keys.emplace_back(static_cast<uint8_t>(target), args[1]);
+    } else if (spec->name == "copy") {
+      for (size_t i = 3; i + 1 < args.size(); ++i) {
+        if (!EqualsIgnoreCase(args[i], "DB")) continue;
+        if (int target = DbIndexOf(args[i + 1], databases); target >= 0) locks.keys.emplace_back(static_cast<uint8_t>(target), args[2]);
+      }
+    }
+  }
+  return locks;
+}
 
 std::vector<CommandSpec> TransactionCommands() {
   return {
