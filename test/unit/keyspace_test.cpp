@@ -402,7 +402,7 @@ TEST_CASE_FIXTURE(KeyspaceFixture, "keyspace: counts, FLUSHDB and FLUSHALL") {
   CHECK(test::RawMetaRecords(*engine) == 0);
 }
 
-TEST_CASE_FIXTURE(KeyspaceFixture, "keyspace: FLUSHDB waits for another thread's commit group, none of whose writes outlive it") {
+TEST_CASE_FIXTURE(KeyspaceFixture, "keyspace: FLUSHDB waits for the commit group of another thread") {
   for (bool flush_all : {false, true}) {
     Set("counter", "5");
     // This thread's group has read "counter" and holds its INCR, not yet written.

@@ -135,14 +135,18 @@ TransactionLocks LocksForTransaction(const std::vector<std::vector<std::string>>
     if (spec == nullptr) continue;  // cannot be queued: an unknown command fails the transaction
     for (size_t index : KeyIndexes(*spec, args)) locks.keys.emplace_back(db, args[index]);
     if (spec->name == "flushdb" || spec->name == "flushall") locks.every_key = true;
+    // `key` is also written in the database named by argument `index`.
+    auto also_in = [&](size_t index, const std::string& key) {
+      int target = DbIndexOf(args[index], databases);
+      if (target >= 0) locks.keys.emplace_back(static_cast<uint8_t>(target), key);
+    };
     if (spec->name == "select" && args.size() == 2) {
       if (int selected = DbIndexOf(args[1], databases); selected >= 0) db = static_cast<uint8_t>(selected);
     } else if (spec->name == "move" && args.size() == 3) {
-      if (int target = DbIndexOf(args[2], databases); target >= 0) locks.keys.emplace_back(static_cast<uint8_t>(target), args[1]);
+      also_in(2, args[1]);
     } else if (spec->name == "copy") {
       for (size_t i = 3; i + 1 < args.size(); ++i) {
-        if (!EqualsIgnoreCase(args[i], "DB")) continue;
-        if (int target = DbIndexOf(args[i + 1], databases); target >= 0) locks.keys.emplace_back(static_cast<uint8_t>(target), args[2]);
+        if (EqualsIgnoreCase(args[i], "DB")) also_in(i + 1, args[2]);
       }
     }
   }
