@@ -306,27 +306,20 @@ Result<KeyCounts> Keyspace::Count(uint8_t db) {
   return counts;
 }
 
-Status Keyspace::DeleteRangeAll(rocksdb::WriteBatch* batch, const std::string& begin, const std::string& end) {
+// Flushes lock every key stripe: see KeyLockGuard::EveryKey.
+Status Keyspace::FlushRange(const std::string& begin, const std::string& end) {
+  KeyLockGuard guard(engine_.locks(), KeyLockGuard::EveryKey{});
+  rocksdb::WriteBatch batch;
   for (auto* cf : {engine_.meta(), engine_.data(), engine_.zscore()}) {
-    rocksdb::Status status = batch->DeleteRange(cf, begin, end);
+    rocksdb::Status status = batch.DeleteRange(cf, begin, end);
     if (!status.ok()) return Status::IOError(status.ToString());
   }
-  return Status::Ok();
-}
-
-Status Keyspace::FlushDb(uint8_t db) {
-  KeyLockGuard guard(engine_.locks(), KeyLockGuard::EveryKey{});
-  rocksdb::WriteBatch batch;
-  KVD_RETURN_IF_ERROR(DeleteRangeAll(&batch, DbPrefix(db), PrefixEnd(DbPrefix(db))));
   return engine_.Commit(&batch);
 }
 
-Status Keyspace::FlushAll() {
-  KeyLockGuard guard(engine_.locks(), KeyLockGuard::EveryKey{});
-  rocksdb::WriteBatch batch;
-  KVD_RETURN_IF_ERROR(DeleteRangeAll(&batch, std::string(1, '\0'), std::string(1, '\xFF') + std::string(1, '\xFF')));
-  return engine_.Commit(&batch);
-}
+Status Keyspace::FlushDb(uint8_t db) { return FlushRange(DbPrefix(db), PrefixEnd(DbPrefix(db))); }
+
+Status Keyspace::FlushAll() { return FlushRange(std::string(1, '\0'), std::string(2, '\xFF')); }
 
 Result<std::pair<std::string, uint64_t>> Keyspace::SweepExpired(std::string_view from, size_t budget) {
   std::vector<std::string> expired;

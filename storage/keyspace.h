@@ -61,7 +61,8 @@ class Keyspace {
   // Writes `meta` (and copies of the sub-keys of `source`) under a new key.
   Status CopyInto(rocksdb::WriteBatch* batch, uint8_t src_db, std::string_view src, const Metadata& source,
                   uint8_t dst_db, std::string_view dst);
-  Status DeleteRangeAll(rocksdb::WriteBatch* batch, const std::string& begin, const std::string& end);
+  // Deletes [begin, end) of every column family once no other thread holds a key.
+  Status FlushRange(const std::string& begin, const std::string& end);
 
   Engine& engine_;
 };

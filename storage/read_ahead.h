@@ -1,8 +1,9 @@
 // Point reads done ahead of time for the commands a thread is about to run:
-// a run of pipelined GETs, one MGET, or a run of pops from one end of a list
-// looks its keys up in one RocksDB MultiGet — one pass over the memtables
-// and files for all of them, their cache misses overlapped — and each
-// command then finds its value here.
+// a run of pipelined GETs, or one MGET, looks its keys up in one RocksDB
+// MultiGet — one pass over the memtables and files for all of them, their
+// cache misses overlapped — and a run of pops from one end of a list reads
+// its next elements with one iterator (Keep). Each command then finds its
+// value here.
 //
 // Engine keeps one per thread. A write this thread keeps in its commit group
 // hides what was read ahead of that key (the group is read first), and the

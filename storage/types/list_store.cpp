@@ -179,13 +179,13 @@ Status ListStore::PushLocked(rocksdb::WriteBatch* batch, uint8_t db, std::string
 void ListStore::ReadAheadPops(uint8_t db, std::string_view key, const State& state, ListSide side) {
   constexpr uint64_t kElements = 32;
   if (!engine_.CanKeepLockedReadAhead()) return;
-  std::string prefix = EncodeSubKeyPrefix(db, key, state.meta.version);
-  uint64_t count = std::min(kElements, state.size());
   bool from_left = side == ListSide::kLeft;
+  std::string prefix = EncodeSubKeyPrefix(db, key, state.meta.version);
+  if (Engine::IsReadAhead(engine_.data(), IndexKey(prefix, from_left ? state.head : state.tail - 1))) return;
+  uint64_t count = std::min(kElements, state.size());
   uint64_t lowest = from_left ? state.head : state.tail - count;
   std::string lower = IndexKey(prefix, lowest);
   std::string upper = IndexKey(prefix, lowest + count - 1) + '\0';
-  if (Engine::IsReadAhead(engine_.data(), from_left ? lower : IndexKey(prefix, state.tail - 1))) return;
   rocksdb::Slice lower_slice(lower), upper_slice(upper);
   rocksdb::ReadOptions options;
   options.iterate_lower_bound = &lower_slice;

@@ -105,8 +105,8 @@ class ListStore {
               const rocksdb::Snapshot* snapshot, Visit&& visit);
 
   // The *Locked forms expect the caller to hold the key locks.
-  // Reads the elements that the next pops from `side` will take, in one
-  // MultiGet, when they are not read ahead already.
+  // Reads the elements that the next pops from `side` will take, with one
+  // iterator, when they are not read ahead already.
   void ReadAheadPops(uint8_t db, std::string_view key, const State& state, ListSide side);
   Status PopLocked(rocksdb::WriteBatch* batch, uint8_t db, std::string_view key, State* state, ListSide side,
                    uint64_t count, std::vector<std::string>* out);
