@@ -160,6 +160,12 @@ TEST_CASE("strings: SETNX SETEX PSETEX MGET MSET MSETNX GETSET GETDEL GETEX") {
   CHECK(Err(c, {"GETEX", "g", "EX", "0"}) == "ERR invalid expire time in 'getex' command");
   CHECK(Err(c, {"GETEX", "g", "PERSIST", "EX", "10"}) == kSyntax);
   CHECK(Err(c, {"GETEX", "g", "BOGUS"}) == kSyntax);
+  // Like Redis, the key is looked up before the time is checked.
+  CHECK(Bulk(c, {"GETEX", "nope", "EX", "0"}) == "<nil>");
+  CHECK(Bulk(c, {"GETEX", "nope", "PX", "abc"}) == "<nil>");
+  CHECK(Int(c, {"RPUSH", "getex-list", "x"}) == 1);
+  CHECK(Err(c, {"GETEX", "getex-list", "EXAT", "0"}).rfind("WRONGTYPE", 0) == 0);
+  CHECK(Err(c, {"GETEX", "g", "EX", "abc"}) == "ERR value is not an integer or out of range");
 }
 
 TEST_CASE("strings: INCR DECR INCRBY DECRBY INCRBYFLOAT") {

@@ -166,18 +166,25 @@ void GetDel(CommandContext& ctx) {
 
 void GetEx(CommandContext& ctx) {
   storage::TtlChange change;
+  size_t expire_unit = 0;  // index of EX/PX/EXAT/PXAT, 0 when none
   for (size_t i = 2; i < ctx.args.size(); ++i) {
     const std::string& arg = ctx.args[i];
     bool unset = change.kind == storage::TtlChange::Kind::kNone;
     if (EqualsIgnoreCase(arg, "PERSIST") && unset) {
       change.kind = storage::TtlChange::Kind::kPersist;
     } else if (IsExpireUnit(arg) && i + 1 < ctx.args.size() && unset) {
-      if (!ExpireArgToAbsolute(ctx, arg, i + 1, &change.expire_at_ms)) return;
       change.kind = storage::TtlChange::Kind::kSetAt;
-      ++i;
+      expire_unit = i++;
     } else {
       return ctx.ReplySyntaxError();
     }
+  }
+  if (expire_unit != 0) {
+    // Redis checks the key before the time: a missing key answers nil, a list WRONGTYPE, whatever the time says.
+    auto current = ctx.server.strings.Get(ctx.db(), ctx.args[1]);
+    if (!current.ok()) return ctx.ReplyError(current.status());
+    if (!*current) return ReplyOptional(ctx, *current);
+    if (!ExpireArgToAbsolute(ctx, ctx.args[expire_unit], expire_unit + 1, &change.expire_at_ms)) return;
   }
   auto value = ctx.server.strings.GetEx(ctx.db(), ctx.args[1], change);
   if (!value.ok()) return ctx.ReplyError(value.status());
