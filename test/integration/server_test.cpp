@@ -274,6 +274,7 @@ TEST_CASE("server: TIME LASTSAVE COMMAND") {
 
   int64_t count = Int(c, {"COMMAND", "COUNT"});
   CHECK(count >= 60);
+  CHECK(Err(c, {"COMMAND", "COUNT", "extra"}) == "ERR wrong number of arguments for 'command|count' command");
   RespValue all = Call(c, {"COMMAND"});
   CHECK(all.type == RespValue::Type::kArray);
   CHECK(static_cast<int64_t>(all.elements.size()) == count);

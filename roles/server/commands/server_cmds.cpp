@@ -307,7 +307,10 @@ void CommandCmd(CommandContext& ctx) {
     return;
   }
   const std::string& sub = ctx.args[1];
-  if (EqualsIgnoreCase(sub, "COUNT")) return ctx.reply.Integer(static_cast<int64_t>(all.size()));
+  if (EqualsIgnoreCase(sub, "COUNT")) {
+    if (ctx.args.size() != 2) return ctx.reply.Error("ERR wrong number of arguments for 'command|count' command");
+    return ctx.reply.Integer(static_cast<int64_t>(all.size()));
+  }
   if (EqualsIgnoreCase(sub, "INFO")) {
     if (ctx.args.size() == 2) {
       ctx.reply.ArrayHeader(all.size());
