@@ -382,13 +382,17 @@ void Connection::RunBlockedCommand(bool timed_out) {
 }
 
 void Connection::CompactInput() {
+  // A read still in flight (one armed while the client was blocked) fills the
+  // buffer at input_end_: moving the data or the offsets under it would make
+  // the next pass parse old bytes again and lose the new ones.
+  if (reading_) return;
   if (input_begin_ == input_end_) {
     input_begin_ = input_end_ = 0;
-    if (input_.size() > 4 * kInitialInput && !reading_) {
+    if (input_.size() > 4 * kInitialInput) {
       input_.resize(kInitialInput);
       input_.shrink_to_fit();
     }
-  } else if (input_begin_ > 0 && !reading_) {
+  } else if (input_begin_ > 0) {
     std::memmove(input_.data(), input_.data() + input_begin_, input_end_ - input_begin_);
     input_end_ -= input_begin_;
     input_begin_ = 0;

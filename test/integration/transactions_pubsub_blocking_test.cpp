@@ -235,5 +235,35 @@ TEST_CASE("blocking: timeouts, BLMOVE, BZPOPMIN, inside MULTI, and errors") {
   CHECK(BlockedClientsAre(c, 0));
 }
 
+// While a client is blocked its connection keeps a read armed (to notice a
+// disconnect). A pass after the wake-up once moved the input buffer under that
+// read: the next request then re-ran the old pipeline and was itself lost.
+TEST_CASE("blocking: commands pipelined behind a blocking pop run once, in order, and later requests are read") {
+  ServerWithClient s;
+  RespClient& c = *s.client;
+  for (int round = 1; round <= 3; ++round) {
+    Send(c, {"BLPOP", "empty", "0.01"});  // times out
+    Send(c, {"INCR", "counter"});
+    CHECK(Read(c).IsNull());
+    CHECK(Read(c).integer == round);
+    CHECK(Simple(c, {"SET", "after" + std::to_string(round), "x"}) == "OK");
+  }
+  CHECK(Bulk(c, {"GET", "counter"}) == "3");
+  CHECK(Int(c, {"EXISTS", "after1", "after2", "after3"}) == 3);
+
+  auto waiter = s.server.Connect();
+  for (int round = 1; round <= 3; ++round) {
+    Send(*waiter, {"BLPOP", "queue", "0"});  // served by a push
+    Send(*waiter, {"INCR", "served"});
+    REQUIRE(BlockedClientsAre(c, 1));
+    CHECK(Int(c, {"RPUSH", "queue", "v" + std::to_string(round)}) == 1);
+    CHECK(Read(*waiter).ToString() == "[queue, v" + std::to_string(round) + "]");
+    CHECK(Read(*waiter).integer == round);
+    CHECK(Simple(*waiter, {"SET", "next" + std::to_string(round), "x"}) == "OK");
+  }
+  CHECK(Bulk(c, {"GET", "served"}) == "3");
+  CHECK(Int(c, {"EXISTS", "next1", "next2", "next3"}) == 3);
+}
+
 }  // namespace
 }  // namespace kvdtest
