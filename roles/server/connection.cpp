@@ -88,7 +88,11 @@ void Connection::OnRead(const boost::system::error_code& error, size_t bytes) {
 }
 
 void Connection::Process() {
-  if (closed_ || writing_ || waiting_durability_ || blocked_) return;
+  if (closed_ || writing_ || waiting_durability_) return;
+  if (blocked_) {
+    RunPendingWake();
+    return;
+  }
   PassTally tally;
   tally.input_bytes = unreported_input_bytes_;
   unreported_input_bytes_ = 0;
@@ -301,7 +305,7 @@ void Connection::FinishPass() {
     WriteOut();
   } else if (close_after_write_) {
     Close();
-  } else {
+  } else if (!RunPendingWake()) {
     ReadMore();
   }
 }
@@ -351,15 +355,30 @@ void Connection::Block(const CommandContext& ctx, bool front) {
     block_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& error) {
       if (!error && self->blocked_) {
         self->server_.blocking.Unblock(self->state_->id);
-        self->RunBlockedCommand(true);
+        self->OnBlockedWake(true);
       }
     });
   }
 }
 
-void Connection::Wake() {
+void Connection::Wake() { OnBlockedWake(false); }
+
+void Connection::OnBlockedWake(bool timed_out) {
   if (closed_ || !blocked_) return;
-  RunBlockedCommand(false);
+  if (writing_ || waiting_durability_) {
+    wake_pending_ = true;
+    timeout_pending_ = timeout_pending_ || timed_out;
+    return;
+  }
+  RunBlockedCommand(timed_out);
+}
+
+bool Connection::RunPendingWake() {
+  if (!blocked_ || !wake_pending_) return false;
+  bool timed_out = timeout_pending_;
+  wake_pending_ = timeout_pending_ = false;
+  RunBlockedCommand(timed_out);
+  return true;
 }
 
 void Connection::RunBlockedCommand(bool timed_out) {
@@ -376,6 +395,7 @@ void Connection::RunBlockedCommand(bool timed_out) {
     return;
   }
   blocked_ = false;
+  wake_pending_ = timeout_pending_ = false;
   block_timer_.cancel();
   blocked_args_.clear();
   AfterCommands();

@@ -78,6 +78,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void CompactInput();
 
   void Block(const CommandContext& ctx, bool front);
+  // A wake-up or timeout that arrives while replies are being written or
+  // wait for durability is kept until the connection is idle: running the
+  // command then would start a second write beside the one in flight.
+  void OnBlockedWake(bool timed_out);
+  bool RunPendingWake();
   void RunBlockedCommand(bool timed_out);
 
   boost::asio::ip::tcp::socket socket_;
@@ -107,6 +112,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::vector<std::string_view> get_run_keys_;  // scratch for ReadAheadGets
 
   bool blocked_ = false;
+  bool wake_pending_ = false;     // woken (or timed out) while busy
+  bool timeout_pending_ = false;  // ... and the timeout has passed
   std::vector<std::string> blocked_args_;
   boost::asio::steady_timer block_timer_;
 };

@@ -372,13 +372,14 @@ void RawConn::Close() {
   fd_ = -1;
 }
 
-bool RawConn::Connect(uint16_t port) {
+bool RawConn::Connect(uint16_t port, int receive_buffer) {
   Close();
   eof_ = false;
   buffer_.clear();
   consumed_ = 0;
   fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd_ < 0) return false;
+  if (receive_buffer > 0) ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof(receive_buffer));
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);

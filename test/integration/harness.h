@@ -143,7 +143,8 @@ class RawConn {
   RawConn(const RawConn&) = delete;
   RawConn& operator=(const RawConn&) = delete;
 
-  bool Connect(uint16_t port);
+  // receive_buffer > 0 shrinks SO_RCVBUF first: a slow reader whose replies back up in the server.
+  bool Connect(uint16_t port, int receive_buffer = 0);
   // Sends everything while also reading whatever the server answers (so a
   // server that writes replies never deadlocks against us). False on error or
   // timeout. With read_while_sending=false it never reads (a stuck client).

@@ -265,5 +265,37 @@ TEST_CASE("blocking: commands pipelined behind a blocking pop run once, in order
   CHECK(Int(c, {"EXISTS", "next1", "next2", "next3"}) == 3);
 }
 
+// A pop that blocks in a pass whose earlier replies are still being written
+// and times out meanwhile once started a second write beside the first: its
+// reply landed in the middle of the others. A 4 KB receive buffer makes this
+// client drain the 900 KB reply ahead of the pop far slower than 1 ms.
+TEST_CASE("blocking: a pop that times out while replies ahead of it are still being written answers after them") {
+  ServerWithClient s;
+  RespClient& c = *s.client;
+  const std::string big(900 * 1024, 'v');
+  CHECK(Simple(c, {"SET", "big", big}) == "OK");
+  for (int round = 0; round < 5; ++round) {
+    RawConn slow;
+    REQUIRE(slow.Connect(s.server.port(), 4096));
+    constexpr int kGets = 7;
+    std::string pipeline;
+    for (int i = 0; i < kGets; ++i) pipeline += EncodeCommand({"GET", "big"});
+    pipeline += EncodeCommand({"BLPOP", "empty", "0.001"});
+    pipeline += EncodeCommand({"PING"});
+    REQUIRE(slow.Send(pipeline, 60s, false));
+    for (int i = 0; i < kGets; ++i) {
+      auto reply = slow.ReadReply();
+      REQUIRE(reply.has_value());
+      CHECK(reply->str == big);
+    }
+    auto timed_out = slow.ReadReply();
+    REQUIRE(timed_out.has_value());
+    CHECK(timed_out->IsNull());
+    auto pong = slow.ReadReply();
+    REQUIRE(pong.has_value());
+    CHECK(pong->str == "PONG");
+  }
+}
+
 }  // namespace
 }  // namespace kvdtest
