@@ -305,7 +305,13 @@ void Connection::FinishPass() {
     WriteOut();
   } else if (close_after_write_) {
     Close();
-  } else if (!RunPendingWake()) {
+  } else if (RunPendingWake()) {
+    return;
+  } else if (!blocked_ && unreported_input_bytes_ > 0) {
+    // Requests arrived while this pass waited for durability (through the
+    // read a blocked client keeps armed): nothing else would run them.
+    Process();
+  } else {
     ReadMore();
   }
 }

@@ -1,6 +1,9 @@
 // MULTI/EXEC/WATCH, pub/sub and blocking pops through the socket.
 #include <doctest/doctest.h>
 
+#include <atomic>
+#include <thread>
+
 #include "harness.h"
 
 namespace kvdtest {
@@ -263,6 +266,43 @@ TEST_CASE("blocking: commands pipelined behind a blocking pop run once, in order
   }
   CHECK(Bulk(c, {"GET", "served"}) == "3");
   CHECK(Int(c, {"EXISTS", "next1", "next2", "next3"}) == 3);
+}
+
+// A blocked client keeps a read armed. When its wake-up's pass then waited
+// for a commit group that another client's writes had opened, a request that
+// arrived meanwhile was read but never run: the client hung. Writers on other
+// connections keep such groups open; each round checks that the next request
+// after a served pop is answered.
+TEST_CASE("blocking: requests right after a served pop are answered while other clients write") {
+  ServerWithClient s({"--io-threads", "2", "--fsync", "always"});
+  RespClient& c = *s.client;
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> writers;
+  for (int w = 0; w < 3; ++w) {
+    writers.emplace_back([&, w] {
+      auto writer = s.server.Connect();
+      for (int i = 0; !stop.load() && writer; ++i) {
+        if (!writer->Command({"SET", "w" + std::to_string(w), std::to_string(i)}).ok()) return;
+      }
+    });
+  }
+  auto waiter = s.server.Connect();
+  waiter->SetTimeout(10s);  // a hang fails the read instead of the whole run
+  for (int round = 1; round <= 1000; ++round) {
+    CAPTURE(round);
+    Send(*waiter, {"BRPOPLPUSH", "src", "dst", "0"});
+    REQUIRE(BlockedClientsAre(c, 1));
+    REQUIRE(Int(c, {"RPUSH", "src", "v"}) == 1);
+    auto served = waiter->ReadReply();
+    REQUIRE(served.ok());
+    REQUIRE(served->str == "v");
+    Send(*waiter, {"INCR", "rounds"});
+    auto counted = waiter->ReadReply();
+    REQUIRE(counted.ok());
+    REQUIRE(counted->integer == round);
+  }
+  stop = true;
+  for (auto& writer : writers) writer.join();
 }
 
 // A pop that blocks in a pass whose earlier replies are still being written
