@@ -41,6 +41,11 @@ class ClientState {
   std::atomic<int> db{0};
   std::atomic<bool> authenticated{false};
   std::atomic<int> protocol{2};  // RESP version; changed by HELLO
+  // A blocked or subscribed client waits for the server on purpose: like
+  // Redis, the idle timeout leaves it alone (a blocked pop has its own timeout).
+  std::atomic<bool> blocked{false};
+  std::atomic<bool> subscribed{false};
+  bool ExemptFromIdleTimeout() const { return blocked.load() || subscribed.load(); }
   Session session;
 
   std::string name() const;

@@ -349,6 +349,7 @@ void Connection::Deliver(std::string bytes) {
 void Connection::Block(const CommandContext& ctx, bool front) {
   if (!blocked_) blocked_args_ = ctx.args;
   blocked_ = true;
+  state_->blocked.store(true);
   std::weak_ptr<ClientState> weak = state_;
   server_.blocking.Block(state_->id, ctx.db(), ctx.block_keys, [weak] {
     if (auto client = weak.lock()) client->Wake();
@@ -401,6 +402,7 @@ void Connection::RunBlockedCommand(bool timed_out) {
     return;
   }
   blocked_ = false;
+  state_->blocked.store(false);
   wake_pending_ = timeout_pending_ = false;
   block_timer_.cancel();
   blocked_args_.clear();

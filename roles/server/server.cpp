@@ -252,6 +252,7 @@ class Server {
     if (timeout_s <= 0) return;
     uint64_t now = engine_->NowMs();
     for (const auto& client : context_.clients.List()) {
+      if (client->ExemptFromIdleTimeout()) continue;
       if (now - client->last_interaction_ms.load() > static_cast<uint64_t>(timeout_s) * 1000) {
         KVD_LOG(kVerbose) << "closing idle client " << client->addr;
         client->RequestClose();

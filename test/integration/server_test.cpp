@@ -394,8 +394,17 @@ TEST_CASE("limits: maxclients refuses the connection over the limit") {
   CHECK(reused);
 }
 
-TEST_CASE("limits: timeout closes idle clients") {
+TEST_CASE("limits: timeout closes idle clients, but not blocked or subscribed ones (as Redis)") {
   ServerWithClient s({"--timeout", "1"});
+  RawConn blocked;
+  REQUIRE(blocked.Connect(s.server.port()));
+  REQUIRE(blocked.Send(EncodeCommand({"BLPOP", "queue", "0"})));
+  RawConn subscriber;
+  REQUIRE(subscriber.Connect(s.server.port()));
+  REQUIRE(subscriber.Send(EncodeCommand({"SUBSCRIBE", "news"})));
+  auto subscribed = subscriber.ReadReply();
+  REQUIRE(subscribed.has_value());
+  CHECK(subscribed->ToString() == "[subscribe, news, 1]");
   RawConn idle;
   REQUIRE(idle.Connect(s.server.port()));
   REQUIRE(idle.Send(EncodeCommand({"PING"})));
@@ -405,9 +414,20 @@ TEST_CASE("limits: timeout closes idle clients") {
   bool closed = false;
   idle.ReadUntilClosed(10s, &closed);
   CHECK(closed);
-  // The server itself keeps serving.
+
+  // The same idle time passed for the other two: both are still served.
   auto fresh = s.server.Connect();
-  CHECK(Simple(*fresh, {"PING"}) == "PONG");
+  std::string clients = Bulk(*fresh, {"CLIENT", "LIST"});
+  CHECK(clients.find("flags=b ") != std::string::npos);
+  CHECK(clients.find("flags=P ") != std::string::npos);
+  CHECK(Int(*fresh, {"RPUSH", "queue", "job"}) == 1);
+  auto served = blocked.ReadReply();
+  REQUIRE(served.has_value());
+  CHECK(served->ToString() == "[queue, job]");
+  CHECK(Int(*fresh, {"PUBLISH", "news", "hello"}) == 1);
+  auto message = subscriber.ReadReply();
+  REQUIRE(message.has_value());
+  CHECK(message->ToString() == "[message, news, hello]");
 }
 
 }  // namespace kvdtest

@@ -120,6 +120,13 @@ void Hello(CommandContext& ctx) {
   writer.ArrayHeader(0);
 }
 
+std::string ClientFlags(const ClientState& client) {
+  std::string flags;
+  if (client.blocked.load()) flags += 'b';
+  if (client.subscribed.load()) flags += 'P';
+  return flags.empty() ? "N" : flags;
+}
+
 std::string ClientLine(const ClientState& client, uint64_t now_ms) {
   auto seconds = [](uint64_t ms) { return std::to_string(ms / 1000); };
   std::string name = client.name();
@@ -127,7 +134,7 @@ std::string ClientLine(const ClientState& client, uint64_t now_ms) {
   return "id=" + std::to_string(client.id) + " addr=" + client.addr + " laddr=" + client.laddr +
          " name=" + name + " age=" + seconds(now_ms - client.created_ms) +
          " idle=" + seconds(now_ms - std::min(now_ms, client.last_interaction_ms.load())) +
-         " flags=N db=" + std::to_string(client.db.load()) +
+         " flags=" + ClientFlags(client) + " db=" + std::to_string(client.db.load()) +
          " sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 obl=0 oll=0 omem=0 tot-mem=0"
          " events=r cmd=" + command + " user=default redir=-1 resp=" + std::to_string(client.protocol.load()) + "\n";
 }

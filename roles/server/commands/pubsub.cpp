@@ -7,6 +7,7 @@ namespace {
 
 // ["subscribe", channel, count] and friends; a push in RESP3.
 void ReplyConfirmation(CommandContext& ctx, std::string_view kind, const std::string* name) {
+  ctx.client.subscribed.store(ctx.client.session.subscriptions() > 0);
   ctx.reply.PushHeader(3);
   ctx.reply.Bulk(kind);
   name ? ctx.reply.Bulk(*name) : ctx.reply.NullBulk();
