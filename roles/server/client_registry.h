@@ -28,6 +28,10 @@ struct Session {
   size_t subscriptions() const { return channels.size() + patterns.size(); }
 };
 
+// Why a blocked client is woken: a key it waits on was written, or CLIENT
+// UNBLOCK (answer as on timeout, or with an -UNBLOCKED error).
+enum class WakeReason { kKeyWritten, kUnblockAsTimeout, kUnblockWithError };
+
 class ClientState {
  public:
   ClientState(uint64_t id, std::string addr, std::string laddr, uint64_t now_ms)
@@ -60,10 +64,11 @@ class ClientState {
   void Push(std::string bytes) const {  // pub/sub messages
     if (push_) push_(std::move(bytes));
   }
-  void Wake() const {  // a key this client is blocked on was written
-    if (wake_) wake_();
+  void Wake(WakeReason reason = WakeReason::kKeyWritten) const {
+    if (wake_) wake_(reason);
   }
-  void set_hooks(std::function<void()> close, std::function<void(std::string)> push, std::function<void()> wake) {
+  void set_hooks(std::function<void()> close, std::function<void(std::string)> push,
+                 std::function<void(WakeReason)> wake) {
     close_ = std::move(close);
     push_ = std::move(push);
     wake_ = std::move(wake);
@@ -75,7 +80,7 @@ class ClientState {
   std::string last_command_ = "NULL";
   std::function<void()> close_;
   std::function<void(std::string)> push_;
-  std::function<void()> wake_;
+  std::function<void(WakeReason)> wake_;
 };
 
 class ClientRegistry {

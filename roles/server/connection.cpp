@@ -368,7 +368,13 @@ void Connection::Block(const CommandContext& ctx, bool front) {
   }
 }
 
-void Connection::Wake() { OnBlockedWake(false); }
+void Connection::Wake(WakeReason reason) {
+  if (reason == WakeReason::kKeyWritten) return OnBlockedWake(false);
+  if (closed_ || !blocked_) return;
+  server_.blocking.Unblock(state_->id);
+  unblock_with_error_ = reason == WakeReason::kUnblockWithError;
+  OnBlockedWake(true);
+}
 
 void Connection::OnBlockedWake(bool timed_out) {
   if (closed_ || !blocked_) return;
@@ -395,7 +401,11 @@ void Connection::RunBlockedCommand(bool timed_out) {
   ctx.block_timed_out = timed_out;
   storage::Engine::TakeThreadCommitted();
   server_.engine.OpenGroup();
-  Dispatch(ctx);
+  if (unblock_with_error_) {
+    writer.Error("UNBLOCKED client unblocked via CLIENT UNBLOCK");
+  } else {
+    Dispatch(ctx);
+  }
   server_.stats.Add(tally);
   if (!ctx.block_keys.empty() && !timed_out) {
     Block(ctx, true);  // someone else took the data: keep our place in line
@@ -403,7 +413,7 @@ void Connection::RunBlockedCommand(bool timed_out) {
   }
   blocked_ = false;
   state_->blocked.store(false);
-  wake_pending_ = timeout_pending_ = false;
+  wake_pending_ = timeout_pending_ = unblock_with_error_ = false;
   block_timer_.cancel();
   blocked_args_.clear();
   AfterCommands();

@@ -47,7 +47,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // The following run on the connection's own thread.
   void Close(bool shutdown_socket = true);
   void Deliver(std::string bytes);  // a pushed message (pub/sub)
-  void Wake();                      // a key we are blocked on was written
+  void Wake(WakeReason reason);     // a key we are blocked on was written, or CLIENT UNBLOCK
 
  private:
   void ReadMore();
@@ -114,6 +114,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool blocked_ = false;
   bool wake_pending_ = false;     // woken (or timed out) while busy
   bool timeout_pending_ = false;  // ... and the timeout has passed
+  bool unblock_with_error_ = false;  // CLIENT UNBLOCK id ERROR
   std::vector<std::string> blocked_args_;
   boost::asio::steady_timer block_timer_;
 };

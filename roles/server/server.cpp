@@ -173,9 +173,9 @@ class Server {
             if (auto alive = weak.lock()) alive->Deliver(std::move(bytes));
           });
         },
-        [weak, &io] {
-          asio::post(io, [weak] {
-            if (auto alive = weak.lock()) alive->Wake();
+        [weak, &io](WakeReason reason) {
+          asio::post(io, [weak, reason] {
+            if (auto alive = weak.lock()) alive->Wake(reason);
           });
         });
     asio::post(io, [connection] { connection->Start(); });

@@ -356,6 +356,43 @@ TEST_CASE("blocking: clients pipelining blocking pops among other commands get e
   }
 }
 
+TEST_CASE("blocking: CLIENT UNBLOCK answers as a timeout or with -UNBLOCKED; CLIENT LIST TYPE") {
+  ServerWithClient s;
+  RespClient& c = *s.client;
+  auto waiter = s.server.Connect();
+  std::string id = std::to_string(Int(*waiter, {"CLIENT", "ID"}));
+
+  Send(*waiter, {"BLPOP", "queue", "0"});
+  REQUIRE(BlockedClientsAre(c, 1));
+  CHECK(Bulk(c, {"CLIENT", "LIST", "TYPE", "normal"}).find("flags=b ") != std::string::npos);
+  CHECK(Int(c, {"CLIENT", "UNBLOCK", id}) == 1);
+  CHECK(Read(*waiter).IsNull());
+
+  Send(*waiter, {"BRPOPLPUSH", "queue", "dst", "0"});
+  REQUIRE(BlockedClientsAre(c, 1));
+  CHECK(Err(c, {"CLIENT", "UNBLOCK", id, "bogus"}) == "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+  CHECK(Int(c, {"CLIENT", "UNBLOCK", id, "ERROR"}) == 1);
+  CHECK(Read(*waiter).ToString().find("UNBLOCKED client unblocked via CLIENT UNBLOCK") != std::string::npos);
+  CHECK(BlockedClientsAre(c, 0));
+
+  // Unblocked clients are forgotten: a push now stays in the list.
+  CHECK(Int(c, {"RPUSH", "queue", "job"}) == 1);
+  CHECK(Int(c, {"LLEN", "queue"}) == 1);
+  CHECK(Int(c, {"CLIENT", "UNBLOCK", id}) == 0);  // not blocked
+  CHECK(Int(c, {"CLIENT", "UNBLOCK", "999999"}) == 0);
+  CHECK(Err(c, {"CLIENT", "UNBLOCK", "abc"}) == "ERR value is not an integer or out of range");
+  CHECK(Simple(*waiter, {"PING"}) == "PONG");
+
+  Send(*waiter, {"SUBSCRIBE", "news"});
+  CHECK(Read(*waiter).ToString() == "[subscribe, news, 1]");
+  std::string pubsub = Bulk(c, {"CLIENT", "LIST", "TYPE", "pubsub"});
+  CHECK(pubsub.find("id=" + id + " ") != std::string::npos);
+  CHECK(pubsub.find("flags=P ") != std::string::npos);
+  CHECK(Bulk(c, {"CLIENT", "LIST", "TYPE", "normal"}).find("id=" + id + " ") == std::string::npos);
+  CHECK(Bulk(c, {"CLIENT", "LIST", "TYPE", "replica"}).empty());
+  CHECK(Err(c, {"CLIENT", "LIST", "TYPE", "bogus"}) == "ERR Unknown client type 'bogus'");
+}
+
 // A pop that blocks in a pass whose earlier replies are still being written
 // and times out meanwhile once started a second write beside the first: its
 // reply landed in the middle of the others. A 4 KB receive buffer makes this

@@ -1,5 +1,6 @@
 // Connection commands: PING ECHO QUIT SELECT AUTH HELLO CLIENT.
 #include <cctype>
+#include <optional>
 
 #include "common/numbers.h"
 #include "common/redis_errors.h"
@@ -139,6 +140,27 @@ std::string ClientLine(const ClientState& client, uint64_t now_ms) {
          " events=r cmd=" + command + " user=default redir=-1 resp=" + std::to_string(client.protocol.load()) + "\n";
 }
 
+// CLIENT UNBLOCK id [TIMEOUT|ERROR]: 1 when that client was blocked in a blocking command.
+void ClientUnblock(CommandContext& ctx) {
+  int64_t id = 0;
+  if (!ParseIntArg(ctx, 2, &id)) return;
+  WakeReason reason = WakeReason::kUnblockAsTimeout;
+  if (ctx.args.size() == 4) {
+    if (EqualsIgnoreCase(ctx.args[3], "ERROR")) {
+      reason = WakeReason::kUnblockWithError;
+    } else if (!EqualsIgnoreCase(ctx.args[3], "TIMEOUT")) {
+      return ctx.reply.Error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+    }
+  }
+  for (const auto& client : ctx.server.clients.List()) {
+    if (static_cast<int64_t>(client->id) == id && client->blocked.load()) {
+      client->Wake(reason);
+      return ctx.reply.Integer(1);
+    }
+  }
+  ctx.reply.Integer(0);
+}
+
 // CLIENT KILL addr:port | CLIENT KILL [ID id] [ADDR a] [LADDR a] [SKIPME yes/no] [USER u] [TYPE t]
 void ClientKill(CommandContext& ctx) {
   auto clients = ctx.server.clients.List();
@@ -239,9 +261,18 @@ void Client(CommandContext& ctx) {
   if (EqualsIgnoreCase(sub, "LIST")) {
     std::string text;
     std::vector<uint64_t> ids;
+    std::optional<bool> subscribed;  // TYPE normal: false, TYPE pubsub: true
     size_t i = 2;
     if (ctx.args.size() > 2 && EqualsIgnoreCase(ctx.args[2], "TYPE") && ctx.args.size() == 4) {
-      if (!EqualsIgnoreCase(ctx.args[3], "normal")) return ctx.reply.Verbatim("");
+      const std::string& type = ctx.args[3];
+      if (EqualsIgnoreCase(type, "normal") || EqualsIgnoreCase(type, "pubsub")) {
+        subscribed = EqualsIgnoreCase(type, "pubsub");
+      } else if (EqualsIgnoreCase(type, "master") || EqualsIgnoreCase(type, "replica") ||
+                 EqualsIgnoreCase(type, "slave")) {
+        return ctx.reply.Verbatim("");  // replica links belong to the replication feeder, not this list
+      } else {
+        return ctx.reply.Error("ERR Unknown client type '" + type + "'");
+      }
       i = 4;
     } else if (ctx.args.size() > 3 && EqualsIgnoreCase(ctx.args[2], "ID")) {
       for (i = 3; i < ctx.args.size(); ++i) {
@@ -253,6 +284,7 @@ void Client(CommandContext& ctx) {
     if (i < ctx.args.size()) return ctx.ReplySyntaxError();
     for (const auto& client : ctx.server.clients.List()) {
       if (!ids.empty() && std::find(ids.begin(), ids.end(), client->id) == ids.end()) continue;
+      if (subscribed && client->subscribed.load() != *subscribed) continue;
       text += ClientLine(*client, now);
     }
     return ctx.reply.Verbatim(text);
@@ -260,6 +292,10 @@ void Client(CommandContext& ctx) {
   if (EqualsIgnoreCase(sub, "KILL")) {
     if (ctx.args.size() < 3) return wrong_args();
     return ClientKill(ctx);
+  }
+  if (EqualsIgnoreCase(sub, "UNBLOCK")) {
+    if (ctx.args.size() != 3 && ctx.args.size() != 4) return wrong_args();
+    return ClientUnblock(ctx);
   }
   if (EqualsIgnoreCase(sub, "SETINFO") || EqualsIgnoreCase(sub, "NO-EVICT") || EqualsIgnoreCase(sub, "NO-TOUCH")) {
     return ctx.reply.Ok();
