@@ -391,6 +391,8 @@ TEST_CASE("blocking: CLIENT UNBLOCK answers as a timeout or with -UNBLOCKED; CLI
   CHECK(Bulk(c, {"CLIENT", "LIST", "TYPE", "normal"}).find("id=" + id + " ") == std::string::npos);
   CHECK(Bulk(c, {"CLIENT", "LIST", "TYPE", "replica"}).empty());
   CHECK(Err(c, {"CLIENT", "LIST", "TYPE", "bogus"}) == "ERR Unknown client type 'bogus'");
+  CHECK(Int(c, {"CLIENT", "KILL", "TYPE", "pubsub"}) == 1);
+  CHECK(WaitFor([&] { return Bulk(c, {"CLIENT", "LIST", "TYPE", "pubsub"}).empty(); }, 10s));
 }
 
 // A pop that blocks in a pass whose earlier replies are still being written

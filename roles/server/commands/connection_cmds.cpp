@@ -121,6 +121,21 @@ void Hello(CommandContext& ctx) {
   writer.ArrayHeader(0);
 }
 
+bool IsClientType(std::string_view type) {
+  for (const char* known : {"normal", "master", "replica", "slave", "pubsub"}) {
+    if (EqualsIgnoreCase(type, known)) return true;
+  }
+  return false;
+}
+
+// Replica links belong to the replication feeder, not the client list, so
+// only "normal" and "pubsub" ever match here.
+bool HasClientType(const ClientState& client, std::string_view type) {
+  if (EqualsIgnoreCase(type, "normal")) return !client.subscribed.load();
+  if (EqualsIgnoreCase(type, "pubsub")) return client.subscribed.load();
+  return false;
+}
+
 std::string ClientFlags(const ClientState& client) {
   std::string flags;
   if (client.blocked.load()) flags += 'b';
@@ -194,11 +209,7 @@ void ClientKill(CommandContext& ctx) {
     } else if (EqualsIgnoreCase(option, "USER")) {
       user = value;
     } else if (EqualsIgnoreCase(option, "TYPE")) {
-      if (!EqualsIgnoreCase(value, "normal") && !EqualsIgnoreCase(value, "master") &&
-          !EqualsIgnoreCase(value, "replica") && !EqualsIgnoreCase(value, "slave") &&
-          !EqualsIgnoreCase(value, "pubsub")) {
-        return ctx.reply.Error("ERR Unknown client type '" + value + "'");
-      }
+      if (!IsClientType(value)) return ctx.reply.Error("ERR Unknown client type '" + value + "'");
       type = value;
     } else if (EqualsIgnoreCase(option, "SKIPME")) {
       if (EqualsIgnoreCase(value, "yes")) {
@@ -218,7 +229,7 @@ void ClientKill(CommandContext& ctx) {
     if (addr && client->addr != *addr) continue;
     if (laddr && client->laddr != *laddr) continue;
     if (user && *user != "default") continue;
-    if (type && !EqualsIgnoreCase(*type, "normal")) continue;
+    if (type && !HasClientType(*client, *type)) continue;
     if (skip_me && client->id == ctx.client.id) continue;
     client->RequestClose();
     if (client->id == ctx.client.id) ctx.close_after_reply = true;
@@ -261,18 +272,11 @@ void Client(CommandContext& ctx) {
   if (EqualsIgnoreCase(sub, "LIST")) {
     std::string text;
     std::vector<uint64_t> ids;
-    std::optional<bool> subscribed;  // TYPE normal: false, TYPE pubsub: true
+    std::optional<std::string> type;
     size_t i = 2;
     if (ctx.args.size() > 2 && EqualsIgnoreCase(ctx.args[2], "TYPE") && ctx.args.size() == 4) {
-      const std::string& type = ctx.args[3];
-      if (EqualsIgnoreCase(type, "normal") || EqualsIgnoreCase(type, "pubsub")) {
-        subscribed = EqualsIgnoreCase(type, "pubsub");
-      } else if (EqualsIgnoreCase(type, "master") || EqualsIgnoreCase(type, "replica") ||
-                 EqualsIgnoreCase(type, "slave")) {
-        return ctx.reply.Verbatim("");  // replica links belong to the replication feeder, not this list
-      } else {
-        return ctx.reply.Error("ERR Unknown client type '" + type + "'");
-      }
+      type = ctx.args[3];
+      if (!IsClientType(*type)) return ctx.reply.Error("ERR Unknown client type '" + *type + "'");
       i = 4;
     } else if (ctx.args.size() > 3 && EqualsIgnoreCase(ctx.args[2], "ID")) {
       for (i = 3; i < ctx.args.size(); ++i) {
@@ -284,7 +288,7 @@ void Client(CommandContext& ctx) {
     if (i < ctx.args.size()) return ctx.ReplySyntaxError();
     for (const auto& client : ctx.server.clients.List()) {
       if (!ids.empty() && std::find(ids.begin(), ids.end(), client->id) == ids.end()) continue;
-      if (subscribed && client->subscribed.load() != *subscribed) continue;
+      if (type && !HasClientType(*client, *type)) continue;
       text += ClientLine(*client, now);
     }
     return ctx.reply.Verbatim(text);
