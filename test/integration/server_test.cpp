@@ -240,6 +240,9 @@ TEST_CASE("server: CONFIG GET and SET") {
   // A bad pair makes the whole CONFIG SET change nothing.
   CHECK(Err(c, {"CONFIG", "SET", "maxclients", "60", "databases", "1"}).rfind("ERR CONFIG SET failed", 0) == 0);
   CHECK(Strings(c, {"CONFIG", "GET", "maxclients"}) == std::vector<std::string>{"maxclients", "50"});
+  CHECK(Err(c, {"CONFIG", "SET", "maxclients", "60", "MAXCLIENTS", "70"}) ==
+        "ERR CONFIG SET failed (possibly related to argument 'MAXCLIENTS') - duplicate parameter");
+  CHECK(Strings(c, {"CONFIG", "GET", "maxclients"}) == std::vector<std::string>{"maxclients", "50"});
 
   CHECK(Simple(c, {"CONFIG", "SET", "fsync", "always"}) == "OK");
   CHECK(InfoField(Bulk(c, {"INFO", "persistence"}), "fsync") == "always");

@@ -242,6 +242,12 @@ void Config(CommandContext& ctx) {
         return ctx.reply.Error("ERR CONFIG SET failed (possibly related to argument '" + ctx.args[i] +
                                "') - can't set immutable config");
       }
+      for (size_t earlier = 2; earlier < i; earlier += 2) {
+        if (FindServerOption(ctx.args[earlier]) == option) {
+          return ctx.reply.Error("ERR CONFIG SET failed (possibly related to argument '" + ctx.args[i] +
+                                 "') - duplicate parameter");
+        }
+      }
       ServerConfig scratch;
       Status valid = option->apply(scratch, ctx.args[i + 1]);
       if (!valid.ok()) {
