@@ -169,9 +169,10 @@ TEST_CASE("server: INFO sections and fields") {
   CHECK(Simple(c, {"SET", "t", "x", "EX", "1000"}) == "OK");
   std::string info = Bulk(c, {"INFO"});
   for (const char* section : {"# Server", "# Clients", "# Memory", "# Persistence", "# Stats", "# Replication",
-                              "# Keyspace"}) {
+                              "# CPU", "# Cluster", "# Keyspace"}) {  // Redis's own titles
     CHECK_MESSAGE(info.find(section) != std::string::npos, section);
   }
+  CHECK(InfoField(Bulk(c, {"INFO", "cluster"}), "cluster_enabled") == "0");
   CHECK(InfoField(info, "redis_version").rfind("7.0.", 0) == 0);
   CHECK(!InfoField(info, "kvd_version").empty());
   CHECK(InfoField(info, "rocksdb_version").find('.') != std::string::npos);

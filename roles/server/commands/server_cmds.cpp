@@ -138,11 +138,13 @@ Result<Fields> KeyspaceSection(ServerContext& server) {
 void Info(CommandContext& ctx) {
   struct Section {
     const char* name;
-    bool in_default;
+    const char* title;
   };
-  static const Section kSections[] = {{"server", true},      {"clients", true},     {"memory", true},
-                                      {"persistence", true}, {"stats", true},       {"replication", true},
-                                      {"cpu", true},         {"keyspace", true}};
+  static const Section kSections[] = {{"server", "Server"},           {"clients", "Clients"},
+                                      {"memory", "Memory"},           {"persistence", "Persistence"},
+                                      {"stats", "Stats"},             {"replication", "Replication"},
+                                      {"cpu", "CPU"},                 {"cluster", "Cluster"},
+                                      {"keyspace", "Keyspace"}};
   std::vector<std::string> wanted;
   for (size_t i = 1; i < ctx.args.size(); ++i) {
     std::string lower = ctx.args[i];
@@ -165,14 +167,14 @@ void Info(CommandContext& ctx) {
     if (name == "stats") fields = StatsSection(ctx.server);
     if (name == "replication") fields = ReplicationSection(ctx.server);
     if (name == "cpu") fields = CpuSection();
+    if (name == "cluster") fields = {{"cluster_enabled", "0"}};  // clients check this before using CLUSTER commands
     if (name == "keyspace") {
       auto keyspace = KeyspaceSection(ctx.server);
       if (!keyspace.ok()) return ctx.ReplyError(keyspace.status());
       fields = std::move(*keyspace);
     }
     if (!text.empty()) text += "\r\n";
-    name[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(name[0])));
-    text += "# " + name + "\r\n";
+    text += std::string("# ") + section.title + "\r\n";
     for (const auto& [key, value] : fields) text += key + ":" + value + "\r\n";
   }
   ctx.reply.Verbatim(text);
