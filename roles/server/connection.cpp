@@ -80,7 +80,7 @@ void Connection::OnRead(const boost::system::error_code& error, size_t bytes) {
     return;
   }
   unreported_input_bytes_ += bytes;
-  if (blocked_) {
+  if (blocked()) {
     ReadMore();  // keep watching for a disconnect; the input waits
     return;
   }
@@ -89,7 +89,7 @@ void Connection::OnRead(const boost::system::error_code& error, size_t bytes) {
 
 void Connection::Process() {
   if (closed_ || writing_ || waiting_durability_) return;
-  if (blocked_) {
+  if (blocked()) {
     RunPendingWake();
     return;
   }
@@ -120,7 +120,7 @@ void Connection::ExecutePass(PassTally& tally) {
   protocol::RespWriter writer(&output_, state_->protocol.load(std::memory_order_relaxed));
   std::string_view last_command;
   size_t read_ahead_left = 0;  // GETs of the current run not yet served
-  while (!close_after_write_ && !blocked_ && !replica_wait_ && !hand_off_ && output_.size() < kPassReplyBudget) {
+  while (!close_after_write_ && !blocked() && !replica_wait_ && !hand_off_ && output_.size() < kPassReplyBudget) {
     std::string_view pending(input_.data() + input_begin_, input_end_ - input_begin_);
     if (read_ahead_left == 0) read_ahead_left = ReadAheadGets(pending);
     protocol::RequestParser::Outcome outcome = parser_.Parse(pending);
@@ -307,7 +307,7 @@ void Connection::FinishPass() {
     Close();
   } else if (RunPendingWake()) {
     return;
-  } else if (!blocked_ && unreported_input_bytes_ > 0) {
+  } else if (!blocked() && unreported_input_bytes_ > 0) {
     // Requests arrived while this pass waited for durability (through the
     // read a blocked client keeps armed): nothing else would run them.
     Process();
@@ -347,9 +347,8 @@ void Connection::Deliver(std::string bytes) {
 }
 
 void Connection::Block(const CommandContext& ctx, bool front) {
-  if (!blocked_) blocked_args_ = ctx.args;
-  blocked_ = true;
-  state_->blocked.store(true);
+  if (!blocked()) blocked_args_ = ctx.args;
+  state_->blocked.store(true, std::memory_order_relaxed);
   std::weak_ptr<ClientState> weak = state_;
   server_.blocking.Block(state_->id, ctx.db(), ctx.block_keys, [weak] {
     if (auto client = weak.lock()) client->Wake();
@@ -360,7 +359,7 @@ void Connection::Block(const CommandContext& ctx, bool front) {
     uint64_t wait_ms = ctx.block_deadline_ms > now ? ctx.block_deadline_ms - now : 0;
     block_timer_.expires_after(std::chrono::milliseconds(wait_ms));
     block_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& error) {
-      if (!error && self->blocked_) {
+      if (!error && self->blocked()) {
         self->server_.blocking.Unblock(self->state_->id);
         self->OnBlockedWake(true);
       }
@@ -370,14 +369,14 @@ void Connection::Block(const CommandContext& ctx, bool front) {
 
 void Connection::Wake(WakeReason reason) {
   if (reason == WakeReason::kKeyWritten) return OnBlockedWake(false);
-  if (closed_ || !blocked_) return;
+  if (closed_ || !blocked()) return;
   server_.blocking.Unblock(state_->id);
   unblock_with_error_ = reason == WakeReason::kUnblockWithError;
   OnBlockedWake(true);
 }
 
 void Connection::OnBlockedWake(bool timed_out) {
-  if (closed_ || !blocked_) return;
+  if (closed_ || !blocked()) return;
   if (writing_ || waiting_durability_) {
     wake_pending_ = true;
     timeout_pending_ = timeout_pending_ || timed_out;
@@ -387,7 +386,7 @@ void Connection::OnBlockedWake(bool timed_out) {
 }
 
 bool Connection::RunPendingWake() {
-  if (!blocked_ || !wake_pending_) return false;
+  if (!blocked() || !wake_pending_) return false;
   bool timed_out = timeout_pending_;
   wake_pending_ = timeout_pending_ = false;
   RunBlockedCommand(timed_out);
@@ -411,8 +410,7 @@ void Connection::RunBlockedCommand(bool timed_out) {
     Block(ctx, true);  // someone else took the data: keep our place in line
     return;
   }
-  blocked_ = false;
-  state_->blocked.store(false);
+  state_->blocked.store(false, std::memory_order_relaxed);
   wake_pending_ = timeout_pending_ = unblock_with_error_ = false;
   block_timer_.cancel();
   blocked_args_.clear();

@@ -111,7 +111,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   std::vector<std::string_view> get_run_keys_;  // scratch for ReadAheadGets
 
-  bool blocked_ = false;
+  // Whether a blocking command parks this connection; ClientState holds the
+  // flag so that CLIENT LIST, CLIENT UNBLOCK and the idle timeout see it too.
+  bool blocked() const { return state_->blocked.load(std::memory_order_relaxed); }
   bool wake_pending_ = false;     // woken (or timed out) while busy
   bool timeout_pending_ = false;  // ... and the timeout has passed
   bool unblock_with_error_ = false;  // CLIENT UNBLOCK id ERROR
