@@ -17,27 +17,32 @@ std::string InvalidExpire(const CommandContext& ctx) {
   return "ERR invalid expire time in '" + name + "' command";
 }
 
-// Turns "EX n" style arguments into an absolute time; replies on error.
-bool ExpireArgToAbsolute(CommandContext& ctx, std::string_view unit, size_t index, uint64_t* at_ms) {
+// Turns "EX n" style arguments into an absolute time, or says which error to answer.
+bool ExpireToAbsolute(const CommandContext& ctx, std::string_view unit, size_t index, uint64_t* at_ms,
+                      std::string* error) {
   int64_t amount = 0;
-  if (!ParseIntArg(ctx, index, &amount)) return false;
-  if (amount <= 0) {
-    ctx.reply.Error(InvalidExpire(ctx));
+  if (!ParseInt64(ctx.args[index], &amount)) {
+    *error = errors::kNotInteger;
     return false;
   }
   bool seconds = EqualsIgnoreCase(unit, "EX") || EqualsIgnoreCase(unit, "EXAT");
   bool relative = EqualsIgnoreCase(unit, "EX") || EqualsIgnoreCase(unit, "PX");
   int64_t ms = amount;
-  if (seconds && __builtin_mul_overflow(amount, int64_t{1000}, &ms)) {
-    ctx.reply.Error(InvalidExpire(ctx));
-    return false;
-  }
-  if (relative && __builtin_add_overflow(ms, static_cast<int64_t>(ctx.server.engine.NowMs()), &ms)) {
-    ctx.reply.Error(InvalidExpire(ctx));
+  if (amount <= 0 || (seconds && __builtin_mul_overflow(amount, int64_t{1000}, &ms)) ||
+      (relative && __builtin_add_overflow(ms, static_cast<int64_t>(ctx.server.engine.NowMs()), &ms))) {
+    *error = InvalidExpire(ctx);
     return false;
   }
   *at_ms = static_cast<uint64_t>(ms);
   return true;
+}
+
+// The same, replying the error itself.
+bool ExpireArgToAbsolute(CommandContext& ctx, std::string_view unit, size_t index, uint64_t* at_ms) {
+  std::string error;
+  if (ExpireToAbsolute(ctx, unit, index, at_ms, &error)) return true;
+  ctx.reply.Error(error);
+  return false;
 }
 
 bool IsExpireUnit(std::string_view arg) {
@@ -179,12 +184,14 @@ void GetEx(CommandContext& ctx) {
       return ctx.ReplySyntaxError();
     }
   }
-  if (expire_unit != 0) {
+  std::string bad_time;
+  if (expire_unit != 0 &&
+      !ExpireToAbsolute(ctx, ctx.args[expire_unit], expire_unit + 1, &change.expire_at_ms, &bad_time)) {
     // Redis checks the key before the time: a missing key answers nil, a list WRONGTYPE, whatever the time says.
     auto current = ctx.server.strings.Get(ctx.db(), ctx.args[1]);
     if (!current.ok()) return ctx.ReplyError(current.status());
     if (!*current) return ReplyOptional(ctx, *current);
-    if (!ExpireArgToAbsolute(ctx, ctx.args[expire_unit], expire_unit + 1, &change.expire_at_ms)) return;
+    return ctx.reply.Error(bad_time);
   }
   auto value = ctx.server.strings.GetEx(ctx.db(), ctx.args[1], change);
   if (!value.ok()) return ctx.ReplyError(value.status());
