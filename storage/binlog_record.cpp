@@ -30,21 +30,25 @@ bool GetVarint(std::string_view* in, uint64_t* value) {
 
 }  // namespace
 
-std::string EncodeBinlogRecord(const BinlogRecord& record) {
+std::string EncodeBinlogRecord(uint64_t time_ms, uint8_t db, const std::vector<std::string>& args) {
   std::string out;
   size_t total = 16;
-  for (const auto& arg : record.args) total += arg.size() + 5;
+  for (const auto& arg : args) total += arg.size() + 5;
   out.reserve(total);
   out.push_back(kMagic);
   out.push_back(kVersion);
-  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>(record.time_ms >> (8 * i)));
-  out.push_back(static_cast<char>(record.db));
-  PutVarint(&out, record.args.size());
-  for (const auto& arg : record.args) {
+  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>(time_ms >> (8 * i)));
+  out.push_back(static_cast<char>(db));
+  PutVarint(&out, args.size());
+  for (const auto& arg : args) {
     PutVarint(&out, arg.size());
     out.append(arg);
   }
   return out;
+}
+
+std::string EncodeBinlogRecord(const BinlogRecord& record) {
+  return EncodeBinlogRecord(record.time_ms, record.db, record.args);
 }
 
 Result<BinlogRecord> DecodeBinlogRecord(std::string_view blob) {

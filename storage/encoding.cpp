@@ -109,6 +109,7 @@ std::string EncodeStringMetadata(std::string_view value, uint64_t expire_ms) {
 std::string EncodeMetadata(const Metadata& meta) {
   if (meta.type == KeyType::kString) return EncodeStringMetadata(meta.value, meta.expire_ms);
   std::string raw;
+  raw.reserve(kCollectionHeaderSize + meta.tail.size());
   raw.push_back(static_cast<char>(meta.type));
   PutBigEndian64(&raw, meta.expire_ms);
   PutBigEndian64(&raw, meta.version);
@@ -139,9 +140,11 @@ Status DecodeMetadata(std::string_view raw, Metadata* out) {
   return Status::Ok();
 }
 
-std::string EncodeSubKeyPrefix(uint8_t db, std::string_view user_key, uint64_t version) {
+namespace {
+// The prefix, with room reserved for `extra` more bytes (the field): one allocation per sub-key.
+std::string SubKeyPrefixWithRoom(uint8_t db, std::string_view user_key, uint64_t version, size_t extra) {
   std::string key;
-  key.reserve(kMetaKeyPrefixSize + 4 + user_key.size() + 8);
+  key.reserve(kMetaKeyPrefixSize + 4 + user_key.size() + 8 + extra);
   key.push_back(static_cast<char>(db));
   PutBigEndian16(&key, cluster::SlotOf(user_key));
   PutBigEndian32(&key, static_cast<uint32_t>(user_key.size()));
@@ -149,9 +152,14 @@ std::string EncodeSubKeyPrefix(uint8_t db, std::string_view user_key, uint64_t v
   PutBigEndian64(&key, version);
   return key;
 }
+}  // namespace
+
+std::string EncodeSubKeyPrefix(uint8_t db, std::string_view user_key, uint64_t version) {
+  return SubKeyPrefixWithRoom(db, user_key, version, 0);
+}
 
 std::string EncodeSubKey(uint8_t db, std::string_view user_key, uint64_t version, std::string_view field) {
-  std::string key = EncodeSubKeyPrefix(db, user_key, version);
+  std::string key = SubKeyPrefixWithRoom(db, user_key, version, field.size());
   key.append(field);
   return key;
 }

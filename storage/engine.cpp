@@ -628,8 +628,7 @@ void Engine::RewriteCurrentRecord(std::vector<std::string> args) {
 }
 
 std::string Engine::CommandRecord::Encode() const {
-  BinlogRecord record{time_ms_, db_, rewrote_ ? rewritten_ : args_};
-  return EncodeBinlogRecord(record);
+  return EncodeBinlogRecord(time_ms_, db_, rewrote_ ? rewritten_ : args_);
 }
 
 void Engine::CommandRecord::Finish() {

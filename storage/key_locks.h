@@ -21,6 +21,8 @@
 #include <string_view>
 #include <vector>
 
+#include <boost/container/small_vector.hpp>
+
 namespace kvd::storage {
 
 class KeyLocks {
@@ -90,6 +92,8 @@ inline bool KeyLocks::HasDeferred() const { return ThisThread().deferred_count !
 // while the thread defers, until its batch is written).
 class KeyLockGuard {
  public:
+  // Inline room for the common case: a guard costs no allocation for up to four keys.
+  using Stripes = boost::container::small_vector<size_t, 4>;
   // Every stripe: for commands that write keys they cannot name (FLUSHDB,
   // FLUSHALL). It waits for every other thread's commit group that holds
   // keys, so no write of such a group lands after the flush it preceded.
@@ -135,7 +139,7 @@ class KeyLockGuard {
   // of what this guard took so far, and then locks the whole set in order.
   void Acquire() {
     KeyLocks::ThreadState& state = KeyLocks::ThisThread();
-    std::vector<size_t> owned;
+    Stripes owned;
     bool busy = false;
     for (size_t stripe : stripes_) {
       if (state.deferred_set.test(stripe)) {
@@ -158,13 +162,13 @@ class KeyLockGuard {
     stripes_ = std::move(owned);
   }
 
-  std::vector<size_t> AcquireInOrderAfterFlush(KeyLocks::ThreadState& state, const std::vector<size_t>& taken) {
+  Stripes AcquireInOrderAfterFlush(KeyLocks::ThreadState& state, const Stripes& taken) {
     if (state.flush) state.flush();  // writes the group: what `taken` guarded is committed
     for (size_t stripe : taken) {
       state.held.reset(stripe);
       locks_.Stripe(stripe).unlock();
     }
-    std::vector<size_t> owned;
+    Stripes owned;
     for (size_t stripe : stripes_) {
       if (state.held.test(stripe)) continue;
       locks_.Stripe(stripe).lock();
@@ -174,7 +178,7 @@ class KeyLockGuard {
     return owned;
   }
   KeyLocks& locks_;
-  std::vector<size_t> stripes_;
+  Stripes stripes_;
 };
 
 }  // namespace kvd::storage

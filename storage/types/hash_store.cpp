@@ -244,11 +244,18 @@ Result<int64_t> HashStore::Set(uint8_t db, std::string_view key,
                                const std::vector<std::pair<std::string_view, std::string_view>>& pairs) {
   // The last value given for a field wins, as in Redis: walk backwards and
   // keep the first occurrence of each field.
+  // A few fields are checked against each other directly; a hash set only pays for many.
+  constexpr size_t kLinearDedupLimit = 8;
   std::vector<std::string_view> fields;
   std::vector<std::string_view> values;
+  fields.reserve(pairs.size());
+  values.reserve(pairs.size());
   std::unordered_set<std::string_view> seen;
   for (auto it = pairs.rbegin(); it != pairs.rend(); ++it) {
-    if (!seen.insert(it->first).second) continue;
+    bool duplicate = pairs.size() <= kLinearDedupLimit
+                         ? std::find(fields.begin(), fields.end(), it->first) != fields.end()
+                         : !seen.insert(it->first).second;
+    if (duplicate) continue;
     fields.push_back(it->first);
     values.push_back(it->second);
   }
