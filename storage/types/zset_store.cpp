@@ -48,7 +48,23 @@ struct ZSetRef {
   }
   std::unique_ptr<SubKeyIterator> Scores() const { return Iterate(engine->zscore()); }
   std::unique_ptr<SubKeyIterator> Members() const { return Iterate(engine->data()); }
-  std::string SubKey(std::string_view field) const { return EncodeSubKey(db, key, meta.version, field); }
+  std::string SubKey(std::string_view field) const { return SubKey(field, {}); }
+  // The sub-key of the field `first` + `second` (a score field is score bytes + member).
+  std::string SubKey(std::string_view first, std::string_view second) const {
+    // The prefix (key, slot and version) is encoded once per key, not once per
+    // sub-key; db and key are set before the first sub-key and never change.
+    if (prefix_version_ != meta.version || prefix_.empty()) {
+      prefix_ = EncodeSubKeyPrefix(db, key, meta.version);
+      prefix_version_ = meta.version;
+    }
+    std::string sub_key;
+    sub_key.reserve(prefix_.size() + first.size() + second.size());
+    sub_key.append(prefix_).append(first).append(second);
+    return sub_key;
+  }
+  std::string ScoreSubKey(double score, std::string_view member) const {
+    return SubKey(EncodeScorePrefix(score), member);
+  }
 
   // The stored score of `member` (a plain set's members score 1).
   Result<std::optional<double>> StoredScore(std::string_view member) const {
@@ -65,6 +81,10 @@ struct ZSetRef {
     if (value.size() != kScoreFieldPrefix) return Corrupt(key);
     return std::optional<double>(DecodeScorePrefix(value));
   }
+
+ private:
+  mutable std::string prefix_;
+  mutable uint64_t prefix_version_ = 0;
 };
 
 // Loads `ref` for reading: absent and expired keys do not exist; other types
@@ -112,41 +132,62 @@ class ZSetWriter {
   const ZSetRef& ref() const { return ref_; }
   bool exists() const { return ref_.exists; }
 
-  Result<std::optional<double>> Current(std::string_view member) const {
-    auto pending = pending_.find(std::string(member));
-    if (pending != pending_.end()) return pending->second;
+  Result<std::optional<double>> Current(std::string_view member) {
+    if (const std::optional<double>* pending = Pending(member)) return *pending;
     return ref_.StoredScore(member);
   }
 
   void Put(std::string_view member, std::optional<double> old_score, double score) {
     score = WithoutNegativeZero(score);
     if (old_score) {
-      batch_.Delete(ref_.engine->zscore(), ref_.SubKey(EncodeScoreField(*old_score, member)));
+      batch_.Delete(ref_.engine->zscore(), ref_.ScoreSubKey(*old_score, member));
     } else {
       ++ref_.meta.size;
     }
-    batch_.Put(ref_.engine->zscore(), ref_.SubKey(EncodeScoreField(score, member)), rocksdb::Slice());
+    batch_.Put(ref_.engine->zscore(), ref_.ScoreSubKey(score, member), rocksdb::Slice());
     batch_.Put(ref_.engine->data(), ref_.SubKey(member), EncodeScorePrefix(score));
-    pending_[std::string(member)] = score;
+    Remember(member, score);
   }
 
   void Erase(std::string_view member, double score) {
-    batch_.Delete(ref_.engine->zscore(), ref_.SubKey(EncodeScoreField(score, member)));
+    batch_.Delete(ref_.engine->zscore(), ref_.ScoreSubKey(score, member));
     batch_.Delete(ref_.engine->data(), ref_.SubKey(member));
     --ref_.meta.size;
-    pending_[std::string(member)] = std::nullopt;
+    Remember(member, std::nullopt);
   }
 
   // Writes nothing when nothing changed.
   Status Commit() {
-    if (pending_.empty()) return Status::Ok();
+    if (few_.empty() && many_.empty()) return Status::Ok();
     StoreCollectionMeta(*ref_.engine, &batch_, ref_.db, ref_.key, ref_.meta);
     return ref_.engine->Commit(&batch_);
   }
 
  private:
+  // What this command changed, member -> new score (nullopt: removed). The
+  // first few are searched directly; a hash map only pays for many.
+  static constexpr size_t kFewMembers = 8;
+  std::optional<double>* Pending(std::string_view member) {
+    for (auto& [name, score] : few_) {
+      if (name == member) return &score;
+    }
+    if (many_.empty()) return nullptr;
+    auto it = many_.find(std::string(member));
+    return it == many_.end() ? nullptr : &it->second;
+  }
+  void Remember(std::string_view member, std::optional<double> score) {
+    if (std::optional<double>* known = Pending(member)) {
+      *known = score;
+    } else if (few_.size() < kFewMembers) {
+      few_.emplace_back(std::string(member), score);
+    } else {
+      many_.emplace(std::string(member), score);
+    }
+  }
+
   ZSetRef ref_;
-  std::unordered_map<std::string, std::optional<double>> pending_;
+  std::vector<std::pair<std::string, std::optional<double>>> few_;
+  std::unordered_map<std::string, std::optional<double>> many_;
   rocksdb::WriteBatch batch_;
 };
 

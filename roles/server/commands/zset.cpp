@@ -99,6 +99,7 @@ void ZAdd(CommandContext& ctx) {
   if ((flags.gt && flags.nx) || (flags.lt && flags.nx) || (flags.gt && flags.lt)) return ctx.reply.Error(kGtLtNx);
   if (flags.incr && elements > 2) return ctx.reply.Error(kIncrOnePair);
   std::vector<ScoredMember> pairs;
+  pairs.reserve(elements / 2);
   for (size_t i = first_score; i < ctx.args.size(); i += 2) {
     double score = 0;
     if (!ParseDoubleArg(ctx, i, &score)) return;
