@@ -503,7 +503,7 @@ void Engine::FlushGroup() {
   Group* group = OpenGroupOfThisThread();
   if (group == nullptr) return;
   if (!group->writes.empty()) {
-    rocksdb::WriteBatch batch;
+    rocksdb::WriteBatch batch(group->writes.bytes());  // reserved once: the batch is built without regrowing
     group->writes.BuildBatch(&batch);
     group->writes.Clear();
     Status written = WriteToDb(&batch);

@@ -1,6 +1,7 @@
 #include "storage/pending_writes.h"
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 
 namespace kvd::storage {
@@ -11,14 +12,13 @@ constexpr size_t kArenaBlockBytes = 64 * 1024;
 
 class PendingWrites::Collector : public rocksdb::WriteBatch::Handler {
  public:
-  Collector(PendingWrites* target, const std::vector<rocksdb::ColumnFamilyHandle*>& handles)
-      : target_(target), handles_(handles) {}
+  explicit Collector(PendingWrites* target) : target_(target) {}
   rocksdb::Status PutCF(uint32_t cf, const rocksdb::Slice& key, const rocksdb::Slice& value) override {
-    target_->Add(Kind::kPut, Handle(cf), View(key), View(value));
+    target_->Add(Kind::kPut, cf, View(key), View(value));
     return rocksdb::Status::OK();
   }
   rocksdb::Status DeleteCF(uint32_t cf, const rocksdb::Slice& key) override {
-    target_->Add(Kind::kDelete, Handle(cf), View(key), {});
+    target_->Add(Kind::kDelete, cf, View(key), {});
     return rocksdb::Status::OK();
   }
   rocksdb::Status SingleDeleteCF(uint32_t cf, const rocksdb::Slice& key) override { return DeleteCF(cf, key); }
@@ -29,27 +29,29 @@ class PendingWrites::Collector : public rocksdb::WriteBatch::Handler {
 
  private:
   static std::string_view View(const rocksdb::Slice& slice) { return {slice.data(), slice.size()}; }
-  rocksdb::ColumnFamilyHandle* Handle(uint32_t id) const {
-    for (auto* handle : handles_) {
-      if (handle->GetID() == id) return handle;
-    }
-    return handles_.front();
-  }
   PendingWrites* target_;
-  const std::vector<rocksdb::ColumnFamilyHandle*>& handles_;
 };
 
 Status PendingWrites::Append(const rocksdb::WriteBatch& batch,
                              const std::vector<rocksdb::ColumnFamilyHandle*>& handles) {
   // Checked first so that such a batch never lands by halves.
   if (batch.HasDeleteRange()) return Status::Aborted("a range delete cannot join the commit group");
-  Collector collector(this, handles);
+  if (handles != handles_) {  // the first batch, or the engine reopened its database
+    handles_ = handles;
+    handle_by_id_.clear();
+    for (auto* handle : handles) {
+      uint32_t id = handle->GetID();
+      if (id >= handle_by_id_.size()) handle_by_id_.resize(id + 1, nullptr);
+      handle_by_id_[id] = handle;
+    }
+  }
+  Collector collector(this);
   rocksdb::Status status = batch.Iterate(&collector);
   if (!status.ok()) return Status::IOError(status.ToString());
   return Status::Ok();
 }
 
-void PendingWrites::AddLogData(std::string_view blob) { Add(Kind::kLogData, nullptr, {}, blob); }
+void PendingWrites::AddLogData(std::string_view blob) { Add(Kind::kLogData, 0, {}, blob); }
 
 std::string_view PendingWrites::Keep(std::string_view bytes) {
   if (bytes.empty()) return {};
@@ -64,35 +66,66 @@ std::string_view PendingWrites::Keep(std::string_view bytes) {
   return {at, bytes.size()};
 }
 
-std::string_view PendingWrites::LookupKey(uint32_t cf, std::string_view key) const {
-  lookup_.assign(1, static_cast<char>(cf));
-  lookup_.append(key);
-  return lookup_;
+rocksdb::ColumnFamilyHandle* PendingWrites::HandleOf(uint32_t cf_id) const {
+  rocksdb::ColumnFamilyHandle* handle = cf_id < handle_by_id_.size() ? handle_by_id_[cf_id] : nullptr;
+  return handle != nullptr ? handle : handles_.front();
 }
 
-void PendingWrites::Add(Kind kind, rocksdb::ColumnFamilyHandle* cf, std::string_view key, std::string_view value) {
+uint64_t PendingWrites::HashOf(uint32_t cf, std::string_view key) {
+  return std::hash<std::string_view>{}(key) ^ (static_cast<uint64_t>(cf) * 0x9E3779B97F4A7C15ULL);
+}
+
+size_t PendingWrites::SlotOf(uint32_t cf, std::string_view key, uint64_t hash) const {
+  size_t mask = slots_.size() - 1;
+  for (size_t i = hash & mask;; i = (i + 1) & mask) {
+    const Slot& slot = slots_[i];
+    if (slot.op == kEmptySlot) return i;
+    const Op& op = ops_[slot.op];
+    if (slot.hash == hash && op.cf_id == cf && op.key == key) return i;
+  }
+}
+
+void PendingWrites::GrowSlots() {
+  constexpr size_t kMinSlots = 64;
+  std::vector<Slot> old = std::move(slots_);
+  slots_.assign(std::max(kMinSlots, old.size() * 2), Slot{});
+  size_t mask = slots_.size() - 1;
+  for (const Slot& slot : old) {
+    if (slot.op == kEmptySlot) continue;
+    size_t i = slot.hash & mask;
+    while (slots_[i].op != kEmptySlot) i = (i + 1) & mask;
+    slots_[i] = slot;
+  }
+}
+
+void PendingWrites::Add(Kind kind, uint32_t cf_id, std::string_view key, std::string_view value) {
   bytes_ += key.size() + value.size() + 16;
   if (kind == Kind::kLogData) {
-    ops_.push_back(Op{kind, nullptr, {}, Keep(value)});
+    ops_.push_back(Op{kind, nullptr, 0, {}, Keep(value)});
     return;
   }
-  auto last = last_op_.find(LookupKey(cf->GetID(), key));
-  if (last != last_op_.end()) {
-    ops_[last->second].superseded = true;
-    ops_.push_back(Op{kind, cf, last->first, Keep(value)});
-    last->second = ops_.size() - 1;
+  // At most half full, so probes stay short and an empty slot always ends them.
+  if ((used_slots_ + 1) * 2 > slots_.size()) GrowSlots();
+  uint64_t hash = HashOf(cf_id, key);
+  Slot& slot = slots_[SlotOf(cf_id, key, hash)];
+  auto index = static_cast<uint32_t>(ops_.size());
+  if (slot.op != kEmptySlot) {
+    Op& last = ops_[slot.op];
+    last.superseded = true;
+    ops_.push_back(Op{kind, last.cf, cf_id, last.key, Keep(value)});
+    slot.op = index;
     return;
   }
-  std::string_view stored_key = Keep(lookup_);
-  ops_.push_back(Op{kind, cf, stored_key, Keep(value)});
-  last_op_.emplace(stored_key, ops_.size() - 1);
+  ops_.push_back(Op{kind, HandleOf(cf_id), cf_id, Keep(key), Keep(value)});
+  slot = Slot{hash, index};
+  ++used_slots_;
 }
 
 PendingWrites::Found PendingWrites::Find(uint32_t cf, std::string_view key, std::string* value) const {
-  if (last_op_.empty()) return Found::kNotHere;
-  auto it = last_op_.find(LookupKey(cf, key));
-  if (it == last_op_.end()) return Found::kNotHere;
-  const Op& op = ops_[it->second];
+  if (used_slots_ == 0) return Found::kNotHere;
+  const Slot& slot = slots_[SlotOf(cf, key, HashOf(cf, key))];
+  if (slot.op == kEmptySlot) return Found::kNotHere;
+  const Op& op = ops_[slot.op];
   if (op.kind == Kind::kDelete) return Found::kDeleted;
   value->assign(op.value);
   return Found::kValue;
@@ -103,7 +136,7 @@ rocksdb::WriteBatchWithIndex& PendingWrites::Index() {
   for (; indexed_ops_ < ops_.size(); ++indexed_ops_) {
     const Op& op = ops_[indexed_ops_];
     if (op.superseded) continue;  // the operation that replaces it comes later
-    rocksdb::Slice key(op.key.data() + 1, op.key.size() - 1);
+    rocksdb::Slice key(op.key.data(), op.key.size());
     if (op.kind == Kind::kPut) index_->Put(op.cf, key, rocksdb::Slice(op.value.data(), op.value.size()));
     if (op.kind == Kind::kDelete) index_->Delete(op.cf, key);
   }
@@ -122,9 +155,10 @@ void PendingWrites::BuildBatch(rocksdb::WriteBatch* out) const {
   for (const Op& op : ops_) {
     if (op.kind != Kind::kLogData && !op.superseded) writes.push_back(&op);
   }
-  std::sort(writes.begin(), writes.end(), [](const Op* a, const Op* b) { return a->key < b->key; });
+  std::sort(writes.begin(), writes.end(),
+            [](const Op* a, const Op* b) { return a->cf_id != b->cf_id ? a->cf_id < b->cf_id : a->key < b->key; });
   for (const Op* op : writes) {
-    rocksdb::Slice key(op->key.data() + 1, op->key.size() - 1);
+    rocksdb::Slice key(op->key.data(), op->key.size());
     if (op->kind == Kind::kPut) out->Put(op->cf, key, rocksdb::Slice(op->value.data(), op->value.size()));
     if (op->kind == Kind::kDelete) out->Delete(op->cf, key);
   }
@@ -135,7 +169,16 @@ void PendingWrites::BuildBatch(rocksdb::WriteBatch* out) const {
 
 void PendingWrites::Clear() {
   ops_.clear();
-  last_op_.clear();
+  if (used_slots_ > 0) {
+    // A table grown by one large group shrinks back, so that small groups do not clear it whole each time.
+    size_t wanted = std::max<size_t>(64, std::bit_ceil(used_slots_ * 4));
+    if (slots_.size() > 4 * wanted) {
+      slots_.assign(wanted, Slot{});
+    } else {
+      std::fill(slots_.begin(), slots_.end(), Slot{});
+    }
+    used_slots_ = 0;
+  }
   // Keep one ordinary block for the next group; an outsized one goes.
   if (arena_capacity_ > kArenaBlockBytes) arena_.clear();
   if (arena_.size() > 1) arena_.erase(arena_.begin(), arena_.end() - 1);

@@ -14,7 +14,6 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "common/status.h"
@@ -49,23 +48,36 @@ class PendingWrites {
   struct Op {
     Kind kind;
     rocksdb::ColumnFamilyHandle* cf;  // null for log data
-    std::string_view key;             // column family id byte + key; points into arena_
+    uint32_t cf_id;
+    std::string_view key;  // points into arena_
     std::string_view value;
     bool superseded = false;  // a later operation on the same key replaces it
   };
+  // The last operation on each key, in an open-addressing table (linear
+  // probing, a power-of-two size): no allocation per key, unlike a node-based map.
+  static constexpr uint32_t kEmptySlot = UINT32_MAX;
+  struct Slot {
+    uint64_t hash = 0;
+    uint32_t op = kEmptySlot;  // index in ops_
+  };
+  static uint64_t HashOf(uint32_t cf, std::string_view key);
+  // The slot holding `key` of column family `cf`, or the empty slot where it would go.
+  size_t SlotOf(uint32_t cf, std::string_view key, uint64_t hash) const;
+  void GrowSlots();
   std::string_view Keep(std::string_view bytes);
-  // The column family byte + key in lookup_ (scratch for the hash table).
-  std::string_view LookupKey(uint32_t cf, std::string_view key) const;
-  void Add(Kind kind, rocksdb::ColumnFamilyHandle* cf, std::string_view key, std::string_view value);
+  rocksdb::ColumnFamilyHandle* HandleOf(uint32_t cf_id) const;
+  void Add(Kind kind, uint32_t cf_id, std::string_view key, std::string_view value);
   class Collector;
 
   std::vector<Op> ops_;
-  std::unordered_map<std::string_view, size_t> last_op_;  // key -> index in ops_ of its last operation
+  std::vector<Slot> slots_;
+  size_t used_slots_ = 0;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;        // as the engine passed them
+  std::vector<rocksdb::ColumnFamilyHandle*> handle_by_id_;  // the same, indexed by column family id
   std::vector<std::unique_ptr<char[]>> arena_;
   size_t arena_used_ = 0;
   size_t arena_capacity_ = 0;
   size_t bytes_ = 0;
-  mutable std::string lookup_;  // scratch for the column family byte + key
   std::unique_ptr<rocksdb::WriteBatchWithIndex> index_;
   size_t indexed_ops_ = 0;  // ops_ already in index_
 };
