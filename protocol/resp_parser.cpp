@@ -126,10 +126,39 @@ RequestParser::Outcome RequestParser::ParseInline(std::string_view input) {
   return {args_.empty() ? State::kNeedMore : State::kCommand, newline + 1};
 }
 
+namespace {
+// The header line every client sends: a type byte, a length in plain digits
+// (no sign, no leading zero, at most 18 digits so it cannot overflow) and
+// CRLF. Anything else, or a line not complete yet, returns false and goes the
+// general way (ParseInt64), which decides between an error and "need more".
+bool ReadPlainLength(std::string_view input, size_t type_at, int64_t* value, size_t* line_end) {
+  constexpr size_t kMaxDigits = 18;
+  size_t first = type_at + 1;
+  if (first >= input.size() || input[first] < '0' || input[first] > '9') return false;
+  int64_t parsed = input[first] - '0';
+  size_t at = first + 1;
+  if (parsed != 0) {
+    while (at < input.size() && at - first < kMaxDigits && input[at] >= '0' && input[at] <= '9') {
+      parsed = parsed * 10 + (input[at] - '0');
+      ++at;
+    }
+  }
+  if (at + 1 >= input.size() || input[at] != '\r' || input[at + 1] != '\n') return false;
+  *value = parsed;
+  *line_end = at + 2;
+  return true;
+}
+}  // namespace
+
 RequestParser::Outcome RequestParser::ParseMultibulk(std::string_view input) {
   size_t pos = 0;
   auto read_header = [&](char* kind, int64_t* value, const char* too_big) -> int {
     // Returns 1 when a header line was read, 0 when more bytes are needed, -1 on error.
+    if (size_t line_end = 0; ReadPlainLength(input, pos, value, &line_end)) {
+      *kind = input[pos];
+      pos = line_end;
+      return 1;
+    }
     size_t end = input.find("\r\n", pos);
     if (end == std::string_view::npos) {
       if (input.size() - pos > limits_.max_inline_len) {

@@ -280,6 +280,17 @@ TEST_CASE("parser: protocol errors and their texts") {
   SUBCASE("bulk length that is not a number") {
     CHECK(ErrorFor("*1\r\n$abc\r\n") == "Protocol error: invalid bulk length");
     CHECK(ErrorFor("*1\r\n$\r\n") == "Protocol error: invalid bulk length");
+    // Redis reads lengths as string2ll does: no sign, no leading zero, no spaces.
+    CHECK(ErrorFor("*1\r\n$03\r\nabc\r\n") == "Protocol error: invalid bulk length");
+    CHECK(ErrorFor("*1\r\n$00\r\n\r\n") == "Protocol error: invalid bulk length");
+    CHECK(ErrorFor("*1\r\n$+3\r\nabc\r\n") == "Protocol error: invalid bulk length");
+    CHECK(ErrorFor("*1\r\n$3 \r\nabc\r\n") == "Protocol error: invalid bulk length");
+    CHECK(ErrorFor("*1\r\n$1000000000000000000\r\n") == "Protocol error: invalid bulk length");  // 19 digits
+    CHECK(ErrorFor("*1\r\n$99999999999999999999\r\n") == "Protocol error: invalid bulk length");  // overflows
+    Conn conn;
+    conn.Push("*2\r\n$0\r\n\r\n$10\r\n0123456789\r\n");
+    CHECK_FALSE(conn.error);
+    CHECK(conn.commands == std::vector<Args>{{"", "0123456789"}});
   }
   SUBCASE("bulk length over max_bulk_len") {
     ParserLimits limits;
