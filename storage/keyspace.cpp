@@ -294,15 +294,20 @@ Result<KeyCounts> Keyspace::Count(uint8_t db) {
   std::unique_ptr<rocksdb::Iterator> it = engine_.NewIterator(options, engine_.meta());
   KeyCounts counts;
   uint64_t now = engine_.NowMs();
+  long double ttl_sum_ms = 0;  // wide enough for millions of keys with TTLs of years
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     KeyType type;
     uint64_t expire_ms;
     if (!PeekMetadata(std::string_view(it->value().data(), it->value().size()), &type, &expire_ms).ok()) continue;
     if (expire_ms != 0 && expire_ms <= now) continue;
     ++counts.keys;
-    if (expire_ms != 0) ++counts.expires;
+    if (expire_ms != 0) {
+      ++counts.expires;
+      ttl_sum_ms += static_cast<long double>(expire_ms - now);
+    }
   }
   if (!it->status().ok()) return Status::IOError(it->status().ToString());
+  if (counts.expires > 0) counts.avg_ttl_ms = static_cast<uint64_t>(ttl_sum_ms / counts.expires);
   return counts;
 }
 

@@ -24,6 +24,7 @@ struct ScanPage {
 struct KeyCounts {
   uint64_t keys = 0;
   uint64_t expires = 0;
+  uint64_t avg_ttl_ms = 0;  // the mean remaining time to live of the keys that have one
 };
 
 class Keyspace {

@@ -147,7 +147,12 @@ TEST_CASE("expiry: expired keys vanish and the active sweeper deletes them") {
   bool swept = WaitFor([&] { return InfoInt(c, "stats", "expired_keys") >= expired_before + kVolatile; }, 30s);
   CHECK_MESSAGE(swept, "expired_keys stayed at " << InfoInt(c, "stats", "expired_keys"));
   CHECK(WaitFor([&] { return Int(c, {"DBSIZE"}) == 2; }, 30s));
-  CHECK(InfoField(Bulk(c, {"INFO", "keyspace"}), "db0").rfind("keys=2,expires=1", 0) == 0);
+  std::string db0 = InfoField(Bulk(c, {"INFO", "keyspace"}), "db0");
+  CHECK(db0.rfind("keys=2,expires=1,avg_ttl=", 0) == 0);
+  // avg_ttl is the remaining TTL in ms of the one key that has one (EX 10000).
+  int64_t avg_ttl = std::stoll(db0.substr(db0.find("avg_ttl=") + 8));
+  CHECK(avg_ttl > 9'000'000);
+  CHECK(avg_ttl <= 10'000'000);
   CHECK(Bulk(c, {"GET", "vol:0"}) == "<nil>");
   CHECK(Int(c, {"EXISTS", "vol:1", "vol:2"}) == 0);
   CHECK(Strings(c, {"KEYS", "vol:*"}).empty());

@@ -384,10 +384,13 @@ TEST_CASE_FIXTURE(KeyspaceFixture, "keyspace: counts, FLUSHDB and FLUSHALL") {
   KeyCounts counts = Must(keyspace->Count(0));
   CHECK(counts.keys == 4);
   CHECK(counts.expires == 2);
+  CHECK(counts.avg_ttl_ms == (1000 + 10) / 2);  // INFO keyspace's avg_ttl, in ms as Redis reports it
   clock.Advance(10);
   counts = Must(keyspace->Count(0));
   CHECK(counts.keys == 3);
   CHECK(counts.expires == 1);
+  CHECK(counts.avg_ttl_ms == 990);
+  CHECK(Must(keyspace->Count(1)).avg_ttl_ms == 0);  // no key with a TTL
 
   MustOk(keyspace->FlushDb(0));
   CHECK(Must(keyspace->Count(0)).keys == 0);

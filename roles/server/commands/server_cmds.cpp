@@ -130,7 +130,7 @@ Result<Fields> KeyspaceSection(ServerContext& server) {
     if (counts->keys == 0) continue;
     fields.emplace_back("db" + std::to_string(db), "keys=" + std::to_string(counts->keys) +
                                                        ",expires=" + std::to_string(counts->expires) +
-                                                       ",avg_ttl=0");
+                                                       ",avg_ttl=" + std::to_string(counts->avg_ttl_ms));
   }
   return fields;
 }
