@@ -1,5 +1,6 @@
 #include "storage/keyspace.h"
 
+#include <cstdint>
 #include <memory>
 #include <random>
 
@@ -285,30 +286,46 @@ Result<std::optional<std::string>> Keyspace::RandomKey(uint8_t db) {
   return std::optional<std::string>();
 }
 
+KeyCounts PartialCount::Totals() const {
+  KeyCounts totals{keys, expires, 0};
+  if (expires > 0) totals.avg_ttl_ms = static_cast<uint64_t>(ttl_sum_ms / expires);
+  return totals;
+}
+
 Result<KeyCounts> Keyspace::Count(uint8_t db) {
+  PartialCount count;
+  KVD_RETURN_IF_ERROR(CountWindow(db, SIZE_MAX, &count));
+  return count.Totals();
+}
+
+Status Keyspace::CountWindow(uint8_t db, size_t budget, PartialCount* count) {
   std::string prefix = DbPrefix(db);
   std::string upper = PrefixEnd(prefix);
   rocksdb::Slice upper_slice(upper);
   rocksdb::ReadOptions options;
   options.iterate_upper_bound = &upper_slice;
   std::unique_ptr<rocksdb::Iterator> it = engine_.NewIterator(options, engine_.meta());
-  KeyCounts counts;
   uint64_t now = engine_.NowMs();
-  long double ttl_sum_ms = 0;  // wide enough for millions of keys with TTLs of years
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+  size_t visited = 0;
+  it->Seek(count->next.empty() ? prefix : count->next);
+  for (; it->Valid() && it->key().starts_with(prefix) && visited < budget; it->Next(), ++visited) {
     KeyType type;
     uint64_t expire_ms;
     if (!PeekMetadata(std::string_view(it->value().data(), it->value().size()), &type, &expire_ms).ok()) continue;
     if (expire_ms != 0 && expire_ms <= now) continue;
-    ++counts.keys;
+    ++count->keys;
     if (expire_ms != 0) {
-      ++counts.expires;
-      ttl_sum_ms += static_cast<long double>(expire_ms - now);
+      ++count->expires;
+      count->ttl_sum_ms += static_cast<long double>(expire_ms - now);
     }
   }
   if (!it->status().ok()) return Status::IOError(it->status().ToString());
-  if (counts.expires > 0) counts.avg_ttl_ms = static_cast<uint64_t>(ttl_sum_ms / counts.expires);
-  return counts;
+  if (it->Valid() && it->key().starts_with(prefix)) {
+    count->next.assign(it->key().data(), it->key().size());
+  } else {
+    count->next.clear();
+  }
+  return Status::Ok();
 }
 
 // Flushes lock every key stripe: see KeyLockGuard::EveryKey.

@@ -27,6 +27,15 @@ struct KeyCounts {
   uint64_t avg_ttl_ms = 0;  // the mean remaining time to live of the keys that have one
 };
 
+// A count made window by window: what the windows so far found, and where the next one starts.
+struct PartialCount {
+  uint64_t keys = 0;
+  uint64_t expires = 0;
+  long double ttl_sum_ms = 0;  // wide enough for millions of keys with TTLs of years
+  std::string next;           // meta key to resume at; empty once the database was counted to its end
+  KeyCounts Totals() const;
+};
+
 class Keyspace {
  public:
   explicit Keyspace(Engine& engine) : engine_(engine) {}
@@ -52,6 +61,9 @@ class Keyspace {
                         std::optional<KeyType> type);
   Result<std::optional<std::string>> RandomKey(uint8_t db);
   Result<KeyCounts> Count(uint8_t db);
+  // Counts at most `budget` more keys of `db` into `count`, from count->next
+  // (empty: the first key of the database).
+  Status CountWindow(uint8_t db, size_t budget, PartialCount* count);
   Status FlushDb(uint8_t db);
   Status FlushAll();
   // Deletes expired keys found in a window of the meta CF starting at `from`;

@@ -18,6 +18,7 @@
 #include "roles/server/stats.h"
 #include "storage/engine.h"
 #include "storage/expiry_sweeper.h"
+#include "storage/key_count_cache.h"
 #include "storage/keyspace.h"
 #include "storage/scan_cursors.h"
 #include "storage/types/hash_store.h"
@@ -38,6 +39,7 @@ struct ServerContext {
         sets(engine),
         zsets(engine),
         sweeper(keyspace),
+        key_counts(keyspace),
         config(config),
         replication(engine) {}
 
@@ -50,6 +52,7 @@ struct ServerContext {
   storage::ZSetStore zsets;
   storage::ScanCursors cursors;
   storage::ExpirySweeper sweeper;
+  storage::KeyCountCache key_counts;  // INFO keyspace
   ConfigStore& config;
   Stats stats;
   ClientRegistry clients;

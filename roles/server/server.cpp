@@ -60,7 +60,10 @@ class Server {
     context_.start_time_ms = engine_->NowMs();
     context_.request_shutdown = [this] { asio::post(control_, [this] { Shutdown("SHUTDOWN command"); }); };
     config_store_.OnChange([this](const std::string& name, const ServerConfig& updated) { ApplyChange(name, updated); });
-    context_.replication.SetIoPauser([this](const std::function<void()>& work) { RunWithIoPaused(work); });
+    context_.replication.SetIoPauser([this](const std::function<void()>& work) {
+      RunWithIoPaused(work);
+      context_.key_counts.ForgetAll();  // a new dataset: INFO keyspace counts it afresh
+    });
     context_.replication.SetRoleHook([this](bool replica) {
       // Replicas never expire keys themselves: the master's deletes arrive through the binlog.
       if (replica) {

@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "storage/key_count_cache.h"
 #include "storage/keyspace.h"
 #include "storage/scan_cursors.h"
 #include "storage/types/string_store.h"
@@ -372,6 +373,43 @@ TEST_CASE_FIXTURE(KeyspaceFixture, "keyspace: RANDOMKEY") {
   Set("t", "v", 3, now() + 1);
   clock.Advance(1);
   CHECK(Must(keyspace->RandomKey(3)) == std::nullopt);
+}
+
+TEST_CASE_FIXTURE(KeyspaceFixture, "key count cache: exact for small databases, one window per call for large ones") {
+  KeyCountCache cache(*keyspace, /*window=*/4);
+  Set("a", "1");
+  Set("b", "2", 0, now() + 1000);
+  CHECK(Must(cache.Counts(0)).keys == 2);  // fits in one window: counted afresh on each call
+  Set("c", "3", 0, now() + 3000);
+  KeyCounts small = Must(cache.Counts(0));
+  CHECK(small.keys == 3);
+  CHECK(small.expires == 2);
+  CHECK(small.avg_ttl_ms == 2000);
+
+  // Ten keys in db 1: the first call counts them all (no complete count yet),
+  // whatever the window; the windows' TTL sums add up across the pass.
+  for (int i = 0; i < 10; ++i) Set("k" + std::to_string(i), "v", 1, i < 5 ? now() + 1000 * (i + 1) : 0);
+  KeyCounts first = Must(cache.Counts(1));
+  CHECK(first.keys == 10);
+  CHECK(first.expires == 5);
+  CHECK(first.avg_ttl_ms == 3000);
+
+  // Five more: later calls report the last complete pass until one more pass
+  // (15 keys, four windows) has gone round.
+  for (int i = 10; i < 15; ++i) Set("k" + std::to_string(i), "v", 1);
+  CHECK(Must(cache.Counts(1)).keys == 10);
+  int calls = 1;
+  while (Must(cache.Counts(1)).keys != 15 && calls < 10) ++calls;
+  CHECK(calls <= 5);
+  CHECK(Must(cache.Counts(1)).keys == 15);
+
+  // FLUSHDB tells the cache, which then counts afresh at once.
+  MustOk(keyspace->FlushDb(1));
+  cache.Forget(1);
+  CHECK(Must(cache.Counts(1)).keys == 0);
+  CHECK(Must(cache.Counts(0)).keys == 3);
+  cache.ForgetAll();
+  CHECK(Must(cache.Counts(0)).keys == 3);
 }
 
 TEST_CASE_FIXTURE(KeyspaceFixture, "keyspace: counts, FLUSHDB and FLUSHALL") {

@@ -125,7 +125,7 @@ Fields CpuSection() {
 Result<Fields> KeyspaceSection(ServerContext& server) {
   Fields fields;
   for (int db = 0; db < server.engine.databases(); ++db) {
-    auto counts = server.keyspace.Count(static_cast<uint8_t>(db));
+    auto counts = server.key_counts.Counts(static_cast<uint8_t>(db));
     if (!counts.ok()) return counts.status();
     if (counts->keys == 0) continue;
     fields.emplace_back("db" + std::to_string(db), "keys=" + std::to_string(counts->keys) +
@@ -202,6 +202,7 @@ void FlushDb(CommandContext& ctx) {
   if (!FlushModeOk(ctx)) return;
   Status status = ctx.server.keyspace.FlushDb(ctx.db());
   if (!status.ok()) return ctx.ReplyError(status);
+  ctx.server.key_counts.Forget(ctx.db());
   ctx.reply.Ok();
 }
 
@@ -209,6 +210,7 @@ void FlushAll(CommandContext& ctx) {
   if (!FlushModeOk(ctx)) return;
   Status status = ctx.server.keyspace.FlushAll();
   if (!status.ok()) return ctx.ReplyError(status);
+  ctx.server.key_counts.ForgetAll();
   ctx.reply.Ok();
 }
 
