@@ -1,7 +1,6 @@
 #include "roles/server/command_table.h"
 
 #include <algorithm>
-#include <cctype>
 
 namespace kvd::server {
 
@@ -27,19 +26,21 @@ CommandTable::CommandTable() {
                       BackupCommands, ReplicationCommands}) {
     for (const CommandSpec& spec : family()) commands_.push_back(spec);
   }
-  for (size_t i = 0; i < commands_.size(); ++i) index_.emplace_back(std::string(commands_[i].name), i);
-  std::sort(index_.begin(), index_.end());
+  index_.reserve(commands_.size());
+  for (size_t i = 0; i < commands_.size(); ++i) index_.emplace(commands_[i].name, i);
 }
 
 const CommandSpec* CommandTable::Find(std::string_view name) const {
   if (name.empty() || name.size() > 32) return nullptr;
+  // Every request looks its command up: ASCII case folding and one hash
+  // lookup (a binary search with std::tolower was 9% of a pipelined GET's instructions).
   char lower[32];
-  for (size_t i = 0; i < name.size(); ++i) lower[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(name[i])));
-  std::string_view key(lower, name.size());
-  auto it = std::lower_bound(index_.begin(), index_.end(), key,
-                             [](const auto& entry, std::string_view wanted) { return entry.first < wanted; });
-  if (it == index_.end() || it->first != key) return nullptr;
-  return &commands_[it->second];
+  for (size_t i = 0; i < name.size(); ++i) {
+    char c = name[i];
+    lower[i] = c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c;
+  }
+  auto it = index_.find(std::string_view(lower, name.size()));
+  return it == index_.end() ? nullptr : &commands_[it->second];
 }
 
 std::vector<size_t> KeyIndexes(const CommandSpec& spec, const std::vector<std::string>& args) {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "roles/server/context.h"
@@ -74,7 +75,8 @@ class CommandTable {
 
  private:
   std::vector<CommandSpec> commands_;
-  std::vector<std::pair<std::string, size_t>> index_;  // sorted by name
+  // Lower-case name -> position in commands_; the names are the specs' own (static) strings.
+  std::unordered_map<std::string_view, size_t> index_;
 };
 
 const CommandTable& Commands();
