@@ -45,7 +45,9 @@ class ReadAhead {
   const rocksdb::ColumnFamilyHandle* cf_ = nullptr;  // a handle is unique to its database
   size_t next_ = 0;  // commands run in the order their keys were read: the next Find is usually here
   std::vector<std::string> keys_;
-  std::vector<rocksdb::Slice> key_slices_;  // for MultiGet
+  std::vector<size_t> order_;    // scratch: positions in keys_, sorted by key
+  std::vector<size_t> slot_of_;  // position in keys_ -> index in the three arrays below
+  std::vector<rocksdb::Slice> key_slices_;  // for MultiGet, in key order
   std::vector<rocksdb::PinnableSlice> values_;
   std::vector<rocksdb::Status> statuses_;
 };
