@@ -558,6 +558,8 @@ bool Engine::IsReadAhead(const rocksdb::ColumnFamilyHandle* cf, std::string_view
   return t_read_ahead.Holds(cf, key);
 }
 
+std::string_view Engine::NextReadAheadKey(const rocksdb::ColumnFamilyHandle* cf) { return t_read_ahead.NextKey(cf); }
+
 void Engine::ClearReadAhead() { t_read_ahead.Clear(); }
 
 std::unique_ptr<rocksdb::Iterator> Engine::NewIterator(const rocksdb::ReadOptions& options,

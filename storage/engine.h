@@ -80,6 +80,8 @@ class Engine {
   bool CanKeepLockedReadAhead() const;
   // Whether this thread holds `key` of `cf` read ahead.
   static bool IsReadAhead(const rocksdb::ColumnFamilyHandle* cf, std::string_view key);
+  // The key of `cf` this thread's next read-ahead Get() most likely asks for (ReadAhead::NextKey).
+  static std::string_view NextReadAheadKey(const rocksdb::ColumnFamilyHandle* cf);
   static void ClearReadAhead();
   // Iterator that sees the open transaction's writes. Honour the prefix you
   // seek in: the transaction overlay does not apply iterate_lower_bound.

@@ -33,6 +33,11 @@ class ReadAhead {
   // What MultiGet said of `key` in `cf` (its value copied to `value` when
   // found); nullptr when `key` was not read ahead.
   const rocksdb::Status* Find(const rocksdb::ColumnFamilyHandle* cf, std::string_view key, std::string* value);
+  // The key the next command of the run will most likely ask for (empty when
+  // nothing of `cf` is read ahead, or the run is over): lets it skip encoding its key again.
+  std::string_view NextKey(const rocksdb::ColumnFamilyHandle* cf) const {
+    return cf == cf_ && next_ < keys_.size() ? std::string_view(keys_[next_]) : std::string_view();
+  }
   bool Holds(const rocksdb::ColumnFamilyHandle* cf, std::string_view key) const {
     return IndexOf(cf, key) < keys_.size();
   }

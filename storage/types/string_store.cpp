@@ -23,9 +23,20 @@ bool NormalizeRange(int64_t length, int64_t* start, int64_t* end) {
   return length > 0 && *start <= *end;
 }
 
+// The meta key of `key`: in a run of GETs read ahead, usually the one the
+// read-ahead already encoded (its slot costs a CRC of the key).
+std::string_view StringStore::MetaKeyOf(uint8_t db, std::string_view key, std::string* scratch) const {
+  std::string_view next = Engine::NextReadAheadKey(engine_.meta());
+  MetaKey decoded;
+  if (!next.empty() && DecodeMetaKey(next, &decoded) && decoded.db == db && decoded.user_key == key) return next;
+  *scratch = EncodeMetaKey(db, key);
+  return *scratch;
+}
+
 Status StringStore::Load(uint8_t db, std::string_view key, Current* current) {
   std::string raw;
-  Status status = engine_.Get(engine_.meta(), EncodeMetaKey(db, key), &raw);
+  std::string scratch;
+  Status status = engine_.Get(engine_.meta(), MetaKeyOf(db, key, &scratch), &raw);
   if (status.Is(Status::Code::kNotFound)) return Status::Ok();
   KVD_RETURN_IF_ERROR(status);
   Metadata meta;

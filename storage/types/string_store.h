@@ -85,6 +85,7 @@ class StringStore {
   };
   // Reads the live string at `key` (WrongType for other types).
   Status Load(uint8_t db, std::string_view key, Current* current);
+  std::string_view MetaKeyOf(uint8_t db, std::string_view key, std::string* scratch) const;
   Status Store(uint8_t db, std::string_view key, std::string_view value, uint64_t expire_ms);
 
   Engine& engine_;
