@@ -101,7 +101,7 @@ void PendingWrites::GrowSlots() {
 void PendingWrites::Add(Kind kind, uint32_t cf_id, std::string_view key, std::string_view value) {
   bytes_ += key.size() + value.size() + 16;
   if (kind == Kind::kLogData) {
-    ops_.push_back(Op{kind, nullptr, 0, {}, Keep(value)});
+    ops_.push_back(Op{kind, 0, {}, Keep(value)});
     return;
   }
   // At most half full, so probes stay short and an empty slot always ends them.
@@ -112,11 +112,11 @@ void PendingWrites::Add(Kind kind, uint32_t cf_id, std::string_view key, std::st
   if (slot.op != kEmptySlot) {
     Op& last = ops_[slot.op];
     last.superseded = true;
-    ops_.push_back(Op{kind, last.cf, cf_id, last.key, Keep(value)});
+    ops_.push_back(Op{kind, cf_id, last.key, Keep(value)});
     slot.op = index;
     return;
   }
-  ops_.push_back(Op{kind, HandleOf(cf_id), cf_id, Keep(key), Keep(value)});
+  ops_.push_back(Op{kind, cf_id, Keep(key), Keep(value)});
   slot = Slot{hash, index};
   ++used_slots_;
 }
@@ -137,8 +137,9 @@ rocksdb::WriteBatchWithIndex& PendingWrites::Index() {
     const Op& op = ops_[indexed_ops_];
     if (op.superseded) continue;  // the operation that replaces it comes later
     rocksdb::Slice key(op.key.data(), op.key.size());
-    if (op.kind == Kind::kPut) index_->Put(op.cf, key, rocksdb::Slice(op.value.data(), op.value.size()));
-    if (op.kind == Kind::kDelete) index_->Delete(op.cf, key);
+    rocksdb::ColumnFamilyHandle* cf = HandleOf(op.cf_id);
+    if (op.kind == Kind::kPut) index_->Put(cf, key, rocksdb::Slice(op.value.data(), op.value.size()));
+    if (op.kind == Kind::kDelete) index_->Delete(cf, key);
   }
   return *index_;
 }
@@ -159,8 +160,9 @@ void PendingWrites::BuildBatch(rocksdb::WriteBatch* out) const {
             [](const Op* a, const Op* b) { return a->cf_id != b->cf_id ? a->cf_id < b->cf_id : a->key < b->key; });
   for (const Op* op : writes) {
     rocksdb::Slice key(op->key.data(), op->key.size());
-    if (op->kind == Kind::kPut) out->Put(op->cf, key, rocksdb::Slice(op->value.data(), op->value.size()));
-    if (op->kind == Kind::kDelete) out->Delete(op->cf, key);
+    rocksdb::ColumnFamilyHandle* cf = HandleOf(op->cf_id);
+    if (op->kind == Kind::kPut) out->Put(cf, key, rocksdb::Slice(op->value.data(), op->value.size()));
+    if (op->kind == Kind::kDelete) out->Delete(cf, key);
   }
   for (const Op& op : ops_) {
     if (op.kind == Kind::kLogData) out->PutLogData(rocksdb::Slice(op.value.data(), op.value.size()));

@@ -47,8 +47,7 @@ class PendingWrites {
   enum class Kind : uint8_t { kPut, kDelete, kLogData };
   struct Op {
     Kind kind;
-    rocksdb::ColumnFamilyHandle* cf;  // null for log data
-    uint32_t cf_id;
+    uint32_t cf_id;  // 0 for log data; HandleOf() gives the handle
     std::string_view key;  // points into arena_
     std::string_view value;
     bool superseded = false;  // a later operation on the same key replaces it
