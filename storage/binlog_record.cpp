@@ -1,17 +1,26 @@
 #include "storage/binlog_record.h"
 
+#include <cstring>
+
 namespace kvd::storage {
 namespace {
 
 constexpr char kMagic = 'K';
 constexpr char kVersion = 1;
 
-void PutVarint(std::string* out, uint64_t value) {
+size_t VarintLength(uint64_t value) {
+  size_t length = 1;
+  for (; value >= 0x80; value >>= 7) ++length;
+  return length;
+}
+
+char* PutVarint(char* out, uint64_t value) {
   while (value >= 0x80) {
-    out->push_back(static_cast<char>(value | 0x80));
+    *out++ = static_cast<char>(value | 0x80);
     value >>= 7;
   }
-  out->push_back(static_cast<char>(value));
+  *out++ = static_cast<char>(value);
+  return out;
 }
 
 bool GetVarint(std::string_view* in, uint64_t* value) {
@@ -30,20 +39,27 @@ bool GetVarint(std::string_view* in, uint64_t* value) {
 
 }  // namespace
 
+// Sized first, then filled in one pass: this runs once per write command.
+void EncodeBinlogRecordInto(std::string* out, uint64_t time_ms, uint8_t db, const std::vector<std::string>& args) {
+  size_t total = 11 + VarintLength(args.size());
+  for (const auto& arg : args) total += VarintLength(arg.size()) + arg.size();
+  out->resize(total);
+  char* at = out->data();
+  *at++ = kMagic;
+  *at++ = kVersion;
+  for (int i = 0; i < 8; ++i) *at++ = static_cast<char>(time_ms >> (8 * i));
+  *at++ = static_cast<char>(db);
+  at = PutVarint(at, args.size());
+  for (const auto& arg : args) {
+    at = PutVarint(at, arg.size());
+    if (!arg.empty()) std::memcpy(at, arg.data(), arg.size());
+    at += arg.size();
+  }
+}
+
 std::string EncodeBinlogRecord(uint64_t time_ms, uint8_t db, const std::vector<std::string>& args) {
   std::string out;
-  size_t total = 16;
-  for (const auto& arg : args) total += arg.size() + 5;
-  out.reserve(total);
-  out.push_back(kMagic);
-  out.push_back(kVersion);
-  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>(time_ms >> (8 * i)));
-  out.push_back(static_cast<char>(db));
-  PutVarint(&out, args.size());
-  for (const auto& arg : args) {
-    PutVarint(&out, arg.size());
-    out.append(arg);
-  }
+  EncodeBinlogRecordInto(&out, time_ms, db, args);
   return out;
 }
 

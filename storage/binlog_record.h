@@ -25,6 +25,8 @@ struct BinlogRecord {
 std::string EncodeBinlogRecord(const BinlogRecord& record);
 // The same, from the parts: a write command encodes its arguments without copying them.
 std::string EncodeBinlogRecord(uint64_t time_ms, uint8_t db, const std::vector<std::string>& args);
+// The same into `out` (replacing what it held), so a caller can reuse its buffer.
+void EncodeBinlogRecordInto(std::string* out, uint64_t time_ms, uint8_t db, const std::vector<std::string>& args);
 // Corruption when `blob` is not a binlog record of a version this build reads.
 Result<BinlogRecord> DecodeBinlogRecord(std::string_view blob);
 

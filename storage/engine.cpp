@@ -600,6 +600,25 @@ Status Engine::Commit(rocksdb::WriteBatch* batch) {
   return WriteToDb(batch);
 }
 
+Status Engine::Commit(const WriteSet& writes) {
+  Group* group = ActiveTransaction() == nullptr ? OpenGroupOfThisThread() : nullptr;
+  if (group == nullptr) {
+    rocksdb::WriteBatch batch;
+    writes.AppendTo(&batch);
+    return Commit(&batch);
+  }
+  ++t_writes;
+  for (const WriteSet::Op& op : writes) {
+    if (op.kind == WriteSet::Kind::kPut) {
+      group->writes.Put(op.cf, writes.KeyOf(op), writes.ValueOf(op));
+    } else {
+      group->writes.Delete(op.cf, writes.KeyOf(op));
+    }
+  }
+  if (group->writes.bytes() > kGroupFlushBytes) FlushGroup();
+  return Status::Ok();
+}
+
 void Engine::AttachCurrentRecord(rocksdb::WriteBatch* batch) {
   if (t_record == nullptr || &t_record->engine_ != this || t_record->emitted_) return;
   batch->PutLogData(t_record->Encode());
@@ -640,7 +659,10 @@ void Engine::CommandRecord::Finish() {
   if (Transaction* txn = engine_.ActiveTransaction()) {
     txn->batch_.PutLogData(Encode());
   } else if (Group* group = engine_.OpenGroupOfThisThread()) {
-    group->writes.AddLogData(Encode());
+    thread_local std::string encoded;  // the group copies it; the buffer serves the next record
+    EncodeBinlogRecordInto(&encoded, time_ms_, db_, rewrote_ ? rewritten_ : args_);
+    group->writes.AddLogData(encoded);
+    if (encoded.capacity() > (1u << 20)) std::string().swap(encoded);  // a huge value's record is not kept
   }
   // Otherwise every commit went out at once, the first one carrying the record.
 }

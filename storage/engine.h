@@ -19,6 +19,7 @@
 #include "common/clock.h"
 #include "common/status.h"
 #include "storage/key_locks.h"
+#include "storage/write_set.h"
 
 namespace kvd::storage {
 
@@ -88,7 +89,10 @@ class Engine {
   std::unique_ptr<rocksdb::Iterator> NewIterator(const rocksdb::ReadOptions& options, rocksdb::ColumnFamilyHandle* cf);
   // The only way data is written. Writes reach the OS (or the disk) when
   // MakeDurable() runs, which the server does once per pipeline pass. Inside
-  // a transaction the batch joins the transaction instead.
+  // a transaction the writes join the transaction instead. Commands commit a
+  // WriteSet; a batch is for what a WriteSet cannot hold (range deletes,
+  // records of their own, a finished transaction).
+  Status Commit(const WriteSet& writes);
   Status Commit(rocksdb::WriteBatch* batch);
 
   // Collects every Commit() made on this thread while it lives into one

@@ -36,7 +36,7 @@ Result<int64_t> Keyspace::Delete(uint8_t db, const std::vector<std::string_view>
   std::vector<std::pair<uint8_t, std::string_view>> lock_keys;
   for (auto key : keys) lock_keys.emplace_back(db, key);
   KeyLockGuard guard(engine_.locks(), lock_keys);
-  rocksdb::WriteBatch batch;
+  WriteSet batch;
   int64_t deleted = 0;
   std::vector<std::string> seen;
   for (auto key : keys) {
@@ -55,7 +55,7 @@ Result<int64_t> Keyspace::Delete(uint8_t db, const std::vector<std::string_view>
     seen.push_back(std::move(meta_key));
   }
   if (batch.Count() == 0) return deleted;
-  KVD_RETURN_IF_ERROR(engine_.Commit(&batch));
+  KVD_RETURN_IF_ERROR(engine_.Commit(batch));
   return deleted;
 }
 
@@ -91,7 +91,7 @@ Result<bool> Keyspace::ExpireAt(uint8_t db, std::string_view key, int64_t at_ms,
     case ExpireCondition::kGt: if (!has_ttl || at_ms <= static_cast<int64_t>(meta.expire_ms)) return false; break;
     case ExpireCondition::kLt: if (has_ttl && at_ms >= static_cast<int64_t>(meta.expire_ms)) return false; break;
   }
-  rocksdb::WriteBatch batch;
+  WriteSet batch;
   std::string meta_key = EncodeMetaKey(db, key);
   if (at_ms <= static_cast<int64_t>(engine_.NowMs())) {
     batch.Delete(engine_.meta(), meta_key);
@@ -99,7 +99,7 @@ Result<bool> Keyspace::ExpireAt(uint8_t db, std::string_view key, int64_t at_ms,
     meta.expire_ms = static_cast<uint64_t>(at_ms);
     batch.Put(engine_.meta(), meta_key, EncodeMetadata(meta));
   }
-  KVD_RETURN_IF_ERROR(engine_.Commit(&batch));
+  KVD_RETURN_IF_ERROR(engine_.Commit(batch));
   return true;
 }
 
@@ -126,13 +126,13 @@ Result<bool> Keyspace::Persist(uint8_t db, std::string_view key) {
   if (!loaded.ok()) return loaded.status();
   if (!loaded->has_value() || (*loaded)->expire_ms == 0) return false;
   (*loaded)->expire_ms = 0;
-  rocksdb::WriteBatch batch;
+  WriteSet batch;
   batch.Put(engine_.meta(), EncodeMetaKey(db, key), EncodeMetadata(**loaded));
-  KVD_RETURN_IF_ERROR(engine_.Commit(&batch));
+  KVD_RETURN_IF_ERROR(engine_.Commit(batch));
   return true;
 }
 
-Status Keyspace::CopyInto(rocksdb::WriteBatch* batch, uint8_t src_db, std::string_view src, const Metadata& source,
+Status Keyspace::CopyInto(WriteSet* batch, uint8_t src_db, std::string_view src, const Metadata& source,
                           uint8_t dst_db, std::string_view dst) {
   Metadata copy = source;
   if (IsCollection(source.type)) {
@@ -169,10 +169,10 @@ Result<bool> Keyspace::Rename(uint8_t db, std::string_view from, std::string_vie
     if (!target.ok()) return target.status();
     if (target->has_value()) return false;
   }
-  rocksdb::WriteBatch batch;
+  WriteSet batch;
   KVD_RETURN_IF_ERROR(CopyInto(&batch, db, from, **source, db, to));
   batch.Delete(engine_.meta(), EncodeMetaKey(db, from));
-  KVD_RETURN_IF_ERROR(engine_.Commit(&batch));
+  KVD_RETURN_IF_ERROR(engine_.Commit(batch));
   return true;
 }
 
@@ -187,9 +187,9 @@ Result<bool> Keyspace::Copy(uint8_t src_db, std::string_view src, uint8_t dst_db
     if (!target.ok()) return target.status();
     if (target->has_value()) return false;
   }
-  rocksdb::WriteBatch batch;
+  WriteSet batch;
   KVD_RETURN_IF_ERROR(CopyInto(&batch, src_db, src, **source, dst_db, dst));
-  KVD_RETURN_IF_ERROR(engine_.Commit(&batch));
+  KVD_RETURN_IF_ERROR(engine_.Commit(batch));
   return true;
 }
 
@@ -201,10 +201,10 @@ Result<bool> Keyspace::Move(uint8_t db, std::string_view key, uint8_t dst_db) {
   Result<std::optional<Metadata>> target = LoadMeta(engine_, dst_db, key);
   if (!target.ok()) return target.status();
   if (target->has_value()) return false;
-  rocksdb::WriteBatch batch;
+  WriteSet batch;
   KVD_RETURN_IF_ERROR(CopyInto(&batch, db, key, **source, dst_db, key));
   batch.Delete(engine_.meta(), EncodeMetaKey(db, key));
-  KVD_RETURN_IF_ERROR(engine_.Commit(&batch));
+  KVD_RETURN_IF_ERROR(engine_.Commit(batch));
   return true;
 }
 

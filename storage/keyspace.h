@@ -72,7 +72,7 @@ class Keyspace {
 
  private:
   // Writes `meta` (and copies of the sub-keys of `source`) under a new key.
-  Status CopyInto(rocksdb::WriteBatch* batch, uint8_t src_db, std::string_view src, const Metadata& source,
+  Status CopyInto(WriteSet* batch, uint8_t src_db, std::string_view src, const Metadata& source,
                   uint8_t dst_db, std::string_view dst);
   // Deletes [begin, end) of every column family once no other thread holds a key.
   Status FlushRange(const std::string& begin, const std::string& end);

@@ -39,11 +39,7 @@ Status PendingWrites::Append(const rocksdb::WriteBatch& batch,
   if (handles != handles_) {  // the first batch, or the engine reopened its database
     handles_ = handles;
     handle_by_id_.clear();
-    for (auto* handle : handles) {
-      uint32_t id = handle->GetID();
-      if (id >= handle_by_id_.size()) handle_by_id_.resize(id + 1, nullptr);
-      handle_by_id_[id] = handle;
-    }
+    for (auto* handle : handles) RememberHandle(handle);
   }
   Collector collector(this);
   rocksdb::Status status = batch.Iterate(&collector);
@@ -52,6 +48,23 @@ Status PendingWrites::Append(const rocksdb::WriteBatch& batch,
 }
 
 void PendingWrites::AddLogData(std::string_view blob) { Add(Kind::kLogData, 0, {}, blob); }
+
+void PendingWrites::Put(rocksdb::ColumnFamilyHandle* cf, std::string_view key, std::string_view value) {
+  RememberHandle(cf);
+  Add(Kind::kPut, cf->GetID(), key, value);
+}
+
+void PendingWrites::Delete(rocksdb::ColumnFamilyHandle* cf, std::string_view key) {
+  RememberHandle(cf);
+  Add(Kind::kDelete, cf->GetID(), key, {});
+}
+
+void PendingWrites::RememberHandle(rocksdb::ColumnFamilyHandle* cf) {
+  uint32_t id = cf->GetID();
+  if (id < handle_by_id_.size() && handle_by_id_[id] == cf) return;
+  if (id >= handle_by_id_.size()) handle_by_id_.resize(id + 1, nullptr);
+  handle_by_id_[id] = cf;
+}
 
 std::string_view PendingWrites::Keep(std::string_view bytes) {
   if (bytes.empty()) return {};
@@ -67,8 +80,8 @@ std::string_view PendingWrites::Keep(std::string_view bytes) {
 }
 
 rocksdb::ColumnFamilyHandle* PendingWrites::HandleOf(uint32_t cf_id) const {
-  rocksdb::ColumnFamilyHandle* handle = cf_id < handle_by_id_.size() ? handle_by_id_[cf_id] : nullptr;
-  return handle != nullptr ? handle : handles_.front();
+  // Every operation's column family was remembered when it was added.
+  return handle_by_id_[cf_id];
 }
 
 uint64_t PendingWrites::HashOf(uint32_t cf, std::string_view key) {

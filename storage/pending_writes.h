@@ -28,6 +28,9 @@ class PendingWrites {
   // (the caller writes those itself).
   Status Append(const rocksdb::WriteBatch& batch, const std::vector<rocksdb::ColumnFamilyHandle*>& handles);
   void AddLogData(std::string_view blob);
+  // One operation of a command (write_set.h), taken without a batch to parse.
+  void Put(rocksdb::ColumnFamilyHandle* cf, std::string_view key, std::string_view value);
+  void Delete(rocksdb::ColumnFamilyHandle* cf, std::string_view key);
 
   // The group's state of one key: a value, a delete, or nothing written here.
   Found Find(uint32_t cf, std::string_view key, std::string* value) const;
@@ -65,6 +68,7 @@ class PendingWrites {
   void GrowSlots();
   std::string_view Keep(std::string_view bytes);
   rocksdb::ColumnFamilyHandle* HandleOf(uint32_t cf_id) const;
+  void RememberHandle(rocksdb::ColumnFamilyHandle* cf);
   void Add(Kind kind, uint32_t cf_id, std::string_view key, std::string_view value);
   class Collector;
 

@@ -19,7 +19,7 @@ Status LoadCollection(Engine& engine, uint8_t db, std::string_view key, KeyType 
   return Status::Ok();
 }
 
-void StoreCollectionMeta(Engine& engine, rocksdb::WriteBatch* batch, uint8_t db, std::string_view key,
+void StoreCollectionMeta(Engine& engine, WriteSet* batch, uint8_t db, std::string_view key,
                          const Metadata& meta) {
   if (meta.size == 0) {
     batch->Delete(engine.meta(), EncodeMetaKey(db, key));

@@ -4,7 +4,7 @@
 #pragma once
 
 #include <rocksdb/iterator.h>
-#include <rocksdb/write_batch.h>
+#include "storage/write_set.h"
 
 #include <memory>
 #include <string>
@@ -22,7 +22,7 @@ namespace kvd::storage {
 Status LoadCollection(Engine& engine, uint8_t db, std::string_view key, KeyType type, Metadata* meta, bool* exists);
 
 // Puts the metadata, or deletes the key when the collection became empty.
-void StoreCollectionMeta(Engine& engine, rocksdb::WriteBatch* batch, uint8_t db, std::string_view key,
+void StoreCollectionMeta(Engine& engine, WriteSet* batch, uint8_t db, std::string_view key,
                          const Metadata& meta);
 
 // The sub-keys of one version of one key, in order, within one column family.

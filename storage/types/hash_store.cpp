@@ -233,11 +233,11 @@ Result<bool> HashStore::LoadForRead(uint8_t db, std::string_view key, Metadata* 
 
 Status HashStore::PutField(uint8_t db, std::string_view key, Metadata* meta, bool exists, bool field_is_new,
                            std::string_view field, std::string_view value) {
-  rocksdb::WriteBatch batch;
+  WriteSet batch;
   batch.Put(engine_.data(), EncodeSubKey(db, key, meta->version, field), value);
   if (field_is_new) ++meta->size;
   if (field_is_new || !exists) StoreCollectionMeta(engine_, &batch, db, key, *meta);
-  return engine_.Commit(&batch);
+  return engine_.Commit(batch);
 }
 
 Result<int64_t> HashStore::Set(uint8_t db, std::string_view key,
@@ -269,7 +269,7 @@ Result<int64_t> HashStore::Set(uint8_t db, std::string_view key,
     if (!found.ok()) return found.status();
     old = std::move(found).value();
   }
-  rocksdb::WriteBatch batch;
+  WriteSet batch;
   int64_t added = 0;
   for (size_t i = 0; i < fields.size(); ++i) {
     batch.Put(engine_.data(), EncodeSubKey(db, key, meta.version, fields[i]), values[i]);
@@ -277,7 +277,7 @@ Result<int64_t> HashStore::Set(uint8_t db, std::string_view key,
   }
   meta.size += static_cast<uint64_t>(added);
   if (added > 0 || !exists) StoreCollectionMeta(engine_, &batch, db, key, meta);
-  KVD_RETURN_IF_ERROR(engine_.Commit(&batch));
+  KVD_RETURN_IF_ERROR(engine_.Commit(batch));
   return added;
 }
 
@@ -315,7 +315,7 @@ Result<int64_t> RemoveSubKeys(Engine& engine, uint8_t db, std::string_view key, 
                               const std::vector<std::string_view>& distinct_fields) {
   auto found = GetSubKeys(engine, db, key, meta.version, distinct_fields);
   if (!found.ok()) return found.status();
-  rocksdb::WriteBatch batch;
+  WriteSet batch;
   int64_t removed = 0;
   for (size_t i = 0; i < distinct_fields.size(); ++i) {
     if (!(*found)[i]) continue;
@@ -325,7 +325,7 @@ Result<int64_t> RemoveSubKeys(Engine& engine, uint8_t db, std::string_view key, 
   if (removed == 0) return removed;
   meta.size -= std::min<uint64_t>(meta.size, static_cast<uint64_t>(removed));
   StoreCollectionMeta(engine, &batch, db, key, meta);
-  KVD_RETURN_IF_ERROR(engine.Commit(&batch));
+  KVD_RETURN_IF_ERROR(engine.Commit(batch));
   return removed;
 }
 

@@ -95,7 +95,7 @@ Status ListStore::LoadForRead(const rocksdb::Snapshot* snapshot, uint8_t db, std
   return DecodeBounds(state->meta, &state->head, &state->tail);
 }
 
-void ListStore::SaveMeta(rocksdb::WriteBatch* batch, uint8_t db, std::string_view key, State* state) {
+void ListStore::SaveMeta(WriteSet* batch, uint8_t db, std::string_view key, State* state) {
   state->meta.size = state->size();
   state->meta.tail.clear();
   PutBigEndian64(&state->meta.tail, state->head);
@@ -158,7 +158,7 @@ Status ListStore::Scan(uint8_t db, std::string_view key, const State& state, boo
 
 // ---- pushing and popping ------------------------------------------------
 
-Status ListStore::PushLocked(rocksdb::WriteBatch* batch, uint8_t db, std::string_view key, State* state,
+Status ListStore::PushLocked(WriteSet* batch, uint8_t db, std::string_view key, State* state,
                              ListSide side, const std::vector<std::string_view>& values) {
   if (!HasRoom(state->head, state->tail, side, values.size())) {
     return Status::OutOfRange("ERR list has no room left at that end");
@@ -202,7 +202,7 @@ void ListStore::ReadAheadPops(uint8_t db, std::string_view key, const State& sta
   if (it->status().ok()) engine_.KeepLockedReadAhead(engine_.data(), std::move(keys), values);
 }
 
-Status ListStore::PopLocked(rocksdb::WriteBatch* batch, uint8_t db, std::string_view key, State* state,
+Status ListStore::PopLocked(WriteSet* batch, uint8_t db, std::string_view key, State* state,
                             ListSide side, uint64_t count, std::vector<std::string>* out) {
   uint64_t taken = std::min(count, state->size());
   uint64_t first = side == ListSide::kLeft ? 0 : state->size() - taken;
@@ -226,10 +226,10 @@ Result<uint64_t> ListStore::Push(uint8_t db, std::string_view key, ListSide side
   State state;
   KVD_RETURN_IF_ERROR(LoadForWrite(db, key, &state));
   if (only_if_exists && !state.exists) return uint64_t{0};
-  rocksdb::WriteBatch batch;
+  WriteSet batch;
   KVD_RETURN_IF_ERROR(PushLocked(&batch, db, key, &state, side, values));
   SaveMeta(&batch, db, key, &state);
-  KVD_RETURN_IF_ERROR(engine_.Commit(&batch));
+  KVD_RETURN_IF_ERROR(engine_.Commit(batch));
   return state.size();
 }
 
@@ -241,10 +241,10 @@ Result<std::optional<std::vector<std::string>>> ListStore::Pop(uint8_t db, std::
   if (!state.exists) return std::optional<std::vector<std::string>>();
   std::vector<std::string> values;
   if (count > 0) {
-    rocksdb::WriteBatch batch;
+    WriteSet batch;
     KVD_RETURN_IF_ERROR(PopLocked(&batch, db, key, &state, side, count, &values));
     SaveMeta(&batch, db, key, &state);
-    KVD_RETURN_IF_ERROR(engine_.Commit(&batch));
+    KVD_RETURN_IF_ERROR(engine_.Commit(batch));
   }
   return std::optional<std::vector<std::string>>(std::move(values));
 }
@@ -260,10 +260,10 @@ Result<std::optional<ListPopResult>> ListStore::PopFirstNonEmpty(uint8_t db, con
     if (!state.exists) continue;
     ListPopResult result;
     result.key = std::string(key);
-    rocksdb::WriteBatch batch;
+    WriteSet batch;
     KVD_RETURN_IF_ERROR(PopLocked(&batch, db, key, &state, side, count, &result.values));
     SaveMeta(&batch, db, key, &state);
-    KVD_RETURN_IF_ERROR(engine_.Commit(&batch));
+    KVD_RETURN_IF_ERROR(engine_.Commit(batch));
     return std::optional<ListPopResult>(std::move(result));
   }
   return std::optional<ListPopResult>();
@@ -281,13 +281,13 @@ Result<std::optional<std::string>> ListStore::Move(uint8_t db, std::string_view 
   State* destination_state = same_key ? &source_state : &destination_storage;
   if (!same_key) KVD_RETURN_IF_ERROR(LoadForWrite(db, destination, &destination_storage));
 
-  rocksdb::WriteBatch batch;
+  WriteSet batch;
   std::vector<std::string> moved;
   KVD_RETURN_IF_ERROR(PopLocked(&batch, db, source, &source_state, from, 1, &moved));
   KVD_RETURN_IF_ERROR(PushLocked(&batch, db, destination, destination_state, to, {moved.front()}));
   if (!same_key) SaveMeta(&batch, db, source, &source_state);
   SaveMeta(&batch, db, destination, destination_state);
-  KVD_RETURN_IF_ERROR(engine_.Commit(&batch));
+  KVD_RETURN_IF_ERROR(engine_.Commit(batch));
   return std::optional<std::string>(std::move(moved.front()));
 }
 
@@ -358,12 +358,12 @@ Status ListStore::Set(uint8_t db, std::string_view key, int64_t index, std::stri
   KVD_RETURN_IF_ERROR(LoadForWrite(db, key, &state));
   if (!state.exists) return Status::NotFound();
   if (!NormalizeListIndex(static_cast<int64_t>(state.size()), &index)) return Status::OutOfRange(kIndexOutOfRange);
-  rocksdb::WriteBatch batch;
+  WriteSet batch;
   batch.Put(engine_.data(), EncodeSubKey(db, key, state.meta.version, IndexField(state.head + index)), value);
   // Rewriting the unchanged meta keeps "every list write touches the meta
   // record", which is what watchers of the key look for.
   SaveMeta(&batch, db, key, &state);
-  return engine_.Commit(&batch);
+  return engine_.Commit(batch);
 }
 
 Result<int64_t> ListStore::Insert(uint8_t db, std::string_view key, bool before, std::string_view pivot,
@@ -388,7 +388,7 @@ Result<int64_t> ListStore::Insert(uint8_t db, std::string_view key, bool before,
   std::vector<std::string> moved;
   KVD_RETURN_IF_ERROR(ReadSpan(db, key, state, shift_left ? 0 : at, shift_left ? at : size - at, nullptr, &moved));
   std::string prefix = EncodeSubKeyPrefix(db, key, state.meta.version);
-  rocksdb::WriteBatch batch;
+  WriteSet batch;
   if (shift_left) {
     --state.head;
     for (uint64_t i = 0; i < moved.size(); ++i) batch.Put(engine_.data(), IndexKey(prefix, state.head + i), moved[i]);
@@ -400,11 +400,11 @@ Result<int64_t> ListStore::Insert(uint8_t db, std::string_view key, bool before,
   }
   batch.Put(engine_.data(), IndexKey(prefix, state.head + at), value);
   SaveMeta(&batch, db, key, &state);
-  KVD_RETURN_IF_ERROR(engine_.Commit(&batch));
+  KVD_RETURN_IF_ERROR(engine_.Commit(batch));
   return static_cast<int64_t>(state.size());
 }
 
-Status ListStore::RemovePositions(rocksdb::WriteBatch* batch, uint8_t db, std::string_view key, State* state,
+Status ListStore::RemovePositions(WriteSet* batch, uint8_t db, std::string_view key, State* state,
                                   const std::vector<uint64_t>& positions) {
   uint64_t size = state->size();
   if (positions.size() == size) {  // everything goes: dropping the meta retires the elements
@@ -468,10 +468,10 @@ Result<uint64_t> ListStore::Remove(uint8_t db, std::string_view key, int64_t cou
   }));
   if (positions.empty()) return uint64_t{0};
   if (from_tail) std::reverse(positions.begin(), positions.end());
-  rocksdb::WriteBatch batch;
+  WriteSet batch;
   KVD_RETURN_IF_ERROR(RemovePositions(&batch, db, key, &state, positions));
   SaveMeta(&batch, db, key, &state);
-  KVD_RETURN_IF_ERROR(engine_.Commit(&batch));
+  KVD_RETURN_IF_ERROR(engine_.Commit(batch));
   return static_cast<uint64_t>(positions.size());
 }
 
@@ -480,7 +480,7 @@ Status ListStore::Trim(uint8_t db, std::string_view key, int64_t start, int64_t 
   State state;
   KVD_RETURN_IF_ERROR(LoadForWrite(db, key, &state));
   if (!state.exists) return Status::Ok();
-  rocksdb::WriteBatch batch;
+  WriteSet batch;
   if (!NormalizeListRange(static_cast<int64_t>(state.size()), &start, &stop)) {
     state.tail = state.head;  // empty: dropping the meta retires every element at once
   } else {
@@ -493,7 +493,7 @@ Status ListStore::Trim(uint8_t db, std::string_view key, int64_t start, int64_t 
     state.tail = new_tail;
   }
   SaveMeta(&batch, db, key, &state);
-  return engine_.Commit(&batch);
+  return engine_.Commit(batch);
 }
 
 }  // namespace kvd::storage

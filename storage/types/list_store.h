@@ -94,7 +94,7 @@ class ListStore {
 
   Status LoadForWrite(uint8_t db, std::string_view key, State* state);
   Status LoadForRead(const rocksdb::Snapshot* snapshot, uint8_t db, std::string_view key, State* state);
-  void SaveMeta(rocksdb::WriteBatch* batch, uint8_t db, std::string_view key, State* state);
+  void SaveMeta(WriteSet* batch, uint8_t db, std::string_view key, State* state);
 
   // `count` elements from relative position `first`, in list order.
   Status ReadSpan(uint8_t db, std::string_view key, const State& state, uint64_t first, uint64_t count,
@@ -108,13 +108,13 @@ class ListStore {
   // Reads the elements that the next pops from `side` will take, with one
   // iterator, when they are not read ahead already.
   void ReadAheadPops(uint8_t db, std::string_view key, const State& state, ListSide side);
-  Status PopLocked(rocksdb::WriteBatch* batch, uint8_t db, std::string_view key, State* state, ListSide side,
+  Status PopLocked(WriteSet* batch, uint8_t db, std::string_view key, State* state, ListSide side,
                    uint64_t count, std::vector<std::string>* out);
-  Status PushLocked(rocksdb::WriteBatch* batch, uint8_t db, std::string_view key, State* state, ListSide side,
+  Status PushLocked(WriteSet* batch, uint8_t db, std::string_view key, State* state, ListSide side,
                     const std::vector<std::string_view>& values);
   // Removes the elements at the sorted relative positions and closes the gap
   // by shifting whichever side rewrites fewer elements.
-  Status RemovePositions(rocksdb::WriteBatch* batch, uint8_t db, std::string_view key, State* state,
+  Status RemovePositions(WriteSet* batch, uint8_t db, std::string_view key, State* state,
                          const std::vector<uint64_t>& positions);
 
   Engine& engine_;

@@ -80,7 +80,7 @@ Result<int64_t> SetStore::Add(uint8_t db, std::string_view key, const std::vecto
     if (!looked_up.ok()) return looked_up.status();
     found = std::move(looked_up).value();
   }
-  rocksdb::WriteBatch batch;
+  WriteSet batch;
   int64_t added = 0;
   for (size_t i = 0; i < unique.size(); ++i) {
     if (found[i]) continue;
@@ -90,7 +90,7 @@ Result<int64_t> SetStore::Add(uint8_t db, std::string_view key, const std::vecto
   if (added == 0) return added;
   meta.size += static_cast<uint64_t>(added);
   StoreCollectionMeta(engine_, &batch, db, key, meta);
-  KVD_RETURN_IF_ERROR(engine_.Commit(&batch));
+  KVD_RETURN_IF_ERROR(engine_.Commit(batch));
   return added;
 }
 
@@ -140,11 +140,11 @@ Result<std::vector<std::string>> SetStore::Pop(uint8_t db, std::string_view key,
   if (!picked.ok()) return picked.status();
   std::vector<std::string> members = FieldsOf(std::move(picked).value());
   if (members.empty()) return members;
-  rocksdb::WriteBatch batch;
+  WriteSet batch;
   for (const auto& member : members) batch.Delete(engine_.data(), EncodeSubKey(db, key, meta.version, member));
   meta.size -= std::min<uint64_t>(meta.size, members.size());
   StoreCollectionMeta(engine_, &batch, db, key, meta);
-  KVD_RETURN_IF_ERROR(engine_.Commit(&batch));
+  KVD_RETURN_IF_ERROR(engine_.Commit(batch));
   return members;
 }
 
@@ -174,7 +174,7 @@ Result<bool> SetStore::Move(uint8_t db, std::string_view source, std::string_vie
   if (!(*in_source)[0]) return false;
   if (source == destination) return true;
 
-  rocksdb::WriteBatch batch;
+  WriteSet batch;
   batch.Delete(engine_.data(), EncodeSubKey(db, source, from.version, member));
   --from.size;
   StoreCollectionMeta(engine_, &batch, db, source, from);
@@ -189,7 +189,7 @@ Result<bool> SetStore::Move(uint8_t db, std::string_view source, std::string_vie
     ++to.size;
     StoreCollectionMeta(engine_, &batch, db, destination, to);
   }
-  KVD_RETURN_IF_ERROR(engine_.Commit(&batch));
+  KVD_RETURN_IF_ERROR(engine_.Commit(batch));
   return true;
 }
 
@@ -334,14 +334,14 @@ Result<uint64_t> SetStore::CombineAndStore(uint8_t db, SetOperation operation, s
   auto members = CombineLoaded(db, operation, keys, *sources);
   if (!members.ok()) return members.status();
 
-  rocksdb::WriteBatch batch;
+  WriteSet batch;
   if (members->empty()) {
     Metadata old;
     Status status = ReadLiveMeta(engine_, db, destination, &old);
     if (status.Is(Status::Code::kNotFound)) return uint64_t{0};
     KVD_RETURN_IF_ERROR(status);
     batch.Delete(engine_.meta(), EncodeMetaKey(db, destination));
-    KVD_RETURN_IF_ERROR(engine_.Commit(&batch));
+    KVD_RETURN_IF_ERROR(engine_.Commit(batch));
     return uint64_t{0};
   }
   // A new version orphans whatever the destination held before (the
@@ -352,7 +352,7 @@ Result<uint64_t> SetStore::CombineAndStore(uint8_t db, SetOperation operation, s
   meta.size = members->size();
   for (const auto& member : *members) batch.Put(engine_.data(), EncodeSubKey(db, destination, meta.version, member), "");
   StoreCollectionMeta(engine_, &batch, db, destination, meta);
-  KVD_RETURN_IF_ERROR(engine_.Commit(&batch));
+  KVD_RETURN_IF_ERROR(engine_.Commit(batch));
   return meta.size;
 }
 

@@ -50,9 +50,9 @@ Status StringStore::Load(uint8_t db, std::string_view key, Current* current) {
 }
 
 Status StringStore::Store(uint8_t db, std::string_view key, std::string_view value, uint64_t expire_ms) {
-  rocksdb::WriteBatch batch;
+  WriteSet batch;
   batch.Put(engine_.meta(), EncodeMetaKey(db, key), EncodeStringMetadata(value, expire_ms));
-  return engine_.Commit(&batch);
+  return engine_.Commit(batch);
 }
 
 Result<std::optional<std::string>> StringStore::Get(uint8_t db, std::string_view key) {
@@ -116,9 +116,9 @@ Status StringStore::MultiSet(uint8_t db, const std::vector<std::pair<std::string
   std::vector<std::pair<uint8_t, std::string_view>> lock_keys;
   for (const auto& pair : pairs) lock_keys.emplace_back(db, pair.first);
   KeyLockGuard guard(engine_.locks(), lock_keys);
-  rocksdb::WriteBatch batch;
+  WriteSet batch;
   for (const auto& [key, value] : pairs) batch.Put(engine_.meta(), EncodeMetaKey(db, key), EncodeStringMetadata(value, 0));
-  return engine_.Commit(&batch);
+  return engine_.Commit(batch);
 }
 
 Result<bool> StringStore::MultiSetIfNoneExist(uint8_t db,
@@ -132,9 +132,9 @@ Result<bool> StringStore::MultiSetIfNoneExist(uint8_t db,
     if (status.ok()) return false;
     if (!status.Is(Status::Code::kNotFound)) return status;
   }
-  rocksdb::WriteBatch batch;
+  WriteSet batch;
   for (const auto& [key, value] : pairs) batch.Put(engine_.meta(), EncodeMetaKey(db, key), EncodeStringMetadata(value, 0));
-  KVD_RETURN_IF_ERROR(engine_.Commit(&batch));
+  KVD_RETURN_IF_ERROR(engine_.Commit(batch));
   return true;
 }
 
@@ -143,9 +143,9 @@ Result<std::optional<std::string>> StringStore::GetDel(uint8_t db, std::string_v
   Current current;
   KVD_RETURN_IF_ERROR(Load(db, key, &current));
   if (!current.exists) return std::optional<std::string>();
-  rocksdb::WriteBatch batch;
+  WriteSet batch;
   batch.Delete(engine_.meta(), EncodeMetaKey(db, key));
-  KVD_RETURN_IF_ERROR(engine_.Commit(&batch));
+  KVD_RETURN_IF_ERROR(engine_.Commit(batch));
   return std::optional<std::string>(std::move(current.value));
 }
 
@@ -155,9 +155,9 @@ Result<std::optional<std::string>> StringStore::GetEx(uint8_t db, std::string_vi
   KVD_RETURN_IF_ERROR(Load(db, key, &current));
   if (!current.exists) return std::optional<std::string>();
   if (change.kind == TtlChange::Kind::kSetAt && change.expire_at_ms <= engine_.NowMs()) {
-    rocksdb::WriteBatch batch;
+    WriteSet batch;
     batch.Delete(engine_.meta(), EncodeMetaKey(db, key));
-    KVD_RETURN_IF_ERROR(engine_.Commit(&batch));
+    KVD_RETURN_IF_ERROR(engine_.Commit(batch));
   } else if (change.kind == TtlChange::Kind::kSetAt) {
     KVD_RETURN_IF_ERROR(Store(db, key, current.value, change.expire_at_ms));
   } else if (change.kind == TtlChange::Kind::kPersist && current.expire_ms != 0) {

@@ -160,7 +160,7 @@ class ZSetWriter {
   Status Commit() {
     if (few_.empty() && many_.empty()) return Status::Ok();
     StoreCollectionMeta(*ref_.engine, &batch_, ref_.db, ref_.key, ref_.meta);
-    return ref_.engine->Commit(&batch_);
+    return ref_.engine->Commit(batch_);
   }
 
  private:
@@ -188,7 +188,7 @@ class ZSetWriter {
   ZSetRef ref_;
   std::vector<std::pair<std::string, std::optional<double>>> few_;
   std::unordered_map<std::string, std::optional<double>> many_;
-  rocksdb::WriteBatch batch_;
+  WriteSet batch_;
 };
 
 // ---- walks over the zscore column family --------------------------------
@@ -543,14 +543,14 @@ Status ComputeCombination(Engine& engine, uint8_t db, const std::vector<std::str
 // Replaces `key` (whatever it holds) with a new zset of `entries` (distinct
 // members); an empty result deletes the key. The caller holds the key's lock.
 Status WriteWhole(Engine& engine, uint8_t db, std::string_view key, const std::vector<ScoredMember>& entries) {
-  rocksdb::WriteBatch batch;
+  WriteSet batch;
   if (entries.empty()) {
     Metadata old;
     Status status = ReadLiveMeta(engine, db, key, &old);
     if (status.Is(Status::Code::kNotFound)) return Status::Ok();
     KVD_RETURN_IF_ERROR(status);
     batch.Delete(engine.meta(), EncodeMetaKey(db, key));
-    return engine.Commit(&batch);
+    return engine.Commit(batch);
   }
   Metadata meta;
   meta.type = KeyType::kZSet;
@@ -562,7 +562,7 @@ Status WriteWhole(Engine& engine, uint8_t db, std::string_view key, const std::v
     batch.Put(engine.data(), EncodeSubKey(db, key, meta.version, member), EncodeScorePrefix(stored));
   }
   batch.Put(engine.meta(), EncodeMetaKey(db, key), EncodeMetadata(meta));
-  return engine.Commit(&batch);
+  return engine.Commit(batch);
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "storage/pending_writes.h"
+#include "storage/write_set.h"
 
 namespace kvd::storage {
 namespace {
@@ -124,6 +125,49 @@ TEST_CASE_FIXTURE(PendingFixture, "pending writes: a range delete is refused who
   CHECK(pending.Append(batch, handles).Is(Status::Code::kAborted));
   CHECK(pending.empty());
   CHECK(Lookup(1, "a") == "<not here>");
+}
+
+TEST_CASE_FIXTURE(PendingFixture, "pending writes: a command's write set joins the group without a batch") {
+  WriteSet writes;
+  writes.Put(&family1, "k", "v1");
+  writes.Put(&family2, std::string("with\0zero", 9), "");  // binary key, empty value
+  writes.Delete(&family1, "gone");
+  writes.Put(&family1, "k", "v2");  // the same key again: the last one wins
+  REQUIRE(writes.Count() == 4);
+
+  rocksdb::WriteBatch as_batch;
+  writes.AppendTo(&as_batch);
+  Lister in_order;
+  CHECK(as_batch.Iterate(&in_order).ok());
+  CHECK(in_order.lines == std::vector<std::string>{"put 1 k=v1", "put 2 " + std::string("with\0zero", 9) + "=",
+                                                   "del 1 gone", "put 1 k=v2"});
+
+  for (const WriteSet::Op& op : writes) {
+    if (op.kind == WriteSet::Kind::kPut) pending.Put(op.cf, writes.KeyOf(op), writes.ValueOf(op));
+    if (op.kind == WriteSet::Kind::kDelete) pending.Delete(op.cf, writes.KeyOf(op));
+  }
+  rocksdb::WriteBatch later;  // a batch after them, as a range-delete-free transaction would come
+  later.Put(&family2, "z", "batch");
+  Append(later);
+  CHECK(Lookup(1, "k") == "v2");
+  CHECK(Lookup(1, "gone") == "<deleted>");
+  CHECK(Lookup(2, std::string("with\0zero", 9)).empty());
+  CHECK(Built() == std::vector<std::string>{"del 1 gone", "put 1 k=v2", "put 2 " + std::string("with\0zero", 9) + "=",
+                                            "put 2 z=batch"});
+}
+
+TEST_CASE("write set: many operations and large values stay intact past the inline space") {
+  StandInFamily family{1, "meta"};
+  WriteSet writes;
+  std::string big(100000, 'x');
+  for (int i = 0; i < 100; ++i) writes.Put(&family, "key" + std::to_string(i), i == 50 ? big : std::to_string(i));
+  REQUIRE(writes.Count() == 100);
+  int i = 0;
+  for (const WriteSet::Op& op : writes) {
+    CHECK(writes.KeyOf(op) == "key" + std::to_string(i));
+    CHECK(writes.ValueOf(op) == (i == 50 ? big : std::to_string(i)));
+    ++i;
+  }
 }
 
 }  // namespace
