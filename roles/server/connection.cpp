@@ -120,7 +120,8 @@ void Connection::ExecutePass(PassTally& tally) {
   protocol::RespWriter writer(&output_, state_->protocol.load(std::memory_order_relaxed));
   std::string_view last_command;
   size_t read_ahead_left = 0;  // GETs of the current run not yet served
-  while (!close_after_write_ && !blocked() && !replica_wait_ && !hand_off_ && output_.size() < kPassReplyBudget) {
+  while (!close_after_write_ && !blocked() && !replica_wait_ && !hand_off_ && !background_reply_ &&
+         output_.size() < kPassReplyBudget) {
     std::string_view pending(input_.data() + input_begin_, input_end_ - input_begin_);
     if (read_ahead_left == 0) read_ahead_left = ReadAheadGets(pending);
     protocol::RequestParser::Outcome outcome = parser_.Parse(pending);
@@ -140,6 +141,7 @@ void Connection::ExecutePass(PassTally& tally) {
     if (ctx.close_after_reply) close_after_write_ = true;
     if (ctx.wait_replicas) replica_wait_ = ctx.wait_replicas;
     if (ctx.hand_off) hand_off_ = std::move(ctx.hand_off);
+    if (ctx.background_reply) background_reply_ = std::move(ctx.background_reply);
     if (!ctx.block_keys.empty()) Block(ctx, false);
     // HELLO may have switched the protocol for the replies that follow.
     int protocol = state_->protocol.load(std::memory_order_relaxed);
@@ -274,6 +276,23 @@ bool Connection::StartReplicaWait() {
   return true;
 }
 
+void Connection::StartBackgroundReply() {
+  waiting_durability_ = true;  // as for WAIT: nothing else runs on this connection meanwhile
+  auto job = std::move(background_reply_);
+  background_reply_ = nullptr;
+  int protocol = state_->protocol.load(std::memory_order_relaxed);
+  asio::post(server_.background, [executor = socket_.get_executor(), self = shared_from_this(), job = std::move(job),
+                                  protocol] {
+    std::string reply;
+    protocol::RespWriter writer(&reply, protocol);
+    job(writer);
+    asio::post(executor, [self, reply = std::move(reply)] {
+      self->output_ += reply;
+      self->FinishPass();
+    });
+  });
+}
+
 void Connection::HandOffToReplication() {
   std::string greeting = std::move(output_) + hand_off_->greeting;
   output_.clear();
@@ -296,6 +315,7 @@ void Connection::FinishPass() {
   if (closed_) return;
   if (hand_off_) return HandOffToReplication();
   if (replica_wait_ && StartReplicaWait()) return;
+  if (background_reply_) return StartBackgroundReply();
   if (output_.size() > limits_.output_buffer_limit) {
     KVD_LOG(kWarning) << "closing client " << state_->addr << ": output over client-output-buffer-limit";
     Close();

@@ -70,6 +70,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void ReplaceWriteReplies(const std::string& error);
   // WAIT: parks until the replicas acknowledged, then appends the count.
   bool StartReplicaWait();
+  void StartBackgroundReply();
   // PSYNC +CONTINUE: hands the socket to the replication feeder.
   void HandOffToReplication();
   // Sends the pass's replies, or reads more, or closes.
@@ -108,6 +109,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::vector<std::pair<size_t, size_t>> write_replies_;
   std::optional<CommandContext::ReplicaWait> replica_wait_;
   std::optional<CommandContext::ReplicaHandOff> hand_off_;
+  std::function<void(protocol::RespWriter&)> background_reply_;
 
   std::vector<std::string_view> get_run_keys_;  // scratch for ReadAheadGets
 

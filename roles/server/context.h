@@ -2,6 +2,7 @@
 // calling client. Handlers write their reply through `reply`.
 #pragma once
 
+#include <boost/asio/thread_pool.hpp>
 #include <functional>
 #include <optional>
 #include <string>
@@ -60,6 +61,9 @@ struct ServerContext {
   BlockingRegistry blocking;
   PubSub pubsub;
   replication::Replication replication;
+  // Runs what would stall an io thread's other clients (DBSIZE of a large
+  // database); one thread, so such commands cannot take more than one core.
+  boost::asio::thread_pool background{1};
   std::function<void()> request_shutdown;
   std::string run_id;
   uint64_t start_time_ms = 0;
@@ -68,6 +72,9 @@ struct ServerContext {
   std::string executable;
   std::string config_file;
 };
+
+// The Redis error reply for a failed Status.
+void WriteStatusError(protocol::RespWriter& reply, const Status& status);
 
 struct CommandContext {
   ServerContext& server;
@@ -101,10 +108,14 @@ struct CommandContext {
     std::string greeting;
   };
   std::optional<ReplicaHandOff> hand_off = {};
+  // A command whose answer takes long to compute leaves it to the background
+  // thread (ServerContext::background): this writes the reply there, and the
+  // connection sends it and reads its next command after that.
+  std::function<void(protocol::RespWriter&)> background_reply = {};
 
   uint8_t db() const { return static_cast<uint8_t>(client.db.load(std::memory_order_relaxed)); }
   // Replies with the Redis error text for a failed Status.
-  void ReplyError(const Status& status);
+  void ReplyError(const Status& status);  // WriteStatusError into `reply`
   void ReplySyntaxError();
   void ReplyWrongArgs();  // "wrong number of arguments for '<cmd>' command"
   // Records this command in the binlog as `replay` instead of its own

@@ -55,7 +55,9 @@ std::string Admit(const CommandSpec* spec, const CommandContext& ctx) {
 
 }  // namespace
 
-void CommandContext::ReplyError(const Status& status) {
+void CommandContext::ReplyError(const Status& status) { WriteStatusError(reply, status); }
+
+void WriteStatusError(protocol::RespWriter& reply, const Status& status) {
   switch (status.code()) {
     case Status::Code::kWrongType: reply.Error(errors::kWrongType); return;
     case Status::Code::kInvalidArgument:

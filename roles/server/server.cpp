@@ -119,6 +119,8 @@ class Server {
     context_.clients.CloseAll();
     guards.clear();
     for (auto& thread : threads) thread.join();
+    context_.background.stop();  // a job already running finishes; queued ones are for closed clients
+    context_.background.join();
     context_.sweeper.Stop();
     Status closed = engine_->Close();
     if (!closed.ok()) {
@@ -184,8 +186,8 @@ class Server {
     asio::post(io, [connection] { connection->Start(); });
   }
 
-  // Parks every io thread between two handlers, runs `work`, lets them go.
-  // Used to swap the database under a replica's full sync.
+  // Parks every io thread and the background thread between two handlers,
+  // runs `work`, lets them go. Used to swap the database under a replica's full sync.
   void RunWithIoPaused(const std::function<void()>& work) {
     struct Gate {
       std::mutex mutex;
@@ -195,18 +197,18 @@ class Server {
       bool release = false;
     };
     auto gate = std::make_shared<Gate>();
-    for (auto& io : io_contexts_) {
-      asio::post(*io, [gate] {
-        std::unique_lock lock(gate->mutex);
-        ++gate->parked;
-        gate->changed.notify_all();
-        gate->changed.wait(lock, [&] { return gate->release; });
-        ++gate->left;
-        gate->changed.notify_all();
-      });
-    }
+    auto park = [gate] {
+      std::unique_lock lock(gate->mutex);
+      ++gate->parked;
+      gate->changed.notify_all();
+      gate->changed.wait(lock, [&] { return gate->release; });
+      ++gate->left;
+      gate->changed.notify_all();
+    };
+    for (auto& io : io_contexts_) asio::post(*io, park);
+    asio::post(context_.background, park);
     std::unique_lock lock(gate->mutex);
-    gate->changed.wait(lock, [&] { return gate->parked == io_contexts_.size(); });
+    gate->changed.wait(lock, [&] { return gate->parked == io_contexts_.size() + 1; });
     lock.unlock();
     work();
     lock.lock();

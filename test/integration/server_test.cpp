@@ -434,4 +434,61 @@ TEST_CASE("limits: timeout closes idle clients, but not blocked or subscribed on
   CHECK(message->ToString() == "[message, news, hello]");
 }
 
+TEST_CASE("server: DBSIZE past one window counts in the background and keeps the pipeline's order") {
+  ServerWithClient s;
+  RespClient& c = *s.client;
+  constexpr int kKeys = 60000;  // more than the 50,000 keys counted inline
+  constexpr int kPerMset = 1000;
+  std::string load;
+  for (int first = 0; first < kKeys; first += kPerMset) {
+    std::vector<std::string> mset{"MSET"};
+    for (int i = first; i < first + kPerMset; ++i) {
+      mset.push_back("key:" + std::to_string(i));
+      mset.push_back("v");
+    }
+    load += EncodeCommand(mset);
+  }
+  REQUIRE(c.SendRaw(load).ok());
+  for (int i = 0; i < kKeys / kPerMset; ++i) {
+    auto reply = c.ReadReply();
+    REQUIRE(reply.ok());
+    REQUIRE(reply->str == "OK");
+  }
+  CHECK(Simple(c, {"SELECT", "1"}) == "OK");
+  CHECK(Simple(c, {"SET", "only", "1"}) == "OK");
+  CHECK(Simple(c, {"SELECT", "0"}) == "OK");
+
+  // The replies come in request order, each count seeing the writes before it.
+  RawConn conn;
+  REQUIRE(conn.Connect(s.server.port()));
+  REQUIRE(conn.Send(EncodeCommand({"DBSIZE"}) + EncodeCommand({"SET", "new", "v"}) + EncodeCommand({"DBSIZE"}) +
+                    EncodeCommand({"GET", "new"}) + EncodeCommand({"SELECT", "1"}) + EncodeCommand({"DBSIZE"})));
+  std::vector<std::string> replies;
+  for (int i = 0; i < 6; ++i) {
+    auto reply = conn.ReadReply();
+    REQUIRE(reply.has_value());
+    replies.push_back(reply->type == RespValue::Type::kInteger ? std::to_string(reply->integer) : reply->str);
+  }
+  CHECK(replies == std::vector<std::string>{std::to_string(kKeys), "OK", std::to_string(kKeys + 1), "v", "OK", "1"});
+
+  // Inside EXEC the count is part of the transaction.
+  CHECK(Simple(c, {"MULTI"}) == "OK");
+  CHECK(Simple(c, {"DEL", "new"}) == "QUEUED");
+  CHECK(Simple(c, {"DBSIZE"}) == "QUEUED");
+  auto exec = c.Command({"EXEC"});
+  REQUIRE(exec.ok());
+  REQUIRE(exec->elements.size() == 2);
+  CHECK(exec->elements[1].integer == kKeys);
+
+  // A client that leaves while its count runs costs nothing else.
+  RawConn leaver;
+  REQUIRE(leaver.Connect(s.server.port()));
+  REQUIRE(leaver.Send(EncodeCommand({"DBSIZE"}) + EncodeCommand({"DBSIZE"})));
+  leaver.Close();
+  CHECK(Simple(c, {"PING"}) == "PONG");
+  CHECK(Int(c, {"DBSIZE"}) == kKeys);
+  CHECK(Simple(c, {"FLUSHDB"}) == "OK");
+  CHECK(Int(c, {"DBSIZE"}) == 0);
+}
+
 }  // namespace kvdtest
