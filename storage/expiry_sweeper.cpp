@@ -30,6 +30,7 @@ void ExpirySweeper::Run() {
   while (!stopping_) {
     wakeup_.wait_for(lock, std::chrono::milliseconds(interval_ms_));
     if (stopping_) break;
+    if (hold_ && hold_()) continue;
     lock.unlock();
     auto swept = keyspace_.SweepExpired(position, keys_per_round_);
     if (swept.ok()) {

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <thread>
 
@@ -17,6 +18,9 @@ class ExpirySweeper {
       : keyspace_(keyspace), interval_ms_(interval_ms), keys_per_round_(keys_per_round) {}
   ~ExpirySweeper() { Stop(); }
 
+  // While `hold` answers true the sweeper deletes nothing (CLIENT PAUSE WRITE
+  // keeps the dataset still, as Redis's does). Set before Start().
+  void SetHold(std::function<bool()> hold) { hold_ = std::move(hold); }
   void Start();
   void Stop();
   uint64_t expired_keys() const { return expired_keys_.load(std::memory_order_relaxed); }
@@ -27,6 +31,7 @@ class ExpirySweeper {
   Keyspace& keyspace_;
   int interval_ms_;
   size_t keys_per_round_;
+  std::function<bool()> hold_;
   std::atomic<uint64_t> expired_keys_{0};
   std::mutex mutex_;
   std::condition_variable wakeup_;

@@ -28,9 +28,10 @@ struct Session {
   size_t subscriptions() const { return channels.size() + patterns.size(); }
 };
 
-// Why a blocked client is woken: a key it waits on was written, or CLIENT
-// UNBLOCK (answer as on timeout, or with an -UNBLOCKED error).
-enum class WakeReason { kKeyWritten, kUnblockAsTimeout, kUnblockWithError };
+// Why a blocked client is woken: a key it waits on was written, CLIENT
+// UNBLOCK (answer as on timeout, or with an -UNBLOCKED error), or CLIENT
+// UNPAUSE (a postponed command runs now).
+enum class WakeReason { kKeyWritten, kUnblockAsTimeout, kUnblockWithError, kPauseEnded };
 
 class ClientState {
  public:
@@ -49,6 +50,7 @@ class ClientState {
   // Redis, the idle timeout leaves it alone (a blocked pop has its own timeout).
   std::atomic<bool> blocked{false};
   std::atomic<bool> subscribed{false};
+  std::atomic<bool> postponed{false};  // blocked by CLIENT PAUSE (CLIENT UNBLOCK leaves it alone, as Redis)
   bool ExemptFromIdleTimeout() const { return blocked.load() || subscribed.load(); }
   Session session;
 

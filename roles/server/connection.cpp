@@ -143,6 +143,7 @@ void Connection::ExecutePass(PassTally& tally) {
     if (ctx.hand_off) hand_off_ = std::move(ctx.hand_off);
     if (ctx.background_reply) background_reply_ = std::move(ctx.background_reply);
     if (!ctx.block_keys.empty()) Block(ctx, false);
+    if (ctx.paused_until_ms != 0) Postpone(ctx);
     // HELLO may have switched the protocol for the replies that follow.
     int protocol = state_->protocol.load(std::memory_order_relaxed);
     if (protocol != (writer.resp3() ? 3 : 2)) writer = protocol::RespWriter(&output_, protocol);
@@ -387,8 +388,26 @@ void Connection::Block(const CommandContext& ctx, bool front) {
   }
 }
 
+void Connection::Postpone(const CommandContext& ctx) {
+  if (&ctx.args != &blocked_args_) blocked_args_ = ctx.args;
+  postponed_ = true;
+  state_->postponed.store(true, std::memory_order_relaxed);
+  state_->blocked.store(true, std::memory_order_relaxed);
+  uint64_t now = server_.engine.NowMs();
+  block_timer_.expires_after(std::chrono::milliseconds(ctx.paused_until_ms > now ? ctx.paused_until_ms - now : 0));
+  block_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& error) {
+    if (!error && self->postponed_) self->OnBlockedWake(false);
+  });
+}
+
 void Connection::Wake(WakeReason reason) {
   if (reason == WakeReason::kKeyWritten) return OnBlockedWake(false);
+  if (reason == WakeReason::kPauseEnded) {
+    if (!postponed_) return;
+    block_timer_.cancel();
+    return OnBlockedWake(false);
+  }
+  if (postponed_) return;  // CLIENT UNBLOCK does not end a pause
   if (closed_ || !blocked()) return;
   server_.blocking.Unblock(state_->id);
   unblock_with_error_ = reason == WakeReason::kUnblockWithError;
@@ -417,7 +436,10 @@ void Connection::RunBlockedCommand(bool timed_out) {
   PassTally tally;
   protocol::RespWriter writer(&output_, state_->protocol.load(std::memory_order_relaxed));
   CommandContext ctx{server_, *state_, blocked_args_, writer, tally, state_};
-  ctx.block_timed_out = timed_out;
+  bool was_postponed = postponed_;
+  postponed_ = false;
+  state_->postponed.store(false, std::memory_order_relaxed);
+  ctx.block_timed_out = timed_out && !was_postponed;
   storage::Engine::TakeThreadCommitted();
   server_.engine.OpenGroup();
   if (unblock_with_error_) {
@@ -426,8 +448,11 @@ void Connection::RunBlockedCommand(bool timed_out) {
     Dispatch(ctx);
   }
   server_.stats.Add(tally);
-  if (!ctx.block_keys.empty() && !timed_out) {
-    Block(ctx, true);  // someone else took the data: keep our place in line
+  if (ctx.paused_until_ms != 0) return Postpone(ctx);  // the pause was extended
+  if (!ctx.block_keys.empty() && (!timed_out || was_postponed)) {
+    // Someone else took the data: keep our place in line (a command that
+    // waited for a pause blocks for the first time, with its own timeout).
+    Block(ctx, !was_postponed);
     return;
   }
   state_->blocked.store(false, std::memory_order_relaxed);

@@ -79,6 +79,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void CompactInput();
 
   void Block(const CommandContext& ctx, bool front);
+  // CLIENT PAUSE holds the command: the connection waits as a blocked one
+  // does, until the pause's end or CLIENT UNPAUSE, and then runs it.
+  void Postpone(const CommandContext& ctx);
   // A wake-up or timeout that arrives while replies are being written or
   // wait for durability is kept until the connection is idle: running the
   // command then would start a second write beside the one in flight.
@@ -119,6 +122,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool wake_pending_ = false;     // woken (or timed out) while busy
   bool timeout_pending_ = false;  // ... and the timeout has passed
   bool unblock_with_error_ = false;  // CLIENT UNBLOCK id ERROR
+  bool postponed_ = false;           // blocked_args_ wait for a pause to end
   std::vector<std::string> blocked_args_;
   boost::asio::steady_timer block_timer_;
 };

@@ -11,6 +11,7 @@
 #include "common/status.h"
 #include "protocol/resp_writer.h"
 #include "roles/server/blocking.h"
+#include "roles/server/client_pause.h"
 #include "roles/server/client_registry.h"
 #include "roles/server/pubsub.h"
 #include "roles/server/watch_registry.h"
@@ -59,6 +60,7 @@ struct ServerContext {
   ClientRegistry clients;
   WatchRegistry watches;
   BlockingRegistry blocking;
+  ClientPause pause;
   PubSub pubsub;
   replication::Replication replication;
   // Runs what would stall an io thread's other clients (DBSIZE of a large
@@ -93,6 +95,9 @@ struct CommandContext {
   uint64_t block_deadline_ms = 0;
   // Set when the command runs again after its timeout: answer the empty reply.
   bool block_timed_out = false;
+  // CLIENT PAUSE covers the command until then (engine clock, ms): the
+  // connection holds it, with everything after it, and runs it again then.
+  uint64_t paused_until_ms = 0;
   // WAIT: the connection answers with the count of replicas that acknowledged
   // `sequence`, once `needed` did or `timeout_ms` (0 = never) passed.
   struct ReplicaWait {

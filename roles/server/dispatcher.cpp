@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "common/redis_errors.h"
+#include "roles/server/commands/args.h"
 
 namespace kvd::server {
 namespace {
@@ -76,6 +77,33 @@ void CommandContext::ReplyWrongArgs() {
   reply.Error("ERR wrong number of arguments for '" + LowerName(args[0]) + "' command");
 }
 
+namespace {
+
+// What CLIENT PAUSE WRITE holds back besides writes (Redis's may-replicate
+// commands): PUBLISH, WAIT, and an EXEC whose transaction writes.
+bool MayReplicate(const CommandSpec& spec, const Session& session) {
+  if (spec.flags & kWrite) return true;
+  if (spec.name == "publish" || spec.name == "wait") return true;
+  if (spec.name != "exec") return false;
+  for (const auto& queued : session.queued) {
+    const CommandSpec* inner = Commands().Find(queued[0]);
+    if (inner != nullptr && (inner->flags & kWrite)) return true;
+  }
+  return false;
+}
+
+// The end of the pause holding this command back, or 0. CLIENT UNPAUSE and a
+// replica's handshake are never held.
+uint64_t PausedUntil(const CommandSpec& spec, const CommandContext& ctx) {
+  const ClientPause& pause = ctx.server.pause;
+  if (!pause.MayBeActive()) return 0;  // the usual case
+  if (spec.name == "replconf" || spec.name == "psync" || spec.name == "sync") return 0;
+  if (spec.name == "client" && ctx.args.size() == 2 && EqualsIgnoreCase(ctx.args[1], "UNPAUSE")) return 0;
+  return pause.CoveringUntil(MayReplicate(spec, ctx.client.session), ctx.server.engine.NowMs());
+}
+
+}  // namespace
+
 const CommandSpec* Dispatch(CommandContext& ctx) {
   const CommandSpec* spec = Commands().Find(ctx.args[0]);
   std::string refusal = Admit(spec, ctx);
@@ -88,6 +116,10 @@ const CommandSpec* Dispatch(CommandContext& ctx) {
   if (session.in_multi && !(spec->flags & kNoQueue)) {
     session.queued.push_back(ctx.args);
     ctx.reply.SimpleString("QUEUED");
+    return spec;
+  }
+  if (uint64_t until = PausedUntil(*spec, ctx); until != 0) {
+    ctx.paused_until_ms = until;
     return spec;
   }
   Execute(*spec, ctx);

@@ -64,6 +64,7 @@ class Server {
       RunWithIoPaused(work);
       context_.key_counts.ForgetAll();  // a new dataset: INFO keyspace counts it afresh
     });
+    context_.sweeper.SetHold([this] { return context_.pause.WritesPaused(engine_->NowMs()); });
     context_.replication.SetRoleHook([this](bool replica) {
       // Replicas never expire keys themselves: the master's deletes arrive through the binlog.
       if (replica) {

@@ -491,4 +491,64 @@ TEST_CASE("server: DBSIZE past one window counts in the background and keeps the
   CHECK(Int(c, {"DBSIZE"}) == 0);
 }
 
+
+TEST_CASE("server: CLIENT PAUSE WRITE holds writes and what follows them until CLIENT UNPAUSE") {
+  ServerWithClient s;
+  RespClient& c = *s.client;
+  CHECK(Err(c, {"CLIENT", "PAUSE", "x"}) == "ERR timeout is not an integer or out of range");
+  CHECK(Err(c, {"CLIENT", "PAUSE", "-1"}) == "ERR timeout is negative");
+  CHECK(Err(c, {"CLIENT", "PAUSE", "10", "SOME"}) == "ERR CLIENT PAUSE mode must be WRITE or ALL");
+  CHECK(Err(c, {"CLIENT", "UNPAUSE", "x"}) == "ERR wrong number of arguments for 'client|unpause' command");
+
+  CHECK(Simple(c, {"SET", "before", "1"}) == "OK");
+  CHECK(Simple(c, {"CLIENT", "PAUSE", "600000", "WRITE"}) == "OK");
+  CHECK(Bulk(c, {"GET", "before"}) == "1");  // reads go on
+
+  RawConn writer;
+  REQUIRE(writer.Connect(s.server.port()));
+  int64_t writer_id = RawClientId(writer);
+  REQUIRE(writer.Send(EncodeCommand({"SET", "k", "v"}) + EncodeCommand({"GET", "k"})));
+  // The SET waits as a blocked client does, and the GET behind it with it.
+  CHECK(WaitFor([&] { return ClientListField(Bulk(c, {"CLIENT", "LIST"}), writer_id, "flags") == "b"; }, 30s));
+  CHECK(Bulk(c, {"GET", "k"}) == "<nil>");
+  CHECK(Int(c, {"CLIENT", "UNBLOCK", std::to_string(writer_id)}) == 0);  // a pause is not a blocking command
+
+  // A transaction that writes waits too; one that only reads does not.
+  CHECK(Simple(c, {"MULTI"}) == "OK");
+  CHECK(Simple(c, {"GET", "before"}) == "QUEUED");
+  auto exec = c.Command({"EXEC"});
+  REQUIRE(exec.ok());
+  REQUIRE(exec->elements.size() == 1);
+  CHECK(exec->elements[0].str == "1");
+
+  CHECK(Simple(c, {"CLIENT", "UNPAUSE"}) == "OK");
+  auto set = writer.ReadReply();
+  REQUIRE(set.has_value());
+  CHECK(set->str == "OK");
+  auto get = writer.ReadReply();
+  REQUIRE(get.has_value());
+  CHECK(get->str == "v");
+}
+
+TEST_CASE("server: CLIENT PAUSE ALL holds every command until it ends; CLIENT UNPAUSE still runs") {
+  ServerWithClient s;
+  RespClient& c = *s.client;
+  CHECK(Simple(c, {"CLIENT", "PAUSE", "200", "ALL"}) == "OK");
+  RawConn other;
+  REQUIRE(other.Connect(s.server.port()));
+  REQUIRE(other.Send(EncodeCommand({"PING"})));
+  auto pong = other.ReadReply();  // answered once the pause is over
+  REQUIRE(pong.has_value());
+  CHECK(pong->str == "PONG");
+
+  CHECK(Simple(c, {"CLIENT", "PAUSE", "600000"}) == "OK");  // ALL by default
+  RawConn unpauser;
+  REQUIRE(unpauser.Connect(s.server.port()));
+  REQUIRE(unpauser.Send(EncodeCommand({"CLIENT", "UNPAUSE"})));
+  auto ok = unpauser.ReadReply();
+  REQUIRE(ok.has_value());
+  CHECK(ok->str == "OK");
+  CHECK(Simple(c, {"PING"}) == "PONG");
+}
+
 }  // namespace kvdtest

@@ -168,7 +168,7 @@ void ClientUnblock(CommandContext& ctx) {
     }
   }
   for (const auto& client : ctx.server.clients.List()) {
-    if (static_cast<int64_t>(client->id) == id && client->blocked.load()) {
+    if (static_cast<int64_t>(client->id) == id && client->blocked.load() && !client->postponed.load()) {
       client->Wake(reason);
       return ctx.reply.Integer(1);
     }
@@ -238,6 +238,33 @@ void ClientKill(CommandContext& ctx) {
   ctx.reply.Integer(killed);
 }
 
+// CLIENT PAUSE timeout [WRITE|ALL]: Redis's checks, in Redis's order.
+void ClientPauseCmd(CommandContext& ctx) {
+  PauseScope scope = PauseScope::kAll;
+  if (ctx.args.size() == 4) {
+    if (EqualsIgnoreCase(ctx.args[3], "WRITE")) {
+      scope = PauseScope::kWrite;
+    } else if (!EqualsIgnoreCase(ctx.args[3], "ALL")) {
+      return ctx.reply.Error("ERR CLIENT PAUSE mode must be WRITE or ALL");
+    }
+  }
+  int64_t timeout_ms = 0;
+  if (!ParseInt64(ctx.args[2], &timeout_ms)) return ctx.reply.Error("ERR timeout is not an integer or out of range");
+  if (timeout_ms < 0) return ctx.reply.Error("ERR timeout is negative");
+  uint64_t now = ctx.server.engine.NowMs();
+  uint64_t until = static_cast<uint64_t>(timeout_ms) > UINT64_MAX - now ? UINT64_MAX : now + timeout_ms;
+  ctx.server.pause.Pause(now, until, scope);
+  ctx.reply.Ok();
+}
+
+void ClientUnpauseCmd(CommandContext& ctx) {
+  ctx.server.pause.Unpause();
+  for (const auto& client : ctx.server.clients.List()) {
+    if (client->postponed.load()) client->Wake(WakeReason::kPauseEnded);
+  }
+  ctx.reply.Ok();
+}
+
 void Client(CommandContext& ctx) {
   const std::string& sub = ctx.args[1];
   uint64_t now = ctx.server.engine.NowMs();
@@ -300,6 +327,14 @@ void Client(CommandContext& ctx) {
   if (EqualsIgnoreCase(sub, "UNBLOCK")) {
     if (ctx.args.size() != 3 && ctx.args.size() != 4) return wrong_args();
     return ClientUnblock(ctx);
+  }
+  if (EqualsIgnoreCase(sub, "PAUSE")) {
+    if (ctx.args.size() != 3 && ctx.args.size() != 4) return wrong_args();
+    return ClientPauseCmd(ctx);
+  }
+  if (EqualsIgnoreCase(sub, "UNPAUSE")) {
+    if (ctx.args.size() != 2) return wrong_args();
+    return ClientUnpauseCmd(ctx);
   }
   if (EqualsIgnoreCase(sub, "SETINFO") || EqualsIgnoreCase(sub, "NO-EVICT") || EqualsIgnoreCase(sub, "NO-TOUCH")) {
     return ctx.reply.Ok();
