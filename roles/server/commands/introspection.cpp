@@ -60,8 +60,13 @@ void ObjectEncoding(CommandContext& ctx, const std::string& key) {
   ctx.reply.Bulk(CollectionEncoding(meta.type, meta.size, elements));
 }
 
+void ReplyHelp(CommandContext& ctx, std::initializer_list<const char*> lines) {
+  ctx.reply.ArrayHeader(lines.size());
+  for (const char* line : lines) ctx.reply.SimpleString(line);
+}
+
 void ObjectHelp(CommandContext& ctx) {
-  static const char* const kLines[] = {
+  ReplyHelp(ctx, {
       "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
       "ENCODING <key>",
       "    Return the kind of internal representation Redis 7.0 would use for the value of <key>.",
@@ -73,9 +78,7 @@ void ObjectHelp(CommandContext& ctx) {
       "    Return the idle time of <key> (kvd does not track accesses: always 0).",
       "REFCOUNT <key>",
       "    Return the reference count of the object stored at <key>.",
-  };
-  ctx.reply.ArrayHeader(std::size(kLines));
-  for (const char* line : kLines) ctx.reply.SimpleString(line);
+  });
 }
 
 void Object(CommandContext& ctx) {
@@ -132,17 +135,14 @@ void Memory(CommandContext& ctx) {
     return MemoryUsage(ctx);
   }
   if (EqualsIgnoreCase(sub, "HELP") && ctx.args.size() == 2) {
-    static const char* const kLines[] = {
+    return ReplyHelp(ctx, {
         "MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
         "USAGE <key> [SAMPLES <count>]",
         "    Return the bytes <key> takes in kvd's storage encoding (before compression); for",
         "    collections, <count> elements are sampled (default 5, 0 = all).",
         "HELP",
         "    Print this help.",
-    };
-    ctx.reply.ArrayHeader(std::size(kLines));
-    for (const char* line : kLines) ctx.reply.SimpleString(line);
-    return;
+    });
   }
   ctx.reply.Error("ERR unknown subcommand '" + sub + "'. Try MEMORY HELP.");
 }
