@@ -35,8 +35,7 @@ std::string_view StringStore::MetaKeyOf(uint8_t db, std::string_view key, std::s
 
 Status StringStore::Load(uint8_t db, std::string_view key, Current* current) {
   std::string raw;
-  std::string scratch;
-  Status status = engine_.Get(engine_.meta(), MetaKeyOf(db, key, &scratch), &raw);
+  Status status = engine_.Get(engine_.meta(), MetaKeyOf(db, key, &current->meta_key), &raw);
   if (status.Is(Status::Code::kNotFound)) return Status::Ok();
   KVD_RETURN_IF_ERROR(status);
   Metadata meta;
@@ -49,9 +48,15 @@ Status StringStore::Load(uint8_t db, std::string_view key, Current* current) {
   return Status::Ok();
 }
 
-Status StringStore::Store(uint8_t db, std::string_view key, std::string_view value, uint64_t expire_ms) {
+Status StringStore::Store(uint8_t db, std::string_view key, std::string_view value, uint64_t expire_ms,
+                          std::string_view meta_key) {
+  std::string encoded;
+  if (meta_key.empty()) {
+    encoded = EncodeMetaKey(db, key);
+    meta_key = encoded;
+  }
   WriteSet batch;
-  batch.Put(engine_.meta(), EncodeMetaKey(db, key), EncodeStringMetadata(value, expire_ms));
+  batch.Put(engine_.meta(), meta_key, EncodeStringMetadata(value, expire_ms));
   return engine_.Commit(batch);
 }
 
@@ -159,9 +164,9 @@ Result<std::optional<std::string>> StringStore::GetEx(uint8_t db, std::string_vi
     batch.Delete(engine_.meta(), EncodeMetaKey(db, key));
     KVD_RETURN_IF_ERROR(engine_.Commit(batch));
   } else if (change.kind == TtlChange::Kind::kSetAt) {
-    KVD_RETURN_IF_ERROR(Store(db, key, current.value, change.expire_at_ms));
+    KVD_RETURN_IF_ERROR(Store(db, key, current.value, change.expire_at_ms, current.meta_key));
   } else if (change.kind == TtlChange::Kind::kPersist && current.expire_ms != 0) {
-    KVD_RETURN_IF_ERROR(Store(db, key, current.value, 0));
+    KVD_RETURN_IF_ERROR(Store(db, key, current.value, 0, current.meta_key));
   }
   return std::optional<std::string>(std::move(current.value));
 }
@@ -176,7 +181,7 @@ Result<int64_t> StringStore::IncrBy(uint8_t db, std::string_view key, int64_t de
     return Status::OutOfRange(errors::kOverflow);
   }
   value += delta;
-  KVD_RETURN_IF_ERROR(Store(db, key, FormatInt64(value), current.expire_ms));
+  KVD_RETURN_IF_ERROR(Store(db, key, FormatInt64(value), current.expire_ms, current.meta_key));
   return value;
 }
 
@@ -189,7 +194,7 @@ Result<std::string> StringStore::IncrByFloat(uint8_t db, std::string_view key, l
   value += delta;
   if (std::isnan(value) || std::isinf(value)) return Status::InvalidArgument(errors::kFloatOverflow);
   std::string text = FormatLongDouble(value);
-  KVD_RETURN_IF_ERROR(Store(db, key, text, current.expire_ms));
+  KVD_RETURN_IF_ERROR(Store(db, key, text, current.expire_ms, current.meta_key));
   return text;
 }
 
@@ -199,7 +204,7 @@ Result<size_t> StringStore::Append(uint8_t db, std::string_view key, std::string
   KVD_RETURN_IF_ERROR(Load(db, key, &current));
   if (current.value.size() + suffix.size() > max_size()) return Status::InvalidArgument(errors::kStringTooLong);
   current.value.append(suffix);
-  KVD_RETURN_IF_ERROR(Store(db, key, current.value, current.expire_ms));
+  KVD_RETURN_IF_ERROR(Store(db, key, current.value, current.expire_ms, current.meta_key));
   return current.value.size();
 }
 
@@ -227,7 +232,7 @@ Result<size_t> StringStore::SetRange(uint8_t db, std::string_view key, uint64_t 
   if (offset + value.size() > max_size()) return Status::InvalidArgument(errors::kStringTooLong);
   if (current.value.size() < offset + value.size()) current.value.resize(offset + value.size(), '\0');
   current.value.replace(offset, value.size(), value);
-  KVD_RETURN_IF_ERROR(Store(db, key, current.value, current.expire_ms));
+  KVD_RETURN_IF_ERROR(Store(db, key, current.value, current.expire_ms, current.meta_key));
   return current.value.size();
 }
 
@@ -249,7 +254,7 @@ Result<int> StringStore::SetBit(uint8_t db, std::string_view key, uint64_t offse
   auto& cell = reinterpret_cast<unsigned char&>(current.value[byte]);
   int previous = (cell & mask) ? 1 : 0;
   cell = on ? (cell | mask) : (cell & ~mask);
-  KVD_RETURN_IF_ERROR(Store(db, key, current.value, current.expire_ms));
+  KVD_RETURN_IF_ERROR(Store(db, key, current.value, current.expire_ms, current.meta_key));
   return previous;
 }
 

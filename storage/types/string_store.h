@@ -82,11 +82,14 @@ class StringStore {
     bool exists = false;
     std::string value;
     uint64_t expire_ms = 0;
+    std::string meta_key;  // Load's encoding of the key, for the write that follows (empty after a read-ahead)
   };
   // Reads the live string at `key` (WrongType for other types).
   Status Load(uint8_t db, std::string_view key, Current* current);
   std::string_view MetaKeyOf(uint8_t db, std::string_view key, std::string* scratch) const;
-  Status Store(uint8_t db, std::string_view key, std::string_view value, uint64_t expire_ms);
+  // `meta_key`: the key's encoding when the caller has it (a CRC and an allocation saved).
+  Status Store(uint8_t db, std::string_view key, std::string_view value, uint64_t expire_ms,
+               std::string_view meta_key = {});
 
   Engine& engine_;
   std::atomic<uint64_t> max_size_{kMaxStringSize};
