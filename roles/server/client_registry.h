@@ -50,7 +50,8 @@ class ClientState {
   // Redis, the idle timeout leaves it alone (a blocked pop has its own timeout).
   std::atomic<bool> blocked{false};
   std::atomic<bool> subscribed{false};
-  std::atomic<bool> postponed{false};  // blocked by CLIENT PAUSE (CLIENT UNBLOCK leaves it alone, as Redis)
+  std::atomic<bool> postponed{false};
+  std::atomic<bool> monitoring{false};  // after MONITOR: receives every command as a line  // blocked by CLIENT PAUSE (CLIENT UNBLOCK leaves it alone, as Redis)
   bool ExemptFromIdleTimeout() const { return blocked.load() || subscribed.load(); }
   Session session;
 

@@ -53,6 +53,7 @@ void Connection::Close(bool shutdown_socket) {
   server_.blocking.Unblock(state_->id);
   server_.watches.RemoveAll(&session.watcher);
   server_.pubsub.RemoveClient(*state_, session.channels, session.patterns);
+  if (state_->monitoring.load()) server_.monitors.Remove(state_->id);
   server_.clients.Unregister(state_->id);
 }
 

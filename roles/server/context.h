@@ -13,6 +13,7 @@
 #include "roles/server/blocking.h"
 #include "roles/server/client_pause.h"
 #include "roles/server/client_registry.h"
+#include "roles/server/monitor.h"
 #include "roles/server/pubsub.h"
 #include "roles/server/watch_registry.h"
 #include "roles/server/options.h"
@@ -61,6 +62,7 @@ struct ServerContext {
   WatchRegistry watches;
   BlockingRegistry blocking;
   ClientPause pause;
+  MonitorRegistry monitors;
   PubSub pubsub;
   replication::Replication replication;
   // Runs what would stall an io thread's other clients (DBSIZE of a large

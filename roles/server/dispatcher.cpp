@@ -1,6 +1,7 @@
 #include "roles/server/dispatcher.h"
 
 #include <cctype>
+#include <chrono>
 
 #include "common/redis_errors.h"
 #include "roles/server/commands/args.h"
@@ -126,13 +127,31 @@ const CommandSpec* Dispatch(CommandContext& ctx) {
   return spec;
 }
 
+namespace {
+
+// As Redis: every command but the administrative ones, once it ran (queued
+// ones at EXEC), with the database it left the client in.
+void FeedMonitors(const CommandSpec& spec, CommandContext& ctx) {
+  if (!ctx.server.monitors.Active() || (spec.flags & kAdmin)) return;
+  auto micros =
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch());
+  ctx.server.monitors.Feed(
+      FormatMonitorLine(static_cast<uint64_t>(micros.count()), ctx.db(), ctx.client.addr, ctx.args));
+}
+
+}  // namespace
+
 void Execute(const CommandSpec& spec, CommandContext& ctx) {
   ++ctx.tally.commands;
-  if (!(spec.flags & kWrite)) return spec.handler(ctx);
+  if (!(spec.flags & kWrite)) {
+    spec.handler(ctx);
+    return FeedMonitors(spec, ctx);
+  }
   // What the command writes carries its binlog record.
   storage::Engine::CommandRecord record(ctx.server.engine, ctx.db(), ctx.args);
   spec.handler(ctx);
   record.Finish();
+  FeedMonitors(spec, ctx);
 }
 
 }  // namespace kvd::server

@@ -551,4 +551,55 @@ TEST_CASE("server: CLIENT PAUSE ALL holds every command until it ends; CLIENT UN
   CHECK(Simple(c, {"PING"}) == "PONG");
 }
 
+
+TEST_CASE("server: MONITOR streams every command that runs, with its database and client") {
+  ServerWithClient s;
+  RespClient& c = *s.client;
+  RawConn monitor;
+  REQUIRE(monitor.Connect(s.server.port()));
+  int64_t monitor_id = RawClientId(monitor);
+  REQUIRE(monitor.Send(EncodeCommand({"MONITOR"})));
+  auto ok = monitor.ReadReply();
+  REQUIRE(ok.has_value());
+  CHECK(ok->str == "OK");
+  CHECK(ClientListField(Bulk(c, {"CLIENT", "LIST"}), monitor_id, "flags") == "O");
+
+  CHECK(Simple(c, {"SET", "k", std::string("a \"b\"\n", 6)}) == "OK");
+  CHECK(Simple(c, {"SELECT", "1"}) == "OK");
+  CHECK(Bulk(c, {"GET", "k"}) == "<nil>");
+  CHECK(Err(c, {"AUTH", "secret"}).rfind("ERR", 0) == 0);  // its argument must not show either way
+  CHECK(Simple(c, {"MULTI"}) == "OK");
+  CHECK(Simple(c, {"INCR", "n"}) == "QUEUED");
+  auto exec = c.Command({"EXEC"});
+  REQUIRE(exec.ok());
+
+  std::vector<std::string> lines;
+  for (int i = 0; i < 6; ++i) {
+    auto line = monitor.ReadReply();
+    REQUIRE(line.has_value());
+    std::string text = line->str;
+    lines.push_back(text.substr(text.find(' ') + 1));  // without the time
+  }
+  std::string me = "127.0.0.1:";
+  CHECK(lines[0].rfind("[0 " + me, 0) == 0);
+  CHECK(lines[0].substr(lines[0].find(']')) == "] \"SET\" \"k\" \"a \\\"b\\\"\\n\"");
+  CHECK(lines[1].substr(0, 3) == "[1 ");  // the database SELECT left the client in
+  CHECK(lines[1].substr(lines[1].find(']')) == "] \"SELECT\" \"1\"");
+  CHECK(lines[2].substr(lines[2].find(']')) == "] \"GET\" \"k\"");
+  CHECK(lines[3].substr(lines[3].find(']')) == "] \"AUTH\" \"(redacted)\"");
+  CHECK(lines[4].substr(lines[4].find(']')) == "] \"MULTI\"");
+  CHECK(lines[5].substr(lines[5].find(']')) == "] \"INCR\" \"n\"");  // queued commands show at EXEC
+
+  CHECK(Simple(c, {"MULTI"}) == "OK");
+  CHECK(Simple(c, {"MONITOR"}) == "QUEUED");
+  auto refused = c.Command({"EXEC"});
+  REQUIRE(refused.ok());
+  REQUIRE(refused->elements.size() == 1);
+  CHECK(refused->elements[0].str == "ERR MONITOR isn't allowed for DENY BLOCKING client");
+
+  monitor.Close();
+  CHECK(WaitFor([&] { return ClientListField(Bulk(c, {"CLIENT", "LIST"}), monitor_id, "flags") != "O"; }, 30s));
+  CHECK(Simple(c, {"PING"}) == "PONG");
+}
+
 }  // namespace kvdtest

@@ -140,6 +140,7 @@ std::string ClientFlags(const ClientState& client) {
   std::string flags;
   if (client.blocked.load()) flags += 'b';
   if (client.subscribed.load()) flags += 'P';
+  if (client.monitoring.load()) flags += 'O';
   return flags.empty() ? "N" : flags;
 }
 
@@ -236,6 +237,15 @@ void ClientKill(CommandContext& ctx) {
     ++killed;
   }
   ctx.reply.Integer(killed);
+}
+
+// MONITOR: from now on the client receives every command as a line
+// (roles/server/monitor.h). Redis's rules: not inside EXEC, silent when repeated.
+void Monitor(CommandContext& ctx) {
+  if (ctx.in_exec) return ctx.reply.Error("ERR MONITOR isn't allowed for DENY BLOCKING client");
+  if (ctx.client.monitoring.exchange(true)) return;
+  ctx.server.monitors.Add(ctx.client_ptr);
+  ctx.reply.Ok();
 }
 
 // CLIENT PAUSE timeout [WRITE|ALL]: Redis's checks, in Redis's order.
@@ -353,6 +363,7 @@ std::vector<CommandSpec> ConnectionCommands() {
       {"auth", -2, kNoAuth | kFast | kNoScript | kLoading | kStale, 0, 0, 0, Auth},
       {"hello", -1, kNoAuth | kFast | kNoScript | kLoading | kStale, 0, 0, 0, Hello},
       {"client", -2, kAdmin | kNoScript | kLoading | kStale, 0, 0, 0, Client},
+      {"monitor", 1, kAdmin | kNoScript | kLoading | kStale, 0, 0, 0, Monitor},
   };
 }
 
