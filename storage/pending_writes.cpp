@@ -36,11 +36,8 @@ Status PendingWrites::Append(const rocksdb::WriteBatch& batch,
                              const std::vector<rocksdb::ColumnFamilyHandle*>& handles) {
   // Checked first so that such a batch never lands by halves.
   if (batch.HasDeleteRange()) return Status::Aborted("a range delete cannot join the commit group");
-  if (handles != handles_) {  // the first batch, or the engine reopened its database
-    handles_ = handles;
-    handle_by_id_.clear();
-    for (auto* handle : handles) RememberHandle(handle);
-  }
+  // A batch names column families by id only; a reopened database has new handles.
+  for (auto* handle : handles) RememberHandle(handle);
   Collector collector(this);
   rocksdb::Status status = batch.Iterate(&collector);
   if (!status.ok()) return Status::IOError(status.ToString());

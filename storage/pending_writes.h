@@ -75,8 +75,7 @@ class PendingWrites {
   std::vector<Op> ops_;
   std::vector<Slot> slots_;
   size_t used_slots_ = 0;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles_;        // as the engine passed them
-  std::vector<rocksdb::ColumnFamilyHandle*> handle_by_id_;  // the same, indexed by column family id
+  std::vector<rocksdb::ColumnFamilyHandle*> handle_by_id_;  // every column family written, by id
   std::vector<std::unique_ptr<char[]>> arena_;
   size_t arena_used_ = 0;
   size_t arena_capacity_ = 0;

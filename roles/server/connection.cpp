@@ -376,17 +376,7 @@ void Connection::Block(const CommandContext& ctx, bool front) {
     if (auto client = weak.lock()) client->Wake();
   }, front);
   if (front) return;  // re-blocked after a wake-up: the timer is already running
-  if (ctx.block_deadline_ms != 0) {
-    uint64_t now = server_.engine.NowMs();
-    uint64_t wait_ms = ctx.block_deadline_ms > now ? ctx.block_deadline_ms - now : 0;
-    block_timer_.expires_after(std::chrono::milliseconds(wait_ms));
-    block_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& error) {
-      if (!error && self->blocked()) {
-        self->server_.blocking.Unblock(self->state_->id);
-        self->OnBlockedWake(true);
-      }
-    });
-  }
+  if (ctx.block_deadline_ms != 0) ArmBlockTimer(ctx.block_deadline_ms);
 }
 
 void Connection::Postpone(const CommandContext& ctx) {
@@ -394,10 +384,19 @@ void Connection::Postpone(const CommandContext& ctx) {
   postponed_ = true;
   state_->postponed.store(true, std::memory_order_relaxed);
   state_->blocked.store(true, std::memory_order_relaxed);
+  ArmBlockTimer(ctx.paused_until_ms);
+}
+
+// At `deadline_ms` a postponed command runs (the pause is over) and a blocked
+// one answers as timed out.
+void Connection::ArmBlockTimer(uint64_t deadline_ms) {
   uint64_t now = server_.engine.NowMs();
-  block_timer_.expires_after(std::chrono::milliseconds(ctx.paused_until_ms > now ? ctx.paused_until_ms - now : 0));
+  block_timer_.expires_after(std::chrono::milliseconds(deadline_ms > now ? deadline_ms - now : 0));
   block_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& error) {
-    if (!error && self->postponed_) self->OnBlockedWake(false);
+    if (error || !self->blocked()) return;
+    if (self->postponed_) return self->OnBlockedWake(false);
+    self->server_.blocking.Unblock(self->state_->id);
+    self->OnBlockedWake(true);
   });
 }
 

@@ -82,6 +82,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // CLIENT PAUSE holds the command: the connection waits as a blocked one
   // does, until the pause's end or CLIENT UNPAUSE, and then runs it.
   void Postpone(const CommandContext& ctx);
+  void ArmBlockTimer(uint64_t deadline_ms);
   // A wake-up or timeout that arrives while replies are being written or
   // wait for durability is kept until the connection is idle: running the
   // command then would start a second write beside the one in flight.

@@ -9,12 +9,6 @@
 namespace kvd::server {
 namespace {
 
-std::string LowerName(std::string_view name) {
-  std::string lower(name);
-  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return lower;
-}
-
 // Redis quotes the arguments while their text is under 128 bytes, each cut to what is left of those 128.
 std::string UnknownCommandError(const std::vector<std::string>& args) {
   std::string quoted;
@@ -33,7 +27,7 @@ bool ArityOk(const CommandSpec& spec, size_t argc) {
 std::string Admit(const CommandSpec* spec, const CommandContext& ctx) {
   if (spec == nullptr) return UnknownCommandError(ctx.args);
   if (!ArityOk(*spec, ctx.args.size())) {
-    return "ERR wrong number of arguments for '" + LowerName(ctx.args[0]) + "' command";
+    return "ERR wrong number of arguments for '" + ToLower(ctx.args[0]) + "' command";
   }
   if (!ctx.client.authenticated.load(std::memory_order_relaxed) && !(spec->flags & kNoAuth)) {
     return errors::kNoAuth;
@@ -49,7 +43,7 @@ std::string Admit(const CommandSpec* spec, const CommandContext& ctx) {
   }
   if (ctx.client.session.subscriptions() > 0 && ctx.client.protocol.load(std::memory_order_relaxed) == 2 &&
       !(spec->flags & kSubscribedOk)) {
-    return "ERR Can't execute '" + LowerName(ctx.args[0]) +
+    return "ERR Can't execute '" + ToLower(ctx.args[0]) +
            "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context";
   }
   return {};
@@ -75,7 +69,7 @@ void WriteStatusError(protocol::RespWriter& reply, const Status& status) {
 void CommandContext::ReplySyntaxError() { reply.Error(errors::kSyntax); }
 
 void CommandContext::ReplyWrongArgs() {
-  reply.Error("ERR wrong number of arguments for '" + LowerName(args[0]) + "' command");
+  reply.Error("ERR wrong number of arguments for '" + ToLower(args[0]) + "' command");
 }
 
 namespace {

@@ -4,21 +4,13 @@
 #include <cstdio>
 
 #include "roles/server/client_registry.h"
+#include "roles/server/commands/args.h"
 
 namespace kvd::server {
 namespace {
 
 bool Redacted(const std::vector<std::string>& args, size_t index) {
-  if (index == 0) return false;
-  const std::string& name = args[0];
-  auto is = [&](const char* command) {
-    if (name.size() != std::char_traits<char>::length(command)) return false;
-    for (size_t i = 0; i < name.size(); ++i) {
-      if (std::tolower(static_cast<unsigned char>(name[i])) != command[i]) return false;
-    }
-    return true;
-  };
-  return is("auth") || is("hello");
+  return index > 0 && (EqualsIgnoreCase(args[0], "AUTH") || EqualsIgnoreCase(args[0], "HELLO"));
 }
 
 // Redis's quoting of a monitored argument: printable bytes as they are,

@@ -15,6 +15,12 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
 }
 
+std::string ToLower(std::string_view text) {
+  std::string lower(text);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return lower;
+}
+
 bool ParseIntArg(CommandContext& ctx, size_t index, int64_t* out) {
   if (ParseInt64(ctx.args[index], out)) return true;
   ctx.reply.Error(errors::kNotInteger);

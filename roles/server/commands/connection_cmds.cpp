@@ -278,13 +278,7 @@ void ClientUnpauseCmd(CommandContext& ctx) {
 void Client(CommandContext& ctx) {
   const std::string& sub = ctx.args[1];
   uint64_t now = ctx.server.engine.NowMs();
-  auto wrong_args = [&] {
-    ctx.reply.Error("ERR wrong number of arguments for 'client|" + [&] {
-      std::string lower = sub;
-      for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      return lower;
-    }() + "' command");
-  };
+  auto wrong_args = [&] { ctx.reply.Error("ERR wrong number of arguments for 'client|" + ToLower(sub) + "' command"); };
   if (EqualsIgnoreCase(sub, "ID")) {
     if (ctx.args.size() != 2) return wrong_args();
     return ctx.reply.Integer(static_cast<int64_t>(ctx.client.id));

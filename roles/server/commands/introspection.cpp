@@ -1,8 +1,6 @@
 // OBJECT (ENCODING REFCOUNT IDLETIME FREQ HELP) and MEMORY (USAGE HELP):
 // what tools ask about single keys. The answers are worked out in
 // roles/server/object_encoding.h.
-#include <algorithm>
-#include <cctype>
 #include <climits>
 
 #include "common/numbers.h"
@@ -19,10 +17,6 @@ namespace {
 
 constexpr uint64_t kDefaultMemorySamples = 5;  // as Redis
 
-std::string Lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
-  return text;
-}
 
 // The key's live metadata; false with nothing replied when it does not exist
 // (the caller answers nil), false with an error replied when reading failed.
@@ -88,7 +82,7 @@ void Object(CommandContext& ctx) {
                EqualsIgnoreCase(sub, "IDLETIME") || EqualsIgnoreCase(sub, "FREQ");
   if (!known) return ctx.reply.Error("ERR unknown subcommand '" + sub + "'. Try OBJECT HELP.");
   if (ctx.args.size() != 3) {
-    return ctx.reply.Error("ERR wrong number of arguments for 'object|" + Lower(sub) + "' command");
+    return ctx.reply.Error("ERR wrong number of arguments for 'object|" + ToLower(sub) + "' command");
   }
   const std::string& key = ctx.args[2];
   if (EqualsIgnoreCase(sub, "ENCODING")) return ObjectEncoding(ctx, key);

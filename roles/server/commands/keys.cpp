@@ -56,9 +56,7 @@ void ExpireGeneric(CommandContext& ctx, int64_t unit_ms, bool relative) {
   if (gt) condition = ExpireCondition::kGt;
   if (lt) condition = ExpireCondition::kLt;
 
-  std::string name = ctx.args[0];
-  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  std::string invalid = "ERR invalid expire time in '" + name + "' command";
+  std::string invalid = "ERR invalid expire time in '" + ToLower(ctx.args[0]) + "' command";
   int64_t at_ms = 0;
   if (__builtin_mul_overflow(amount, unit_ms, &at_ms)) return ctx.reply.Error(invalid);
   if (relative && __builtin_add_overflow(at_ms, static_cast<int64_t>(ctx.server.engine.NowMs()), &at_ms)) {

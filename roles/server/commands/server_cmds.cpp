@@ -146,11 +146,7 @@ void Info(CommandContext& ctx) {
                                       {"cpu", "CPU"},                 {"cluster", "Cluster"},
                                       {"keyspace", "Keyspace"}};
   std::vector<std::string> wanted;
-  for (size_t i = 1; i < ctx.args.size(); ++i) {
-    std::string lower = ctx.args[i];
-    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    wanted.push_back(lower);
-  }
+  for (size_t i = 1; i < ctx.args.size(); ++i) wanted.push_back(ToLower(ctx.args[i]));
   bool everything = wanted.empty() ||
                     std::any_of(wanted.begin(), wanted.end(), [](const std::string& w) {
                       return w == "all" || w == "everything" || w == "default";

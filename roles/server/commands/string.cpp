@@ -12,9 +12,7 @@ namespace {
 using storage::SetOptions;
 
 std::string InvalidExpire(const CommandContext& ctx) {
-  std::string name = ctx.args[0];
-  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return "ERR invalid expire time in '" + name + "' command";
+  return "ERR invalid expire time in '" + ToLower(ctx.args[0]) + "' command";
 }
 
 // Turns "EX n" style arguments into an absolute time, or says which error to answer.

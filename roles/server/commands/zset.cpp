@@ -37,11 +37,7 @@ constexpr const char* kRandCountRange =
 constexpr const char* kValueOutOfRange = "ERR value is out of range";
 constexpr uint64_t kDefaultScanCount = 10;
 
-std::string LowerName(const CommandContext& ctx) {
-  std::string name = ctx.args[0];
-  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return name;
-}
+std::string LowerName(const CommandContext& ctx) { return ToLower(ctx.args[0]); }
 
 // Members alone, or with scores: flat in RESP2, [member, score] pairs in RESP3.
 void ReplyScored(CommandContext& ctx, const std::vector<ScoredMember>& entries, bool withscores) {
