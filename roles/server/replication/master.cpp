@@ -56,20 +56,18 @@ class Feeder {
     if (wake_fd_ >= 0) ::close(wake_fd_);
   }
 
+  // New writes: wakes the feeder when it sleeps with nothing to send.
   void Wake() {
-    if (!idle_.load()) return;
-    Hurry();
+    if (idle_.load()) Signal();
   }
-  // Wakes the feeder also while it gathers writes.
+  // Someone waits for acknowledgements: ends a gathering pause. (Their writes
+  // already woke an idle feeder; signalling again cost a wake-up per group.)
   void Hurry() {
-    uint64_t one = 1;
-    ssize_t ignored = ::write(wake_fd_, &one, sizeof(one));
-    (void)ignored;
+    if (gathering_.load()) Signal();
   }
   void Stop() {
     stopping_ = true;
-    idle_ = true;
-    Wake();
+    Signal();
   }
   ReplicaView View() const {
     return ReplicaView{id_, ip_, port_, acked_.load(), last_ack_wall_ms_.load()};
@@ -137,8 +135,20 @@ class Feeder {
   void GatherWrites() {
     uint64_t since = SteadyNowMs() - last_refill_ms_;
     if (since >= static_cast<uint64_t>(kGatherMs)) return;
-    pollfd fds[1] = {{wake_fd_, POLLIN, 0}};
-    if (::poll(fds, 1, kGatherMs - static_cast<int>(since)) > 0) ClearWakeUps();
+    // Announce the pause, then look once more: a waiter that came before the
+    // announcement is seen now, one after it signals us (both sequentially consistent).
+    gathering_ = true;
+    if (!master_.AcksAwaited()) {
+      pollfd fds[1] = {{wake_fd_, POLLIN, 0}};
+      if (::poll(fds, 1, kGatherMs - static_cast<int>(since)) > 0) ClearWakeUps();
+    }
+    gathering_ = false;
+  }
+
+  void Signal() {
+    uint64_t one = 1;
+    ssize_t ignored = ::write(wake_fd_, &one, sizeof(one));
+    (void)ignored;
   }
 
   void ClearWakeUps() {
@@ -221,6 +231,7 @@ class Feeder {
   std::string in_;
   uint64_t last_refill_ms_ = 0;  // steady clock
   std::atomic<bool> idle_{false};
+  std::atomic<bool> gathering_{false};
   std::atomic<bool> stopping_{false};
   std::atomic<uint64_t> acked_{0};
   std::atomic<uint64_t> last_ack_ms_{0};      // steady clock
@@ -310,8 +321,11 @@ void Master::WaitForAcks(uint64_t sequence, size_t needed, uint64_t timeout_ms, 
   waiters_.push_back(Waiter{sequence, needed, deadline_ms, std::move(done)});
   waiter_count_ = waiters_.size();
   for (auto& feeder : feeders_) feeder->Hurry();
+  // Waking the timer for every waiting group cost a context switch per
+  // group; it only needs to hear of a deadline before the one it sleeps to.
+  bool earlier_deadline = deadline_ms != 0 && deadline_ms < timer_due_ms_;
   lock.unlock();
-  timer_wakeup_.notify_all();
+  if (earlier_deadline) timer_wakeup_.notify_all();
 }
 
 void Master::OnAck(uint64_t, uint64_t) {
@@ -375,6 +389,7 @@ void Master::TimerLoop() {
     for (const auto& waiter : waiters_) {
       if (waiter.deadline_ms != 0) next = std::min(next, waiter.deadline_ms);
     }
+    timer_due_ms_ = next;
     timer_wakeup_.wait_for(lock, std::chrono::milliseconds(next > now ? next - now : 0));
     if (!exited_.empty()) {
       lock.unlock();

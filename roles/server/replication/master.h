@@ -70,7 +70,7 @@ class Master {
   void OnAck(uint64_t replica_id, uint64_t sequence);
   // True while a writer or WAIT waits for acknowledgements: feeders then send
   // each write at once instead of gathering a millisecond's worth.
-  bool AcksAwaited() const { return waiter_count_.load(std::memory_order_relaxed) != 0; }
+  bool AcksAwaited() const { return waiter_count_.load() != 0; }
   void OnFeederExit(uint64_t replica_id);
 
  private:
@@ -95,6 +95,7 @@ class Master {
   std::atomic<size_t> feeder_count_{0};  // lets NotifyWritten skip the lock when there are none
   std::atomic<size_t> waiter_count_{0};  // waiters_.size(): feeders hurry while anyone waits
   bool stopping_ = false;
+  uint64_t timer_due_ms_ = 0;  // guarded by mutex_: when the timer thread wakes next (steady clock)
   std::thread timer_;
 };
 
