@@ -23,6 +23,7 @@ constexpr size_t kReadChunk = 16 * 1024;
 // Connections of this io thread whose replies wait for durability. Each
 // io_context runs on exactly one thread, so a thread_local needs no lock.
 thread_local std::vector<std::shared_ptr<Connection>> t_waiting_for_durability;
+thread_local std::vector<std::shared_ptr<Connection>> t_waiting_to_send;
 }  // namespace
 
 Connection::Connection(asio::ip::tcp::socket socket, ServerContext& server, std::shared_ptr<ClientState> state,
@@ -89,7 +90,7 @@ void Connection::OnRead(const boost::system::error_code& error, size_t bytes) {
 }
 
 void Connection::Process() {
-  if (closed_ || writing_ || waiting_durability_) return;
+  if (closed_ || writing_ || replies_held_) return;
   if (blocked()) {
     RunPendingWake();
     return;
@@ -113,8 +114,27 @@ void Connection::AfterCommands() {
   if (storage::Engine::TakeThreadCommitted() || server_.engine.GroupNeedsCommit()) {
     DeferUntilDurable();
   } else {
-    FinishPass();
+    DeferSending();
   }
+}
+
+// The replies of every connection served in this io loop round go out
+// together after the round, as redis-server sends them before it sleeps: a
+// client woken by the first reply is still awake for the next ones. Sending
+// each right after its pass woke a client that had just gone to sleep again,
+// one expensive wake-up per send (GET at pipeline 16: 0.59 -> 0.82-0.85x
+// redis-server, CPU per request 1.7 -> 1.1 µs).
+void Connection::DeferSending() {
+  replies_held_ = true;
+  bool first = t_waiting_to_send.empty();
+  t_waiting_to_send.push_back(shared_from_this());
+  if (first) asio::post(socket_.get_executor(), [] { SendQueuedReplies(); });
+}
+
+void Connection::SendQueuedReplies() {
+  std::vector<std::shared_ptr<Connection>> waiting;
+  waiting.swap(t_waiting_to_send);
+  for (auto& connection : waiting) connection->FinishPass();
 }
 
 void Connection::ExecutePass(PassTally& tally) {
@@ -166,7 +186,7 @@ size_t Connection::ReadAheadGets(std::string_view pending) {
 }
 
 void Connection::DeferUntilDurable() {
-  waiting_durability_ = true;
+  replies_held_ = true;
   bool first = t_waiting_for_durability.empty();
   t_waiting_for_durability.push_back(shared_from_this());
   // Posted work runs after the reads that are ready now, so they join this step.
@@ -261,7 +281,7 @@ void Connection::ReplaceWriteReplies(const std::string& error) {
 
 bool Connection::StartReplicaWait() {
   auto wait = *replica_wait_;
-  waiting_durability_ = true;
+  replies_held_ = true;
   // The waiter owns the connection meanwhile: nothing else may (no read or write is in flight).
   auto executor = socket_.get_executor();
   server_.replication.master().WaitForAcks(
@@ -278,7 +298,7 @@ bool Connection::StartReplicaWait() {
 }
 
 void Connection::StartBackgroundReply() {
-  waiting_durability_ = true;  // as for WAIT: nothing else runs on this connection meanwhile
+  replies_held_ = true;  // as for WAIT: nothing else runs on this connection meanwhile
   auto job = std::move(background_reply_);
   background_reply_ = nullptr;
   int protocol = state_->protocol.load(std::memory_order_relaxed);
@@ -312,7 +332,7 @@ void Connection::HandOffToReplication() {
 }
 
 void Connection::FinishPass() {
-  waiting_durability_ = false;
+  replies_held_ = false;
   if (closed_) return;
   if (hand_off_) return HandOffToReplication();
   if (replica_wait_ && StartReplicaWait()) return;
@@ -347,7 +367,7 @@ void Connection::WriteOut() {
                       self->sending_.clear();
                       if (error || (self->close_after_write_ && self->output_.empty())) {
                         self->Close();
-                      } else if (!self->output_.empty() && !self->waiting_durability_) {
+                      } else if (!self->output_.empty() && !self->replies_held_) {
                         self->WriteOut();  // messages pushed meanwhile
                       } else {
                         // Commands may still wait in the buffer (the pass stopped at its budget).
@@ -364,7 +384,7 @@ void Connection::Deliver(std::string bytes) {
     Close();
     return;
   }
-  if (!writing_ && !waiting_durability_) WriteOut();
+  if (!writing_ && !replies_held_) WriteOut();
 }
 
 void Connection::Block(const CommandContext& ctx, bool front) {
@@ -415,7 +435,7 @@ void Connection::Wake(WakeReason reason) {
 
 void Connection::OnBlockedWake(bool timed_out) {
   if (closed_ || !blocked()) return;
-  if (writing_ || waiting_durability_) {
+  if (writing_ || replies_held_) {
     wake_pending_ = true;
     timeout_pending_ = timeout_pending_ || timed_out;
     return;

@@ -60,6 +60,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void AfterCommands();
   // Queues this connection's reply behind the io thread's next durability step.
   void DeferUntilDurable();
+  void DeferSending();
+  static void SendQueuedReplies();
   static void MakeQueuedPassesDurable(ServerContext& server);
   static void ReplyOrDrop(const Status& durable, std::vector<std::shared_ptr<Connection>> waiting);
   // semi-sync / sync: replies once replicas acknowledged the step's writes.
@@ -105,7 +107,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   bool reading_ = false;
   bool writing_ = false;
-  bool waiting_durability_ = false;
+  // The pass ended but its replies wait: for the commit group to be durable
+  // (and replicated), or for the end of the io loop round (DeferSending).
+  bool replies_held_ = false;
   bool close_after_write_ = false;
   bool closed_ = false;
 
