@@ -152,6 +152,70 @@ Result<RespValue> RespClient::ReadReply() {
   }
 }
 
+Status RespClient::Fill() {
+  if (consumed_ > 0) {
+    buffer_.erase(0, consumed_);
+    consumed_ = 0;
+  }
+  char chunk[65536];
+  Result<size_t> got = ReadSome(chunk, sizeof(chunk));
+  if (!got.ok()) return got.status();
+  buffer_.append(chunk, *got);
+  return Status::Ok();
+}
+
+Result<uint64_t> RespClient::ReadBulkInto(const std::function<Status(std::string_view)>& sink) {
+  constexpr size_t kMaxHeader = 32;  // "$" and a 64-bit length
+  size_t header_end;
+  while (true) {
+    std::string_view pending(buffer_.data() + consumed_, buffer_.size() - consumed_);
+    if (!pending.empty() && pending[0] != '$') {
+      Result<RespValue> other = ReadReply();
+      if (!other.ok()) return other.status();
+      return Status::IOError("expected a bulk reply, got " + other->ToString());
+    }
+    header_end = pending.find("\r\n");
+    if (header_end != std::string_view::npos) break;
+    if (pending.size() > kMaxHeader) return Status::IOError("Protocol error: bulk header too long");
+    KVD_RETURN_IF_ERROR(Fill());
+  }
+  std::string_view digits(buffer_.data() + consumed_ + 1, header_end - 1);
+  consumed_ += header_end + 2;
+  if (digits == "-1") return uint64_t{0};
+  uint64_t length = 0;
+  if (digits.empty() || digits.size() > 19) return Status::IOError("Protocol error: bad bulk length");
+  for (char c : digits) {
+    if (c < '0' || c > '9') return Status::IOError("Protocol error: bad bulk length");
+    length = length * 10 + static_cast<uint64_t>(c - '0');
+  }
+  uint64_t remaining = length;
+  size_t buffered_part = static_cast<size_t>(std::min<uint64_t>(remaining, buffer_.size() - consumed_));
+  if (buffered_part > 0) {
+    KVD_RETURN_IF_ERROR(sink(std::string_view(buffer_.data() + consumed_, buffered_part)));
+    consumed_ += buffered_part;
+    remaining -= buffered_part;
+  }
+  // The rest goes from the socket to the sink through one reused buffer,
+  // never reading past the payload (what follows stays for the next reply).
+  if (remaining > 0) {
+    std::string piece(static_cast<size_t>(std::min<uint64_t>(remaining, 1 << 20)), '\0');
+    while (remaining > 0) {
+      Result<size_t> got = ReadSome(piece.data(), static_cast<size_t>(std::min<uint64_t>(remaining, piece.size())));
+      if (!got.ok()) return got.status();
+      KVD_RETURN_IF_ERROR(sink(std::string_view(piece.data(), *got)));
+      remaining -= *got;
+    }
+  }
+  while (buffer_.size() - consumed_ < 2) KVD_RETURN_IF_ERROR(Fill());
+  if (buffer_.compare(consumed_, 2, "\r\n") != 0) return Status::IOError("Protocol error: bulk not followed by CRLF");
+  consumed_ += 2;
+  if (consumed_ == buffer_.size()) {
+    buffer_.clear();
+    consumed_ = 0;
+  }
+  return length;
+}
+
 Result<RespValue> RespClient::Command(const std::vector<std::string>& args) {
   KVD_RETURN_IF_ERROR(SendRaw(EncodeCommand(args)));
   return ReadReply();

@@ -4,6 +4,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -34,6 +35,12 @@ class RespClient {
   Result<RespValue> Command(const std::vector<std::string>& args);
   Status SendRaw(std::string_view bytes);
   Result<RespValue> ReadReply();
+  // Reads a bulk reply and hands its payload to `sink` in pieces as they
+  // arrive, never holding all of it: for large bulks (a replica fetching
+  // checkpoint files), where ReadReply's buffering cost several copies of
+  // every byte. Returns the payload's length (0 for an empty or nil bulk);
+  // any other reply is an IOError that quotes it. A failed sink ends the read.
+  Result<uint64_t> ReadBulkInto(const std::function<Status(std::string_view)>& sink);
   // Bytes received and not yet consumed by ReadReply().
   size_t buffered() const { return buffer_.size() - consumed_; }
   // Reads whatever bytes arrive until the peer closes or `max` bytes; for protocol tests.
@@ -48,6 +55,8 @@ class RespClient {
 
  private:
   Result<size_t> ReadSome(char* into, size_t size);
+  // Reads more bytes into buffer_ (after dropping what was parsed).
+  Status Fill();
   Status WaitFor(short events, std::chrono::milliseconds timeout);
 
   boost::asio::io_context io_;

@@ -41,6 +41,14 @@ void RespWriter::Bulk(std::string_view data) {
   out_->append("\r\n");
 }
 
+char* RespWriter::BulkSpace(size_t size) {
+  Header('$', static_cast<int64_t>(size));
+  size_t at = out_->size();
+  out_->resize(at + size);
+  out_->append("\r\n");
+  return out_->data() + at;
+}
+
 void RespWriter::NullBulk() { out_->append(resp3_ ? "_\r\n" : "$-1\r\n"); }
 void RespWriter::NullArray() { out_->append(resp3_ ? "_\r\n" : "*-1\r\n"); }
 void RespWriter::ArrayHeader(size_t count) { Header('*', static_cast<int64_t>(count)); }

@@ -18,6 +18,9 @@ class RespWriter {
   void Error(std::string_view message);
   void Integer(int64_t value);
   void Bulk(std::string_view data);
+  // A bulk of `size` bytes the caller fills in at the returned address (valid
+  // until the next write to the buffer): to read a file straight into a reply.
+  char* BulkSpace(size_t size);
   void NullBulk();
   void NullArray();
   void ArrayHeader(size_t count);

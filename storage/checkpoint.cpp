@@ -217,6 +217,17 @@ Result<std::vector<CheckpointInfo>> CheckpointStore::List() const {
 
 Result<std::string> CheckpointStore::Read(std::string_view id, std::string_view file, uint64_t offset,
                                           uint64_t length) {
+  std::string bytes;
+  auto read = ReadInto(id, file, offset, length, [&](size_t n) {
+    bytes.resize(n);
+    return bytes.data();
+  });
+  if (!read.ok()) return read.status();
+  return bytes;
+}
+
+Result<size_t> CheckpointStore::ReadInto(std::string_view id, std::string_view file, uint64_t offset, uint64_t length,
+                                         const std::function<char*(size_t)>& space) {
   auto info = Get(id);
   if (!info.ok()) return info.status();
   auto entry = std::find_if(info->files.begin(), info->files.end(), [&](const auto& f) { return f.name == file; });
@@ -227,10 +238,11 @@ Result<std::string> CheckpointStore::Read(std::string_view id, std::string_view 
   std::string path = DbDir(id) + "/" + entry->name;
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return ErrnoError("opening", path);
-  std::string bytes(std::min(length, entry->size - offset), '\0');
+  size_t n = static_cast<size_t>(std::min(length, entry->size - offset));
+  char* into = space(n);
   Status error;
-  for (size_t done = 0; error.ok() && done < bytes.size();) {
-    ssize_t got = ::pread(fd, bytes.data() + done, bytes.size() - done, static_cast<off_t>(offset + done));
+  for (size_t done = 0; error.ok() && done < n;) {
+    ssize_t got = ::pread(fd, into + done, n - done, static_cast<off_t>(offset + done));
     if (got < 0 && errno == EINTR) continue;
     if (got < 0) error = ErrnoError("reading", path);
     if (got == 0) error = Status::IOError(path + " is shorter than its checkpoint manifest says");
@@ -240,7 +252,7 @@ Result<std::string> CheckpointStore::Read(std::string_view id, std::string_view 
   if (!error.ok()) return error;
   // The manifest's mtime is the checkpoint's "last used" time for the sweeper.
   ::utimensat(AT_FDCWD, ManifestOf(id).c_str(), nullptr, 0);
-  return bytes;
+  return n;
 }
 
 Status CheckpointStore::Drop(std::string_view id) {

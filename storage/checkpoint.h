@@ -82,6 +82,10 @@ class CheckpointStore {
   // Up to `length` bytes of `file` from `offset`; fewer at the end of the file,
   // none at its end; OutOfRange past it. Marks the checkpoint as used.
   Result<std::string> Read(std::string_view id, std::string_view file, uint64_t offset, uint64_t length);
+  // The same bytes read straight into the n bytes `space(n)` returns (a
+  // reply being built): no copy of a chunk of megabytes. Returns n.
+  Result<size_t> ReadInto(std::string_view id, std::string_view file, uint64_t offset, uint64_t length,
+                          const std::function<char*(size_t)>& space);
   // NotFound when `id` does not exist.
   Status Drop(std::string_view id);
   // Makes checkpoint `from` known as `to`, atomically replacing a previous `to`.

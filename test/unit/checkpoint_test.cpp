@@ -139,6 +139,17 @@ TEST_CASE_FIXTURE(CheckpointFixture, "checkpoint: create, get, list, read ranges
       whole += Must(store.Read("c1", file.name, offset, 1000));
     }
     CHECK(whole == ReadFile(store.DbDir("c1") + "/" + file.name));
+    // ReadInto: the same bytes, into the space its callback gives for the length there is.
+    std::string reply = "prefix";
+    size_t asked = 0;
+    size_t n = Must(store.ReadInto("c1", file.name, 0, file.size + 100, [&](size_t size) {
+      asked = size;
+      reply.resize(6 + size);
+      return reply.data() + 6;
+    }));
+    CHECK(n == file.size);
+    CHECK(asked == file.size);
+    CHECK(reply == "prefix" + whole);
     CHECK(Must(store.Read("c1", file.name, file.size, 10)).empty());
     CHECK(store.Read("c1", file.name, file.size + 1, 10).status().Is(Status::Code::kOutOfRange));
   }

@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <string>
 #include <string_view>
@@ -44,6 +45,8 @@ TEST_CASE("writer: RESP2 encodings") {
         ":9223372036854775807\r\n");
   CHECK(Written(2, [](RespWriter& w) { w.Bulk("a\0\r\nb"s); }) == "$5\r\na\0\r\nb\r\n"s);
   CHECK(Written(2, [](RespWriter& w) { w.Bulk(""); }) == "$0\r\n\r\n");
+  CHECK(Written(2, [](RespWriter& w) { std::memcpy(w.BulkSpace(3), "a\0b", 3); }) == "$3\r\na\0b\r\n"s);
+  CHECK(Written(2, [](RespWriter& w) { w.BulkSpace(0); }) == "$0\r\n\r\n");
   CHECK(Written(2, [](RespWriter& w) { w.NullBulk(); }) == "$-1\r\n");
   CHECK(Written(2, [](RespWriter& w) { w.NullArray(); }) == "*-1\r\n");
   CHECK(Written(2, [](RespWriter& w) { w.ArrayHeader(3); }) == "*3\r\n");
