@@ -141,19 +141,12 @@ Result<RespValue> RespClient::ReadReply() {
       }
       return value;
     }
-    if (consumed_ > 0) {  // keep only the unparsed tail before growing
-      buffer_.erase(0, consumed_);
-      consumed_ = 0;
-    }
-    char chunk[65536];
-    Result<size_t> got = ReadSome(chunk, sizeof(chunk));
-    if (!got.ok()) return got.status();
-    buffer_.append(chunk, *got);
+    KVD_RETURN_IF_ERROR(Fill());
   }
 }
 
 Status RespClient::Fill() {
-  if (consumed_ > 0) {
+  if (consumed_ > 0) {  // keep only the unparsed tail before growing
     buffer_.erase(0, consumed_);
     consumed_ = 0;
   }
