@@ -105,14 +105,15 @@ void DrainReplies(RespClient& client, size_t in_flight) {
 
 Status ReceiveChunk(RespClient& client, const storage::CheckpointFile& file, uint64_t offset,
                     storage::ArchiveWriter& writer) {
-  auto reply = client.ReadReply();
-  KVD_RETURN_IF_ERROR(ReplyProblem(reply, "CHECKPOINT READ " + file.name));
+  // Into the archive in pieces as the bytes arrive, without holding the chunk.
+  auto length = client.ReadBulkInto([&](std::string_view piece) { return writer.Append(piece); });
+  if (!length.ok()) return Status::IOError("CHECKPOINT READ " + file.name + ": " + length.status().message());
   uint64_t expected = std::min(kChunkBytes, file.size - offset);
-  if (reply->type != RespValue::Type::kBulk || reply->str.size() != expected) {
+  if (*length != expected) {
     return Status::IOError("CHECKPOINT READ " + file.name + " at " + std::to_string(offset) + ": expected " +
-                           std::to_string(expected) + " bytes, got " + std::to_string(reply->str.size()));
+                           std::to_string(expected) + " bytes, got " + std::to_string(*length));
   }
-  return writer.Append(reply->str);
+  return Status::Ok();
 }
 
 // Pulls one file with up to kReadsInFlight READs outstanding.
