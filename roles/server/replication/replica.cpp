@@ -208,8 +208,14 @@ kvd::Status Replica::FetchFile(protocol::RespClient& client, const std::string& 
       ++pending;
     }
     if (!status.ok()) break;
-    // Each chunk goes from the socket to the file in pieces (no 8 MB copy).
-    auto chunk = client.ReadBulkInto([&](std::string_view piece) { return WriteAll(fd, piece, path); });
+    // Each chunk goes from the socket to the file in pieces (no 8 MB copy),
+    // never past the size the checkpoint listed for the file.
+    uint64_t written = received;
+    auto chunk = client.ReadBulkInto([&](std::string_view piece) {
+      if (written + piece.size() > size) return kvd::Status::IOError("more bytes than the file's listed size");
+      written += piece.size();
+      return WriteAll(fd, piece, path);
+    });
     --pending;
     if (!chunk.ok()) {
       status = kvd::Status::IOError("CHECKPOINT READ " + name + ": " + chunk.status().message());
