@@ -50,8 +50,8 @@ class ClientState {
   // Redis, the idle timeout leaves it alone (a blocked pop has its own timeout).
   std::atomic<bool> blocked{false};
   std::atomic<bool> subscribed{false};
-  std::atomic<bool> postponed{false};
-  std::atomic<bool> monitoring{false};  // after MONITOR: receives every command as a line  // blocked by CLIENT PAUSE (CLIENT UNBLOCK leaves it alone, as Redis)
+  std::atomic<bool> postponed{false};   // held by CLIENT PAUSE (CLIENT UNBLOCK leaves it alone, as Redis)
+  std::atomic<bool> monitoring{false};  // after MONITOR: receives every command as a line
   bool ExemptFromIdleTimeout() const { return blocked.load() || subscribed.load(); }
   Session session;
 

@@ -1,6 +1,5 @@
 #include "roles/server/dispatcher.h"
 
-#include <cctype>
 #include <chrono>
 
 #include "common/redis_errors.h"

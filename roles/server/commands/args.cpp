@@ -115,4 +115,9 @@ void ReplyBulks(CommandContext& ctx, const std::vector<std::string>& items) {
   for (const auto& item : items) ctx.reply.Bulk(item);
 }
 
+void ReplyHelp(CommandContext& ctx, std::initializer_list<const char*> lines) {
+  ctx.reply.ArrayHeader(lines.size());
+  for (const char* line : lines) ctx.reply.SimpleString(line);
+}
+
 }  // namespace kvd::server

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -48,5 +49,7 @@ void ReplySubKeyScan(CommandContext& ctx, const std::function<Result<uint64_t>()
 
 // Replies an array of bulk strings.
 void ReplyBulks(CommandContext& ctx, const std::vector<std::string>& items);
+// A HELP reply: one status line per entry, as Redis answers HELP subcommands.
+void ReplyHelp(CommandContext& ctx, std::initializer_list<const char*> lines);
 
 }  // namespace kvd::server

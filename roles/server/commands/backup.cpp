@@ -173,10 +173,10 @@ void CheckpointList(CommandContext& ctx) {
 }
 
 void CheckpointHelp(CommandContext& ctx) {
-  ReplyBulks(ctx, {"CHECKPOINT <subcommand> [<arg> ...]. Subcommands are:",
-                   "CREATE", "    Make a checkpoint; reply [id, sequence, file, size, ...].",
-                   "READ <id> <file> <offset> <length>", "    Bytes of one file of a checkpoint (at most 8 MB).",
-                   "DROP <id>", "    Remove a checkpoint.", "LIST", "    The ids of the checkpoints."});
+  ReplyHelp(ctx, {"CHECKPOINT <subcommand> [<arg> ...]. Subcommands are:",
+                  "CREATE", "    Make a checkpoint; reply [id, sequence, file, size, ...].",
+                  "READ <id> <file> <offset> <length>", "    Bytes of one file of a checkpoint (at most 8 MB).",
+                  "DROP <id>", "    Remove a checkpoint.", "LIST", "    The ids of the checkpoints."});
 }
 
 void Checkpoint(CommandContext& ctx) {

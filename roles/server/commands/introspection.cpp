@@ -17,7 +17,6 @@ namespace {
 
 constexpr uint64_t kDefaultMemorySamples = 5;  // as Redis
 
-
 // The key's live metadata; false with nothing replied when it does not exist
 // (the caller answers nil), false with an error replied when reading failed.
 bool LoadMeta(CommandContext& ctx, const std::string& key, storage::Metadata* meta, bool* exists) {
@@ -52,11 +51,6 @@ void ObjectEncoding(CommandContext& ctx, const std::string& key) {
     elements = std::move(*first);
   }
   ctx.reply.Bulk(CollectionEncoding(meta.type, meta.size, elements));
-}
-
-void ReplyHelp(CommandContext& ctx, std::initializer_list<const char*> lines) {
-  ctx.reply.ArrayHeader(lines.size());
-  for (const char* line : lines) ctx.reply.SimpleString(line);
 }
 
 void ObjectHelp(CommandContext& ctx) {

@@ -37,8 +37,6 @@ constexpr const char* kRandCountRange =
 constexpr const char* kValueOutOfRange = "ERR value is out of range";
 constexpr uint64_t kDefaultScanCount = 10;
 
-std::string LowerName(const CommandContext& ctx) { return ToLower(ctx.args[0]); }
-
 // Members alone, or with scores: flat in RESP2, [member, score] pairs in RESP3.
 void ReplyScored(CommandContext& ctx, const std::vector<ScoredMember>& entries, bool withscores) {
   bool pairs = withscores && ctx.reply.resp3();
@@ -407,7 +405,7 @@ bool ParseSetOp(CommandContext& ctx, size_t numkeys_index, SetOpForm form, SetOp
   int64_t numkeys = 0;
   if (!ParseIntArg(ctx, numkeys_index, &numkeys)) return false;
   if (numkeys < 1) {
-    ctx.reply.Error("ERR at least 1 input key is needed for '" + LowerName(ctx) + "' command");
+    ctx.reply.Error("ERR at least 1 input key is needed for '" + ToLower(ctx.args[0]) + "' command");
     return false;
   }
   size_t first_key = numkeys_index + 1;
