@@ -3,6 +3,7 @@
 #include <rocksdb/cache.h>
 #include <rocksdb/compaction_filter.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/perf_level.h>
 #include <rocksdb/version.h>
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/convenience.h>
@@ -237,6 +238,10 @@ Status RecoverInterruptedSwap(const std::string& dir) {
 }
 
 }  // namespace
+
+void Engine::StopPerfCountersOfThisThread() {
+  rocksdb::SetPerfLevel(rocksdb::PerfLevel::kDisable);
+}
 
 Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options) {
   std::error_code fs_error;

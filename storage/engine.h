@@ -84,6 +84,10 @@ class Engine {
   // The key of `cf` this thread's next read-ahead Get() most likely asks for (ReadAhead::NextKey).
   static std::string_view NextReadAheadKey(const rocksdb::ColumnFamilyHandle* cf);
   static void ClearReadAhead();
+  // For the busy threads (io threads, a replica's applier): switches off
+  // RocksDB's thread-local perf counters, on by default and bumped on every
+  // read and write, which nothing on those threads reads.
+  static void StopPerfCountersOfThisThread();
   // Iterator that sees the open transaction's writes. Honour the prefix you
   // seek in: the transaction overlay does not apply iterate_lower_bound.
   std::unique_ptr<rocksdb::Iterator> NewIterator(const rocksdb::ReadOptions& options, rocksdb::ColumnFamilyHandle* cf);

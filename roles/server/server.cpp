@@ -101,7 +101,10 @@ class Server {
     std::vector<std::thread> threads;
     for (auto& io : io_contexts_) {
       guards.push_back(asio::make_work_guard(*io));
-      threads.emplace_back([&io] { io->run(); });
+      threads.emplace_back([&io] {
+        storage::Engine::StopPerfCountersOfThisThread();
+        io->run();
+      });
     }
     if (!context_.replication.IsReplica()) context_.sweeper.Start();
     SweepAbandonedCheckpoints(context_);

@@ -73,6 +73,7 @@ void Replica::SetState(const char* state) {
 }
 
 void Replica::Run() {
+  storage::Engine::StopPerfCountersOfThisThread();
   KVD_LOG(kNotice) << "replicating from " << settings_.host << ":" << settings_.port;
   while (!Stopping()) {
     std::string why = Session();
