@@ -536,12 +536,6 @@ Args RandomHashSetCommand(std::mt19937& random) {
   }
 }
 
-std::string Joined(const Args& args) {
-  std::string text;
-  for (const auto& arg : args) text += (text.empty() ? "" : " ") + arg;
-  return text;
-}
-
 }  // namespace
 
 TEST_CASE("hashes and sets: random commands answer as redis-server does") {

@@ -300,12 +300,6 @@ Args RandomListCommand(std::mt19937& random) {
   }
 }
 
-std::string Joined(const Args& args) {
-  std::string text;
-  for (const auto& arg : args) text += (text.empty() ? "" : " ") + arg;
-  return text;
-}
-
 }  // namespace
 
 TEST_CASE("lists: random commands answer as redis-server does") {

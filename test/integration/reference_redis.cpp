@@ -29,6 +29,12 @@ std::string Exact(const RespValue& value) {
 
 std::string ExactCall(RespClient& client, const Args& args) { return Exact(Call(client, args)); }
 
+std::string Joined(const Args& args) {
+  std::string text;
+  for (const auto& arg : args) text += (text.empty() ? "" : " ") + arg;
+  return text;
+}
+
 ReferenceRedis::~ReferenceRedis() {
   if (pid_ <= 0) return;
   ::kill(pid_, SIGTERM);

@@ -12,6 +12,8 @@ namespace kvdtest {
 // A reply with every type spelled out: "1" and 1 differ, and so do set, map and array.
 std::string Exact(const RespValue& value);
 std::string ExactCall(RespClient& client, const Args& args);
+// A command as one line, for failure messages.
+std::string Joined(const Args& args);
 
 class ReferenceRedis {
  public:

@@ -308,12 +308,6 @@ Args RandomZSetCommand(std::mt19937& random) {
   }
 }
 
-std::string Joined(const Args& args) {
-  std::string text;
-  for (const auto& arg : args) text += (text.empty() ? "" : " ") + arg;
-  return text;
-}
-
 }  // namespace
 
 TEST_CASE("zsets: random commands answer as redis-server does") {

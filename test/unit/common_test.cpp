@@ -1,4 +1,4 @@
-// common/: strict numbers, glob matching, config files; cluster/: slot hashing.
+// common/: strict numbers, glob matching, config files, LCS; cluster/: slot hashing.
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -9,6 +9,7 @@
 #include "cluster/slot.h"
 #include "common/config_file.h"
 #include "common/glob.h"
+#include "common/lcs.h"
 #include "common/numbers.h"
 #include "test_support.h"
 
@@ -329,3 +330,29 @@ TEST_CASE("config: empty text and files") {
 
 }  // namespace
 }  // namespace kvd
+
+TEST_CASE("LCS: subsequence and runs, last run first (Redis's documented example)") {
+  kvd::LcsResult result = kvd::Lcs("ohmytext", "mynewtext");
+  CHECK(result.sequence == "mytext");
+  REQUIRE(result.runs.size() == 2);
+  CHECK(result.runs[0].a_start == 4);
+  CHECK(result.runs[0].a_end == 7);
+  CHECK(result.runs[0].b_start == 5);
+  CHECK(result.runs[0].b_end == 8);
+  CHECK(result.runs[0].length() == 4);
+  CHECK(result.runs[1].a_start == 2);
+  CHECK(result.runs[1].a_end == 3);
+  CHECK(result.runs[1].b_start == 0);
+  CHECK(result.runs[1].b_end == 1);
+}
+
+TEST_CASE("LCS: empty and disjoint strings, binary bytes") {
+  CHECK(kvd::Lcs("", "abc").sequence.empty());
+  CHECK(kvd::Lcs("abc", "").runs.empty());
+  CHECK(kvd::Lcs("abc", "xyz").sequence.empty());
+  CHECK(kvd::Lcs("abc", "xyz").runs.empty());
+  std::string a("a\0b\r\n", 5), b("\0\r\nz", 4);
+  CHECK(kvd::Lcs(a, b).sequence == std::string("\0\r\n", 3));
+  CHECK(kvd::Lcs("same", "same").runs.size() == 1);
+  CHECK(kvd::LcsTableBytes(1, 2) == 6 * sizeof(uint32_t));
+}

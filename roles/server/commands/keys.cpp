@@ -31,8 +31,6 @@ void Type(CommandContext& ctx) {
 // EXPIRE/PEXPIRE/EXPIREAT/PEXPIREAT share this: `unit_ms` is 1000 for seconds,
 // `relative` adds the current time.
 void ExpireGeneric(CommandContext& ctx, int64_t unit_ms, bool relative) {
-  int64_t amount = 0;
-  if (!ParseIntArg(ctx, 2, &amount)) return;
   ExpireCondition condition = ExpireCondition::kAlways;
   bool nx = false, xx = false, gt = false, lt = false;
   for (size_t i = 3; i < ctx.args.size(); ++i) {
@@ -55,6 +53,9 @@ void ExpireGeneric(CommandContext& ctx, int64_t unit_ms, bool relative) {
   if (xx) condition = ExpireCondition::kXx;
   if (gt) condition = ExpireCondition::kGt;
   if (lt) condition = ExpireCondition::kLt;
+  // Redis validates the options before the time.
+  int64_t amount = 0;
+  if (!ParseIntArg(ctx, 2, &amount)) return;
 
   std::string invalid = "ERR invalid expire time in '" + ToLower(ctx.args[0]) + "' command";
   int64_t at_ms = 0;

@@ -1,6 +1,7 @@
 // String commands: GET SET SETNX SETEX PSETEX MGET MSET MSETNX GETSET GETDEL
 // GETEX INCR DECR INCRBY DECRBY INCRBYFLOAT APPEND STRLEN GETRANGE SETRANGE
-// SETBIT GETBIT BITCOUNT BITPOS.
+// SETBIT GETBIT BITCOUNT BITPOS LCS.
+#include "common/lcs.h"
 #include "common/numbers.h"
 #include "common/redis_errors.h"
 #include "roles/server/command_table.h"
@@ -48,6 +49,14 @@ bool IsExpireUnit(std::string_view arg) {
          EqualsIgnoreCase(arg, "PXAT");
 }
 
+// Whether args[i] starts an "EX n" style pair that SET or GETEX may take
+// here. As in Redis, a unit may be given again (the last one counts) but not
+// after another unit, nor with KEEPTTL / PERSIST (`ttl_kept`).
+bool IsAllowedExpireUnit(const CommandContext& ctx, size_t i, size_t unit_so_far, bool ttl_kept) {
+  return IsExpireUnit(ctx.args[i]) && i + 1 < ctx.args.size() && !ttl_kept &&
+         (unit_so_far == 0 || EqualsIgnoreCase(ctx.args[unit_so_far], ctx.args[i]));
+}
+
 void ReplyOptional(CommandContext& ctx, const std::optional<std::string>& value) {
   if (value) {
     ++ctx.tally.hits;
@@ -85,27 +94,29 @@ void RunSet(CommandContext& ctx, std::string_view key, std::string_view value, c
 
 void Set(CommandContext& ctx) {
   SetOptions options;
-  bool expiry_given = false;
+  size_t unit = 0;  // index of the EX/PX/EXAT/PXAT that counts, 0 when none
+  bool keep_ttl = false;
+  // Options first, their time after: a syntax error wins over a bad time, as in Redis.
   for (size_t i = 3; i < ctx.args.size(); ++i) {
     const std::string& arg = ctx.args[i];
-    bool has_next = i + 1 < ctx.args.size();
-    if (EqualsIgnoreCase(arg, "NX") && options.condition == SetOptions::Condition::kAlways) {
+    if (EqualsIgnoreCase(arg, "NX") && options.condition != SetOptions::Condition::kIfPresent) {
       options.condition = SetOptions::Condition::kIfAbsent;
-    } else if (EqualsIgnoreCase(arg, "XX") && options.condition == SetOptions::Condition::kAlways) {
+    } else if (EqualsIgnoreCase(arg, "XX") && options.condition != SetOptions::Condition::kIfAbsent) {
       options.condition = SetOptions::Condition::kIfPresent;
     } else if (EqualsIgnoreCase(arg, "GET")) {
       options.return_old = true;
-    } else if (EqualsIgnoreCase(arg, "KEEPTTL") && !expiry_given) {
-      options.ttl = SetOptions::Ttl::kKeep;
-      expiry_given = true;
-    } else if (IsExpireUnit(arg) && has_next && !expiry_given) {
-      if (!ExpireArgToAbsolute(ctx, arg, i + 1, &options.expire_at_ms)) return;
-      options.ttl = SetOptions::Ttl::kSetAt;
-      expiry_given = true;
-      ++i;
+    } else if (EqualsIgnoreCase(arg, "KEEPTTL") && unit == 0) {
+      keep_ttl = true;
+    } else if (IsAllowedExpireUnit(ctx, i, unit, keep_ttl)) {
+      unit = i++;
     } else {
       return ctx.ReplySyntaxError();
     }
+  }
+  if (keep_ttl) options.ttl = SetOptions::Ttl::kKeep;
+  if (unit != 0) {
+    if (!ExpireArgToAbsolute(ctx, ctx.args[unit], unit + 1, &options.expire_at_ms)) return;
+    options.ttl = SetOptions::Ttl::kSetAt;
   }
   RunSet(ctx, ctx.args[1], ctx.args[2], options);
 }
@@ -169,19 +180,19 @@ void GetDel(CommandContext& ctx) {
 
 void GetEx(CommandContext& ctx) {
   storage::TtlChange change;
-  size_t expire_unit = 0;  // index of EX/PX/EXAT/PXAT, 0 when none
+  size_t expire_unit = 0;  // index of the EX/PX/EXAT/PXAT that counts, 0 when none
+  bool persist = false;
   for (size_t i = 2; i < ctx.args.size(); ++i) {
-    const std::string& arg = ctx.args[i];
-    bool unset = change.kind == storage::TtlChange::Kind::kNone;
-    if (EqualsIgnoreCase(arg, "PERSIST") && unset) {
-      change.kind = storage::TtlChange::Kind::kPersist;
-    } else if (IsExpireUnit(arg) && i + 1 < ctx.args.size() && unset) {
-      change.kind = storage::TtlChange::Kind::kSetAt;
+    if (EqualsIgnoreCase(ctx.args[i], "PERSIST") && expire_unit == 0) {
+      persist = true;
+    } else if (IsAllowedExpireUnit(ctx, i, expire_unit, persist)) {
       expire_unit = i++;
     } else {
       return ctx.ReplySyntaxError();
     }
   }
+  if (persist) change.kind = storage::TtlChange::Kind::kPersist;
+  if (expire_unit != 0) change.kind = storage::TtlChange::Kind::kSetAt;
   std::string bad_time;
   if (expire_unit != 0 &&
       !ExpireToAbsolute(ctx, ctx.args[expire_unit], expire_unit + 1, &change.expire_at_ms, &bad_time)) {
@@ -225,7 +236,12 @@ void DecrBy(CommandContext& ctx) {
 
 void IncrByFloat(CommandContext& ctx) {
   long double delta = 0;
-  if (!ParseLongDouble(ctx.args[2], &delta)) return ctx.reply.Error(errors::kNotFloat);
+  if (!ParseLongDouble(ctx.args[2], &delta)) {
+    // Redis checks the key's type before the increment.
+    auto current = ctx.server.strings.Get(ctx.db(), ctx.args[1]);
+    if (!current.ok()) return ctx.ReplyError(current.status());
+    return ctx.reply.Error(errors::kNotFloat);
+  }
   auto value = ctx.server.strings.IncrByFloat(ctx.db(), ctx.args[1], delta);
   if (!value.ok()) return ctx.ReplyError(value.status());
   ctx.reply.Bulk(*value);
@@ -286,47 +302,140 @@ void SetBit(CommandContext& ctx) {
   ctx.reply.Integer(*previous);
 }
 
-// Reads "[start end [BYTE|BIT]]" style arguments from `index`; replies on error.
-bool ParseBitRange(CommandContext& ctx, size_t index, storage::BitRange* range) {
-  if (!ParseIntArg(ctx, index, &range->start)) return false;
-  if (index + 1 < ctx.args.size() && !ParseIntArg(ctx, index + 1, &range->end)) return false;
-  if (index + 2 < ctx.args.size()) {
+// Reads "start [end [BYTE|BIT]]" from args[index] into `range`: the error
+// Redis would answer, or empty. BITPOS reads the unit before the end,
+// BITCOUNT after it; either way a bad start is reported first.
+std::string ParseBitRange(const CommandContext& ctx, size_t index, bool unit_before_end, storage::BitRange* range) {
+  if (!ParseInt64(ctx.args[index], &range->start)) return errors::kNotInteger;
+  bool has_end = index + 1 < ctx.args.size();
+  bool has_unit = index + 2 < ctx.args.size();
+  auto parse_end = [&] { return !has_end || ParseInt64(ctx.args[index + 1], &range->end); };
+  if (!unit_before_end && !parse_end()) return errors::kNotInteger;
+  if (has_unit) {
     const std::string& unit = ctx.args[index + 2];
     if (EqualsIgnoreCase(unit, "BIT")) {
       range->unit = storage::BitUnit::kBit;
     } else if (!EqualsIgnoreCase(unit, "BYTE")) {
-      ctx.ReplySyntaxError();
-      return false;
+      return errors::kSyntax;
     }
   }
-  return true;
+  if (unit_before_end && !parse_end()) return errors::kNotInteger;
+  return {};
+}
+
+// BITCOUNT and BITPOS look their key up before they read the range (Redis
+// 7.0): a missing key answers `if_missing` and a key of another type
+// WRONGTYPE, whatever the range says; only an existing string gets `error`.
+void ReplyBadRange(CommandContext& ctx, int64_t if_missing, const std::string& error) {
+  auto value = ctx.server.strings.Get(ctx.db(), ctx.args[1]);
+  if (!value.ok()) return ctx.ReplyError(value.status());
+  if (!*value) return ctx.reply.Integer(if_missing);
+  ctx.reply.Error(error);
 }
 
 void BitCount(CommandContext& ctx) {
   std::optional<storage::BitRange> range;
-  if (ctx.args.size() == 3 || ctx.args.size() > 5) return ctx.ReplySyntaxError();
-  if (ctx.args.size() >= 4) {
-    range.emplace();
-    if (!ParseBitRange(ctx, 2, &*range)) return;
+  std::string error;
+  if (ctx.args.size() == 3 || ctx.args.size() > 5) {
+    error = errors::kSyntax;
+  } else if (ctx.args.size() >= 4) {
+    error = ParseBitRange(ctx, 2, false, &range.emplace());
+    // Redis answers 0 for an empty range of negative indexes before it reads the unit.
+    bool empty = range->start < 0 && range->end < 0 && range->start > range->end;
+    if (error == errors::kSyntax && empty) error.clear();
   }
+  if (!error.empty()) return ReplyBadRange(ctx, 0, error);
   auto count = ctx.server.strings.BitCount(ctx.db(), ctx.args[1], range);
   if (!count.ok()) return ctx.ReplyError(count.status());
   ctx.reply.Integer(*count);
 }
 
 void BitPos(CommandContext& ctx) {
-  if (ctx.args.size() > 6) return ctx.ReplySyntaxError();
-  const std::string& bit = ctx.args[2];
-  if (bit != "0" && bit != "1") return ctx.reply.Error("ERR The bit argument must be 1 or 0.");
+  int64_t bit = 0;
+  if (!ParseIntArg(ctx, 2, &bit)) return;
+  if (bit != 0 && bit != 1) return ctx.reply.Error("ERR The bit argument must be 1 or 0.");
   std::optional<storage::BitRange> range;
-  bool end_given = ctx.args.size() >= 5;
-  if (ctx.args.size() >= 4) {
-    range.emplace();
-    if (!ParseBitRange(ctx, 3, &*range)) return;
+  std::string error;
+  if (ctx.args.size() > 6) {
+    error = errors::kSyntax;
+  } else if (ctx.args.size() >= 4) {
+    error = ParseBitRange(ctx, 3, true, &range.emplace());
   }
-  auto position = ctx.server.strings.BitPos(ctx.db(), ctx.args[1], bit == "1", range, end_given);
+  if (!error.empty()) return ReplyBadRange(ctx, bit == 1 ? -1 : 0, error);
+  bool end_given = ctx.args.size() >= 5;
+  auto position = ctx.server.strings.BitPos(ctx.db(), ctx.args[1], bit == 1, range, end_given);
   if (!position.ok()) return ctx.ReplyError(position.status());
   ctx.reply.Integer(*position);
+}
+
+// Reads an LCS operand: a missing key is the empty string.
+bool LoadLcsOperand(CommandContext& ctx, const std::string& key, std::string* value) {
+  auto stored = ctx.server.strings.Get(ctx.db(), key);
+  if (!stored.ok()) {
+    if (stored.status().Is(Status::Code::kWrongType)) {
+      ctx.reply.Error("ERR The specified keys must contain string values");
+    } else {
+      ctx.ReplyError(stored.status());
+    }
+    return false;
+  }
+  *value = stored->value_or("");
+  return true;
+}
+
+void ReplyLcsRuns(CommandContext& ctx, const LcsResult& result, int64_t min_length, bool with_length) {
+  std::vector<const LcsRun*> shown;
+  for (const LcsRun& run : result.runs) {
+    if (static_cast<int64_t>(run.length()) >= min_length) shown.push_back(&run);
+  }
+  ctx.reply.MapHeader(2);
+  ctx.reply.Bulk("matches");
+  ctx.reply.ArrayHeader(shown.size());
+  for (const LcsRun* run : shown) {
+    ctx.reply.ArrayHeader(with_length ? 3 : 2);
+    ctx.reply.ArrayHeader(2);
+    ctx.reply.Integer(static_cast<int64_t>(run->a_start));
+    ctx.reply.Integer(static_cast<int64_t>(run->a_end));
+    ctx.reply.ArrayHeader(2);
+    ctx.reply.Integer(static_cast<int64_t>(run->b_start));
+    ctx.reply.Integer(static_cast<int64_t>(run->b_end));
+    if (with_length) ctx.reply.Integer(static_cast<int64_t>(run->length()));
+  }
+  ctx.reply.Bulk("len");
+  ctx.reply.Integer(static_cast<int64_t>(result.sequence.size()));
+}
+
+// LCS key1 key2 [LEN] [IDX] [MINMATCHLEN n] [WITHMATCHLEN]. As in Redis, the
+// keys are read before the options, and the table may not exceed proto-max-bulk-len.
+void LcsCommand(CommandContext& ctx) {
+  std::string a, b;
+  if (!LoadLcsOperand(ctx, ctx.args[1], &a) || !LoadLcsOperand(ctx, ctx.args[2], &b)) return;
+  bool want_length = false, want_runs = false, with_length = false;
+  int64_t min_length = 0;
+  for (size_t i = 3; i < ctx.args.size(); ++i) {
+    const std::string& option = ctx.args[i];
+    if (EqualsIgnoreCase(option, "IDX")) {
+      want_runs = true;
+    } else if (EqualsIgnoreCase(option, "LEN")) {
+      want_length = true;
+    } else if (EqualsIgnoreCase(option, "WITHMATCHLEN")) {
+      with_length = true;
+    } else if (EqualsIgnoreCase(option, "MINMATCHLEN") && i + 1 < ctx.args.size()) {
+      if (!ParseIntArg(ctx, ++i, &min_length)) return;
+    } else {
+      return ctx.ReplySyntaxError();
+    }
+  }
+  if (want_runs && want_length) {
+    return ctx.reply.Error("ERR If you want both the length and indexes, please just use IDX.");
+  }
+  if (LcsTableBytes(a.size(), b.size()) > ctx.server.strings.max_size()) {
+    return ctx.reply.Error("ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len");
+  }
+  LcsResult result = Lcs(a, b);
+  if (want_runs) return ReplyLcsRuns(ctx, result, min_length, with_length);
+  if (want_length) return ctx.reply.Integer(static_cast<int64_t>(result.sequence.size()));
+  ctx.reply.Bulk(result.sequence);
 }
 
 }  // namespace
@@ -358,6 +467,7 @@ std::vector<CommandSpec> StringCommands() {
       {"setbit", 4, kWrite | kDenyOom, 1, 1, 1, SetBit},
       {"bitcount", -2, kReadonly, 1, 1, 1, BitCount},
       {"bitpos", -3, kReadonly, 1, 1, 1, BitPos},
+      {"lcs", -3, kReadonly, 1, 2, 1, LcsCommand},
   };
 }
 
