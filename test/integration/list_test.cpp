@@ -178,6 +178,10 @@ TEST_CASE("lists: LPOS") {
   CHECK(Err(c, {"LPOS", "l", "a", "RANK", "abc"}) == kNotInteger);
   CHECK(Err(c, {"LPOS", "l", "a", "COUNT", "-1"}) == "ERR COUNT can't be negative");
   CHECK(Err(c, {"LPOS", "l", "a", "MAXLEN", "-1"}) == "ERR MAXLEN can't be negative");
+  // Redis 7.0 gives the same answer for a count or length that is not a number.
+  CHECK(Err(c, {"LPOS", "l", "a", "COUNT", "1.5"}) == "ERR COUNT can't be negative");
+  CHECK(Err(c, {"LPOS", "l", "a", "MAXLEN", "abc"}) == "ERR MAXLEN can't be negative");
+  CHECK(Err(c, {"LPOS", "l", "a", "RANK", "abc"}) == "ERR value is not an integer or out of range");
   CHECK(Err(c, {"LPOS", "l", "a", "RANK"}) == kSyntax);
   CHECK(Err(c, {"LPOS", "l", "a", "FOO", "1"}) == kSyntax);
 }

@@ -139,8 +139,11 @@ bool ParsePosOptions(CommandContext& ctx, storage::ListPosOptions* options, bool
       ctx.ReplySyntaxError();
       return false;
     }
-    if (!ParseIntArg(ctx, i + 1, &number)) return false;
-    if (EqualsIgnoreCase(name, "RANK")) {
+    bool is_rank = EqualsIgnoreCase(name, "RANK");
+    // Redis 7.0 answers COUNT's and MAXLEN's "can't be negative" for a non-number too.
+    if (!is_rank && !ParseInt64(ctx.args[i + 1], &number)) number = -1;
+    if (is_rank && !ParseIntArg(ctx, i + 1, &number)) return false;
+    if (is_rank) {
       if (number == 0) {
         ctx.reply.Error(kRankZero);
         return false;
