@@ -28,7 +28,10 @@ struct Watcher {
 
 class WatchRegistry {
  public:
-  void Add(Watcher* watcher, uint8_t db, const std::string& key);
+  // `existed`: whether the key was there when watched. FLUSHDB and FLUSHALL
+  // touch only watched keys that exist, as in Redis; a key created after
+  // WATCH already made its watchers dirty, so existing at WATCH is what counts.
+  void Add(Watcher* watcher, uint8_t db, const std::string& key, bool existed);
   void RemoveAll(Watcher* watcher);
   void Touch(const storage::WrittenKeys& written);
   bool Empty() const { return watched_.load(std::memory_order_relaxed) == 0; }
@@ -36,8 +39,12 @@ class WatchRegistry {
  private:
   static std::string Slot(uint8_t db, const std::string& key) { return std::string(1, static_cast<char>(db)) + key; }
 
+  struct Watch {
+    Watcher* watcher;
+    bool existed;
+  };
   mutable std::mutex mutex_;
-  std::unordered_map<std::string, std::vector<Watcher*>> by_key_;
+  std::unordered_map<std::string, std::vector<Watch>> by_key_;
   std::atomic<size_t> watched_{0};
 };
 

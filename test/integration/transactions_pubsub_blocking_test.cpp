@@ -111,6 +111,35 @@ TEST_CASE("transactions: WATCH fails EXEC when the key changed, was deleted or e
   CHECK(Strings(a, {"EXEC"}) == List{"OK"});
 }
 
+TEST_CASE("transactions: FLUSHDB and FLUSHALL touch only watched keys that exist, as in Redis") {
+  ServerWithClient s;
+  RespClient& a = *s.client;
+  auto b = s.server.Connect();
+  auto exec_after = [&](const Args& flush) {
+    CHECK(Simple(*b, flush) == "OK");
+    CHECK(Simple(a, {"MULTI"}) == "OK");
+    CHECK(Simple(a, {"PING"}) == "QUEUED");
+    return Call(a, {"EXEC"});
+  };
+
+  CHECK(Simple(a, {"WATCH", "missing"}) == "OK");
+  CHECK(exec_after({"FLUSHDB"}).elements.size() == 1);
+  CHECK(Simple(a, {"WATCH", "missing"}) == "OK");
+  CHECK(exec_after({"FLUSHALL"}).elements.size() == 1);
+
+  CHECK(Simple(a, {"SET", "present", "1"}) == "OK");
+  CHECK(Simple(a, {"WATCH", "missing", "present"}) == "OK");
+  CHECK(exec_after({"FLUSHDB"}).IsNull());
+  CHECK(Simple(a, {"SET", "present", "1"}) == "OK");
+  CHECK(Simple(a, {"WATCH", "present"}) == "OK");
+  CHECK(exec_after({"FLUSHALL"}).IsNull());
+
+  // A key created after WATCH made the watcher dirty already.
+  CHECK(Simple(a, {"WATCH", "later"}) == "OK");
+  CHECK(Simple(*b, {"SET", "later", "1"}) == "OK");
+  CHECK(exec_after({"FLUSHDB"}).IsNull());
+}
+
 TEST_CASE("transactions: concurrent EXECs of INCR pairs stay consistent") {
   ServerWithClient s;
   const int kClients = 4, kRounds = 200;

@@ -45,7 +45,7 @@ void Watch(CommandContext& ctx) {
     auto ttl = ctx.server.keyspace.ExpireTimeMs(ctx.db(), ctx.args[i]);
     if (!ttl.ok()) return ctx.ReplyError(ttl.status());
     if (*ttl > 0) watched.expire_ms = static_cast<uint64_t>(*ttl);
-    ctx.server.watches.Add(&session.watcher, watched.db, watched.key);
+    ctx.server.watches.Add(&session.watcher, watched.db, watched.key, *ttl != -2);
     session.watcher.keys.push_back(std::move(watched));
   }
   ctx.reply.Ok();
