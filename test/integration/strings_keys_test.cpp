@@ -529,6 +529,24 @@ TEST_CASE("keys: KEYS patterns, RANDOMKEY") {
   CHECK(Strings(c, {"KEYS", "*"}).size() == 5);
   CHECK(Strings(c, {"KEYS", "nomatch*"}).empty());
 
+  // An empty pattern matches only an empty name, in KEYS and in every SCAN.
+  CHECK(Strings(c, {"KEYS", ""}).empty());
+  CHECK(Simple(c, {"SET", "", "empty"}) == "OK");
+  CHECK(Int(c, {"HSET", "h", "", "1", "f", "2"}) == 2);
+  CHECK(Int(c, {"SADD", "s", "", "m"}) == 2);
+  CHECK(Int(c, {"ZADD", "z", "1", "", "2", "m"}) == 2);
+  CHECK(Strings(c, {"KEYS", ""}) == std::vector<std::string>{""});
+  auto scan_page = [&](const Args& args) {
+    std::vector<std::string> items;
+    for (const auto& item : Call(c, args).elements.at(1).elements) items.push_back(item.str);
+    return items;
+  };
+  CHECK(scan_page({"SCAN", "0", "MATCH", "", "COUNT", "100"}) == std::vector<std::string>{""});
+  CHECK(scan_page({"HSCAN", "h", "0", "MATCH", ""}) == std::vector<std::string>{"", "1"});
+  CHECK(scan_page({"SSCAN", "s", "0", "MATCH", ""}) == std::vector<std::string>{""});
+  CHECK(scan_page({"ZSCAN", "z", "0", "MATCH", ""}) == std::vector<std::string>{"", "1"});
+  CHECK(Int(c, {"DEL", "", "h", "s", "z"}) == 4);
+
   std::set<std::string> all = {"hello", "hallo", "hxllo", "hllo", "heeeello"};
   for (int i = 0; i < 20; ++i) CHECK(all.count(Bulk(c, {"RANDOMKEY"})) == 1);
   CHECK(Simple(c, {"FLUSHDB"}) == "OK");

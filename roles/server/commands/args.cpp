@@ -72,6 +72,7 @@ bool ParseScanOptions(CommandContext& ctx, ScanOptions* options, size_t from) {
       }
     } else if (EqualsIgnoreCase(ctx.args[i], "MATCH") && has_value) {
       options->pattern = ctx.args[i + 1] == "*" ? std::string() : ctx.args[i + 1];
+      options->only_empty_names = ctx.args[i + 1].empty();
     } else {
       ctx.ReplySyntaxError();
       return false;
@@ -99,6 +100,9 @@ void ReplySubKeyScan(CommandContext& ctx, const std::function<Result<uint64_t>()
     auto scanned = scan(from, options.pattern, static_cast<size_t>(std::min(options.count, kMaxScanCount)));
     if (!scanned.ok()) return ctx.ReplyError(scanned.status());
     page = std::move(scanned).value();
+    if (options.only_empty_names) {
+      std::erase_if(page.items, [](const storage::FieldValue& item) { return !item.field.empty(); });
+    }
   }
   uint64_t next = page.next.empty() ? 0 : ctx.server.cursors.Save(std::move(page.next));
   ctx.reply.ArrayHeader(2);

@@ -32,6 +32,7 @@ bool ParseScanCursor(const std::string& text, uint64_t* cursor);
 
 struct ScanOptions {
   std::string pattern;  // empty: everything
+  bool only_empty_names = false;  // MATCH "": only an empty name matches, as in Redis
   int64_t count = 10;
 };
 // MATCH and COUNT from argument `from` on; replies the error itself.
