@@ -46,6 +46,8 @@ TEST_CASE("introspection: OBJECT ENCODING gives Redis 7.0's encoding for each ki
   CHECK(Err(c, {"OBJECT", "FREQ", "int"}).rfind("ERR An LFU maxmemory policy is not selected", 0) == 0);
   CHECK(Err(c, {"OBJECT", "ENCODING"}) == "ERR wrong number of arguments for 'object|encoding' command");
   CHECK(Err(c, {"OBJECT", "nope", "x"}) == "ERR unknown subcommand 'nope'. Try OBJECT HELP.");
+  CHECK(Call(c, {"OBJECT", "HELP"}).elements.size() > 2);
+  CHECK(Err(c, {"OBJECT", "HELP", "x"}) == "ERR wrong number of arguments for 'object|help' command");
   CHECK(Err(c, {"OBJECT"}) == "ERR wrong number of arguments for 'object' command");
 }
 
@@ -75,6 +77,7 @@ TEST_CASE("introspection: MEMORY USAGE grows with the value and samples collecti
   CHECK(Err(c, {"MEMORY", "USAGE", "hash", "SAMPLES", "x"}) == "ERR value is not an integer or out of range");
   CHECK(Err(c, {"MEMORY", "USAGE"}) == "ERR wrong number of arguments for 'memory|usage' command");
   CHECK(Err(c, {"MEMORY", "nope"}) == "ERR unknown subcommand 'nope'. Try MEMORY HELP.");
+  CHECK(Err(c, {"MEMORY", "HELP", "x"}) == "ERR wrong number of arguments for 'memory|help' command");
 }
 
 }  // namespace kvdtest

@@ -71,7 +71,10 @@ void ObjectHelp(CommandContext& ctx) {
 
 void Object(CommandContext& ctx) {
   const std::string& sub = ctx.args[1];
-  if (EqualsIgnoreCase(sub, "HELP") && ctx.args.size() == 2) return ObjectHelp(ctx);
+  if (EqualsIgnoreCase(sub, "HELP")) {
+    if (ctx.args.size() != 2) return ctx.reply.Error("ERR wrong number of arguments for 'object|help' command");
+    return ObjectHelp(ctx);
+  }
   bool known = EqualsIgnoreCase(sub, "ENCODING") || EqualsIgnoreCase(sub, "REFCOUNT") ||
                EqualsIgnoreCase(sub, "IDLETIME") || EqualsIgnoreCase(sub, "FREQ");
   if (!known) return ctx.reply.Error("ERR unknown subcommand '" + sub + "'. Try OBJECT HELP.");
@@ -122,7 +125,8 @@ void Memory(CommandContext& ctx) {
     if (ctx.args.size() < 3) return ctx.reply.Error("ERR wrong number of arguments for 'memory|usage' command");
     return MemoryUsage(ctx);
   }
-  if (EqualsIgnoreCase(sub, "HELP") && ctx.args.size() == 2) {
+  if (EqualsIgnoreCase(sub, "HELP")) {
+    if (ctx.args.size() != 2) return ctx.reply.Error("ERR wrong number of arguments for 'memory|help' command");
     return ReplyHelp(ctx, {
         "MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
         "USAGE <key> [SAMPLES <count>]",
