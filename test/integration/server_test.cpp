@@ -290,6 +290,12 @@ TEST_CASE("server: TIME LASTSAVE COMMAND") {
   CHECK(info.elements[0].elements[1].integer == 2);
   CHECK(info.elements[0].elements[3].integer == 1);  // first key
   CHECK(info.elements[1].IsNull());
+  // An unknown name is a null bulk string, as in Redis, not a null array.
+  RawConn raw;
+  REQUIRE(raw.Connect(s.server.port()));
+  REQUIRE(raw.Send("COMMAND INFO nosuchcommand\r\nQUIT\r\n"));
+  bool closed = false;
+  CHECK(raw.ReadUntilClosed(10s, &closed) == "*1\r\n$-1\r\n+OK\r\n");
   CHECK(info.elements[2].elements[0].str == "set");
   CHECK(info.elements[2].elements[1].integer == -3);
 }

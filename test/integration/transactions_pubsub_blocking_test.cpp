@@ -192,6 +192,8 @@ TEST_CASE("pub/sub: messages, patterns, counts and the subscribed context") {
   CHECK(Strings(publisher, {"PUBSUB", "NUMSUB", "news", "none"}) == List{"news", "1", "none", "0"});
   CHECK(Int(publisher, {"PUBSUB", "NUMPAT"}) == 1);
   CHECK(Strings(publisher, {"PUBSUB", "CHANNELS", "s*"}) == List{"sport"});
+  CHECK(Err(publisher, {"PUBSUB", "CHANNELS", "a", "b"}) ==
+        "ERR unknown subcommand or wrong number of arguments for 'CHANNELS'. Try PUBSUB HELP.");
 
   CHECK(Err(*subscriber, {"GET", "x"}) ==
         "ERR Can't execute 'get': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this "

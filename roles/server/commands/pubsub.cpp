@@ -61,7 +61,11 @@ void Publish(CommandContext& ctx) { ctx.reply.Integer(ctx.server.pubsub.Publish(
 void PubSubCmd(CommandContext& ctx) {
   const std::string& sub = ctx.args[1];
   if (EqualsIgnoreCase(sub, "CHANNELS")) {
-    if (ctx.args.size() > 3) return ctx.reply.Error("ERR wrong number of arguments for 'pubsub|channels' command");
+    if (ctx.args.size() > 3) {
+      // Redis 7.0's own text here (its command table takes any arity; the handler refuses).
+      return ctx.reply.Error("ERR unknown subcommand or wrong number of arguments for '" + ctx.args[1] +
+                             "'. Try PUBSUB HELP.");
+    }
     return ReplyBulks(ctx, ctx.server.pubsub.Channels(ctx.args.size() == 3 ? ctx.args[2] : ""));
   }
   if (EqualsIgnoreCase(sub, "NUMSUB")) {

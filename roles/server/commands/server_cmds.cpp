@@ -341,7 +341,7 @@ void CommandCmd(CommandContext& ctx) {
     ctx.reply.ArrayHeader(ctx.args.size() - 2);
     for (size_t i = 2; i < ctx.args.size(); ++i) {
       const CommandSpec* spec = Commands().Find(ctx.args[i]);
-      spec ? WriteCommandInfo(ctx, *spec) : ctx.reply.NullArray();
+      spec ? WriteCommandInfo(ctx, *spec) : ctx.reply.NullBulk();  // Redis answers a null bulk here
     }
     return;
   }
