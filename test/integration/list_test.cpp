@@ -307,31 +307,18 @@ Args RandomListCommand(std::mt19937& random) {
 }  // namespace
 
 TEST_CASE("lists: random commands answer as redis-server does") {
-  ReferenceRedis redis;
-  if (!redis.Start()) {
-    MESSAGE("redis-server is not installed; skipping the comparison");
-    return;
-  }
-  auto reference = redis.Connect();
-  REQUIRE(reference != nullptr);
-  ServerWithClient s;
-  RespClient& c = *s.client;
+  SideBySide pair;
+  if (!pair.ready()) return;
+  RespClient& c = pair.kvd();
+  RespClient& reference = pair.reference();
   std::mt19937 random(20240607);
-  int mismatches = 0;
-  for (int step = 0; step < 4000 && mismatches < 5; ++step) {
-    Args command = RandomListCommand(random);
-    std::string expected = ExactCall(*reference, command);
-    std::string got = ExactCall(c, command);
-    if (got != expected) {
-      ++mismatches;
-      FAIL_CHECK("step " << step << ": " << Joined(command) << "\n  redis: " << expected << "\n  kvd:   " << got);
+  auto whole_lists_agree = [&](int step) {
+    if (step % 100 != 0) return;
+    for (const char* key : {"l1", "l2"}) {
+      CHECK(ExactCall(c, {"LRANGE", key, "0", "-1"}) == ExactCall(reference, {"LRANGE", key, "0", "-1"}));
     }
-    if (step % 100 == 0) {
-      for (const char* key : {"l1", "l2"}) {
-        CHECK(ExactCall(c, {"LRANGE", key, "0", "-1"}) == ExactCall(*reference, {"LRANGE", key, "0", "-1"}));
-      }
-    }
-  }
+  };
+  CompareWithReference(reference, c, {4000, [&] { return RandomListCommand(random); }, {}, whole_lists_agree});
 }
 
 }  // namespace kvdtest

@@ -1,5 +1,6 @@
 #include "reference_redis.h"
 
+#include <doctest/doctest.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -33,6 +34,33 @@ std::string Joined(const Args& args) {
   std::string text;
   for (const auto& arg : args) text += (text.empty() ? "" : " ") + arg;
   return text;
+}
+
+SideBySide::SideBySide() {
+  if (!redis_.Start()) {
+    MESSAGE("redis-server is not installed; skipping the comparison");
+    return;
+  }
+  reference_ = redis_.Connect();
+  REQUIRE(reference_ != nullptr);
+  kvd_ = std::make_unique<ServerWithClient>();
+}
+
+void CompareWithReference(RespClient& reference, RespClient& kvd, const RandomComparison& comparison) {
+  auto comparable = [&](const Args& command, const RespValue& reply) {
+    return comparison.comparable ? comparison.comparable(command, reply) : Exact(reply);
+  };
+  int mismatches = 0;
+  for (int step = 0; step < comparison.steps && mismatches < 5; ++step) {
+    if (comparison.before_step) comparison.before_step(step);
+    Args command = comparison.next_command();
+    std::string expected = comparable(command, Call(reference, command));
+    std::string got = comparable(command, Call(kvd, command));
+    if (got != expected) {
+      ++mismatches;
+      FAIL_CHECK("step " << step << ": " << Joined(command) << "\n  redis: " << expected << "\n  kvd:   " << got);
+    }
+  }
 }
 
 ReferenceRedis::~ReferenceRedis() {

@@ -2,6 +2,7 @@
 // starts on a free port (stopped by pid), and an exact text form of replies.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <sys/types.h>
 
@@ -38,5 +39,34 @@ class ReferenceRedis {
   uint16_t port_ = 0;
   pid_t pid_ = -1;
 };
+
+// A Debian redis-server and a kvd side by side, one client each. Without
+// redis-server installed, `ready()` is false (after saying so) and nothing else is started.
+class SideBySide {
+ public:
+  SideBySide();
+  bool ready() const { return kvd_ != nullptr; }
+  ReferenceRedis& redis() { return redis_; }
+  RespClient& reference() { return *reference_; }
+  KvdServer& server() { return kvd_->server; }
+  RespClient& kvd() { return *kvd_->client; }
+
+ private:
+  ReferenceRedis redis_;
+  std::unique_ptr<RespClient> reference_;
+  std::unique_ptr<ServerWithClient> kvd_;
+};
+
+// Random commands sent to redis-server and to kvd alike: every reply must agree.
+struct RandomComparison {
+  int steps = 4000;
+  std::function<Args()> next_command;
+  // What must agree of a reply (default: its exact text); normalizes what may differ.
+  std::function<std::string(const Args& command, const RespValue& reply)> comparable;
+  // Called before each step (checks of whole values, protocol switches...).
+  std::function<void(int step)> before_step;
+};
+// Fails the test at each differing reply, stopping after five.
+void CompareWithReference(RespClient& reference, RespClient& kvd, const RandomComparison& comparison);
 
 }  // namespace kvdtest
