@@ -537,8 +537,9 @@ TEST_CASE("keys: KEYS patterns, RANDOMKEY") {
   CHECK(Int(c, {"ZADD", "z", "1", "", "2", "m"}) == 2);
   CHECK(Strings(c, {"KEYS", ""}) == std::vector<std::string>{""});
   auto scan_page = [&](const Args& args) {
+    RespValue reply = Call(c, args);
     std::vector<std::string> items;
-    for (const auto& item : Call(c, args).elements.at(1).elements) items.push_back(item.str);
+    for (const auto& item : reply.elements.at(1).elements) items.push_back(item.str);
     return items;
   };
   CHECK(scan_page({"SCAN", "0", "MATCH", "", "COUNT", "100"}) == std::vector<std::string>{""});
