@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -172,13 +173,24 @@ class WriteLoad {
 };
 
 // Fills database 0 with `count` strings of `size` bytes, pipelined.
-void Fill(RespClient& client, int count, size_t size, const std::string& prefix = "big:") {
+// SETs `count` keys of `size` bytes in pipelined batches: all 'v', or random
+// bytes that no compression shrinks (so the SST files are as large as the data).
+void Fill(RespClient& client, int count, size_t size, const std::string& prefix = "big:", bool incompressible = false) {
   std::string value(size, 'v');
+  std::mt19937_64 random(count);
   constexpr int kBatch = 200;
   for (int start = 0; start < count; start += kBatch) {
     std::string pipeline;
     int end = std::min(count, start + kBatch);
-    for (int i = start; i < end; ++i) pipeline += kvd::protocol::EncodeCommand({"SET", prefix + std::to_string(i), value});
+    for (int i = start; i < end; ++i) {
+      if (incompressible) {
+        for (size_t at = 0; at + 8 <= size; at += 8) {
+          uint64_t bits = random();
+          std::memcpy(value.data() + at, &bits, 8);
+        }
+      }
+      pipeline += kvd::protocol::EncodeCommand({"SET", prefix + std::to_string(i), value});
+    }
     REQUIRE(client.SendRaw(pipeline).ok());
     for (int i = start; i < end; ++i) REQUIRE(client.ReadReply().ok());
   }
@@ -404,16 +416,16 @@ TEST_CASE("replication: ROLE, INFO replication and REPLICAOF follow Redis") {
   CHECK(InfoField(Bulk(*r, {"INFO", "replication"}), "second_repl_offset") == std::to_string(before + 1));
 }
 
-TEST_CASE("replication: a restarted replica resumes with a partial sync, never a second full sync") {
+TEST_CASE("replication: a restarted replica of a 1 GB dataset resumes with a partial sync, never a second full sync") {
   KvdServer master;
   REQUIRE(master.Start());
   auto m = master.Connect();
-  Fill(*m, 20000, 1000);  // 20 MB
+  Fill(*m, 16384, 64 * 1024, "big:", true);  // 1 GiB of random bytes
   KvdServer replica(ReplicaOf(master));
   REQUIRE(replica.Start());
   {
     auto r = replica.Connect();
-    REQUIRE(CaughtUp(*m, *r));
+    REQUIRE(CaughtUp(*m, *r, 120s));
   }
   CHECK(Count(replica.Log(), "full sync done") == 1);
   replica.Stop();
@@ -424,7 +436,8 @@ TEST_CASE("replication: a restarted replica resumes with a partial sync, never a
   CHECK(Count(replica.Log(), "full sync done") == 1);
   CHECK(Count(replica.Log(), "partial sync from") == 2);
   CHECK(Bulk(*r, {"GET", "after:499"}) == std::string(100, 'v'));
-  CHECK(Int(*r, {"DBSIZE"}) == 20500);
+  CHECK(Int(*r, {"DBSIZE"}) == 16384 + 500);
+  CHECK(Bulk(*r, {"GET", "big:16383"}) == Bulk(*m, {"GET", "big:16383"}));
 }
 
 TEST_CASE("replication: a replica killed with SIGKILL during its full sync recovers on restart") {
