@@ -110,9 +110,6 @@ TEST_CASE("bad input: malformed RESP gets a protocol error and closes only that 
   CHECK(reply->str == "PONG");
 }
 
-// Server bug: kvd keeps appending arguments until the whole message is 256
-// bytes and cuts each argument to 128 bytes; Redis stops once the argument
-// text reaches 128 bytes. Unskip once the server matches.
 TEST_CASE("bad input: unknown-command text is cut off like Redis's") {
   ServerWithClient s;
   RespClient& c = *s.client;
