@@ -108,9 +108,7 @@ TEST_CASE("limits: proto-max-bulk-len") {
   CHECK(Bulk(c, {"GET", "keep"}) == "me");
 }
 
-// Server bug: APPEND, SETRANGE and SETBIT check the fixed 512 MB maximum
-// instead of the configured proto-max-bulk-len as Redis does (checked against
-// redis-server 7.0.15). Unskip once fixed.
+// As in redis-server 7.0.15, the limit is the configured proto-max-bulk-len.
 TEST_CASE("limits: APPEND SETRANGE SETBIT respect proto-max-bulk-len") {
   ServerWithClient s({"--proto-max-bulk-len", "1mb"});
   RespClient& c = *s.client;
