@@ -42,6 +42,11 @@ TEST_CASE("zsets: ZADD and ZINCRBY options and errors") {
   CHECK(Bulk(c, {"ZADD", "z", "INCR", "2.5", "a"}) == "7.5");
   CHECK(Bulk(c, {"ZADD", "z", "INCR", "NX", "1", "a"}) == "<nil>");
   CHECK(Bulk(c, {"ZINCRBY", "z", "0.1", "c"}) == "3.1000000000000001");
+  // A member created by an increment of -0: Redis answers -0 and stores 0.
+  CHECK(Bulk(c, {"ZINCRBY", "zero", "-0", "m"}) == "-0");
+  CHECK(Bulk(c, {"ZSCORE", "zero", "m"}) == "0");
+  CHECK(Bulk(c, {"ZINCRBY", "zero", "-0", "m"}) == "0");
+  CHECK(Int(c, {"DEL", "zero"}) == 1);
   CHECK(Bulk(c, {"ZSCORE", "z", "a"}) == "7.5");
   CHECK(Bulk(c, {"ZSCORE", "z", "missing"}) == "<nil>");
 

@@ -79,7 +79,11 @@ struct ZAddFlags {
 void RunAdd(CommandContext& ctx, const std::vector<ScoredMember>& pairs, const ZAddOptions& options, bool ch) {
   auto result = ctx.server.zsets.Add(ctx.db(), ctx.args[1], pairs, options);
   if (!result.ok()) return ctx.ReplyError(result.status());
-  if (options.increment) return ReplyOptionalScore(ctx, result->score);
+  if (options.increment) {
+    // A new member's score is the increment itself; Redis answers it as given, -0 included, and stores 0.
+    bool created = result->added == 1 && result->score.has_value();
+    return ReplyOptionalScore(ctx, created ? std::optional<double>(pairs[0].score) : result->score);
+  }
   ctx.reply.Integer(ch ? result->added + result->updated : result->added);
 }
 
