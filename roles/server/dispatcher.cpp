@@ -103,6 +103,14 @@ const CommandSpec* Dispatch(CommandContext& ctx) {
   std::string refusal = Admit(spec, ctx);
   Session& session = ctx.client.session;
   if (!refusal.empty()) {
+    if (spec != nullptr && spec->name == "exec") {
+      // Redis discards the transaction when it refuses EXEC itself (in MULTI or not) and says why.
+      DiscardTransaction(ctx);
+      std::string_view reason = refusal;
+      if (reason.starts_with("ERR ")) reason.remove_prefix(4);
+      ctx.reply.Error("EXECABORT Transaction discarded because of: " + std::string(reason));
+      return nullptr;
+    }
     if (session.in_multi) session.multi_failed = true;  // EXEC will answer EXECABORT
     ctx.reply.Error(refusal);
     return nullptr;

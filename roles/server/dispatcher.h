@@ -14,4 +14,8 @@ const CommandSpec* Dispatch(CommandContext& ctx);
 // Runs an already admitted command (EXEC's queued commands).
 void Execute(const CommandSpec& spec, CommandContext& ctx);
 
+// Ends the client's transaction: forgets what MULTI queued and what WATCH
+// watched (DISCARD, EXEC, and an EXEC that Dispatch refuses; commands/transaction.cpp).
+void DiscardTransaction(CommandContext& ctx);
+
 }  // namespace kvd::server

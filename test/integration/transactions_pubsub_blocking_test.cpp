@@ -62,6 +62,25 @@ TEST_CASE("transactions: MULTI/EXEC runs the queue; errors follow Redis's rules"
   CHECK(Simple(c, {"SET", "v", "1"}) == "QUEUED");
   CHECK(Simple(c, {"DISCARD"}) == "OK");
   CHECK(Bulk(c, {"GET", "v"}) == "<nil>");
+
+  // An EXEC refused itself discards the transaction and says why, as Redis does (in MULTI or not).
+  const std::string kExecArity = "EXECABORT Transaction discarded because of: wrong number of arguments for 'exec' command";
+  CHECK(Err(c, {"EXEC", "x"}) == kExecArity);
+  CHECK(Simple(c, {"MULTI"}) == "OK");
+  CHECK(Simple(c, {"SET", "w", "1"}) == "QUEUED");
+  CHECK(Err(c, {"EXEC", "x"}) == kExecArity);
+  CHECK(Simple(c, {"MULTI"}) == "OK");  // no longer inside the old one
+  CHECK(Simple(c, {"DISCARD"}) == "OK");
+  CHECK(Bulk(c, {"GET", "w"}) == "<nil>");
+
+  // Blocking commands do not block inside EXEC: BLPOP answers a null array,
+  // BRPOPLPUSH and BLMOVE a null bulk (Redis's replies there).
+  RawConn raw;
+  REQUIRE(raw.Connect(s.server.port()));
+  REQUIRE(raw.Send("MULTI\r\nBLPOP empty 0\r\nBRPOPLPUSH empty dst 0\r\nBLMOVE empty dst LEFT RIGHT 0\r\nEXEC\r\nQUIT\r\n"));
+  bool closed = false;
+  CHECK(raw.ReadUntilClosed(10s, &closed) ==
+        "+OK\r\n+QUEUED\r\n+QUEUED\r\n+QUEUED\r\n*3\r\n*-1\r\n$-1\r\n$-1\r\n+OK\r\n");
 }
 
 TEST_CASE("transactions: WATCH fails EXEC when the key changed, was deleted or expired") {

@@ -88,6 +88,8 @@ void BlockingMove(CommandContext& ctx, ListSide from, ListSide to, size_t timeou
     ctx.Propagate({"LMOVE", ctx.args[1], ctx.args[2], SideName(from), SideName(to)});
     return ctx.reply.Bulk(**moved);
   }
+  // Redis answers a null bulk where it may not block (inside EXEC), a null array on timeout.
+  if (ctx.in_exec) return ctx.reply.NullBulk();
   WaitOrGiveUp(ctx, {ctx.args[1]}, deadline);
 }
 

@@ -14,15 +14,16 @@
 #include "storage/key_locks.h"
 
 namespace kvd::server {
-namespace {
 
-void ResetTransaction(CommandContext& ctx) {
+void DiscardTransaction(CommandContext& ctx) {
   Session& session = ctx.client.session;
   session.in_multi = false;
   session.multi_failed = false;
   session.queued.clear();
   ctx.server.watches.RemoveAll(&session.watcher);
 }
+
+namespace {
 
 void Multi(CommandContext& ctx) {
   Session& session = ctx.client.session;
@@ -33,7 +34,7 @@ void Multi(CommandContext& ctx) {
 
 void Discard(CommandContext& ctx) {
   if (!ctx.client.session.in_multi) return ctx.reply.Error("ERR DISCARD without MULTI");
-  ResetTransaction(ctx);
+  DiscardTransaction(ctx);
   ctx.reply.Ok();
 }
 
@@ -76,7 +77,7 @@ void Exec(CommandContext& ctx) {
   Session& session = ctx.client.session;
   if (!session.in_multi) return ctx.reply.Error("ERR EXEC without MULTI");
   if (session.multi_failed) {
-    ResetTransaction(ctx);
+    DiscardTransaction(ctx);
     return ctx.reply.Error("EXECABORT Transaction discarded because of previous errors.");
   }
   std::vector<std::vector<std::string>> queued = std::move(session.queued);
@@ -88,7 +89,7 @@ void Exec(CommandContext& ctx) {
     guard.emplace(ctx.server.engine.locks(), locks.keys);
   }
   bool watched_changed = session.watcher.dirty.load() || WatchedKeyExpired(ctx);
-  ResetTransaction(ctx);
+  DiscardTransaction(ctx);
   if (watched_changed) return ctx.reply.NullArray();
 
   size_t reply_start = ctx.reply.buffer()->size();
@@ -113,7 +114,7 @@ void Exec(CommandContext& ctx) {
 }
 
 void Reset(CommandContext& ctx) {
-  ResetTransaction(ctx);
+  DiscardTransaction(ctx);
   Session& session = ctx.client.session;
   ctx.server.pubsub.RemoveClient(ctx.client, session.channels, session.patterns);
   session.channels.clear();
