@@ -232,8 +232,11 @@ std::vector<std::pair<std::string, std::string>> ConfigStore::Get(std::string_vi
   for (const auto& option : ServerOptions()) {
     if (GlobMatch(pattern, option.name, true)) matches.emplace_back(option.name, option.show(config_));
   }
-  // Tools such as redis-benchmark ask for these Redis settings; kvd has no RDB/AOF.
-  static const std::pair<const char*, const char*> kCompatibility[] = {{"save", ""}, {"appendonly", "no"}};
+  // Tools ask for these Redis settings: redis-benchmark for save/appendonly
+  // (kvd has no RDB/AOF), job queues such as Sidekiq for the eviction policy
+  // (kvd never evicts; its data lives on disk, not within a memory limit).
+  static const std::pair<const char*, const char*> kCompatibility[] = {
+      {"save", ""}, {"appendonly", "no"}, {"maxmemory", "0"}, {"maxmemory-policy", "noeviction"}};
   for (const auto& [name, value] : kCompatibility) {
     if (GlobMatch(pattern, name, true)) matches.emplace_back(name, value);
   }

@@ -45,6 +45,9 @@ TEST_CASE("options: a config file, overridden by flags") {
   CHECK(Strings(c, {"CONFIG", "GET", "maxclients"}) == std::vector<std::string>{"maxclients", "9"});
   CHECK(Strings(c, {"CONFIG", "GET", "loglevel"}) == std::vector<std::string>{"loglevel", "warning"});
   CHECK(Strings(c, {"CONFIG", "GET", "databases"}) == std::vector<std::string>{"databases", "4"});
+  // Redis settings that tools read: kvd never evicts, has no RDB or AOF.
+  CHECK(Strings(c, {"CONFIG", "GET", "maxmemory-policy"}) == std::vector<std::string>{"maxmemory-policy", "noeviction"});
+  CHECK(Strings(c, {"CONFIG", "GET", "maxmemory"}) == std::vector<std::string>{"maxmemory", "0"});
   CHECK(Simple(c, {"SELECT", "3"}) == "OK");
   CHECK(Err(c, {"SELECT", "4"}) == "ERR DB index is out of range");
 }
