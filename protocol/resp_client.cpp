@@ -10,6 +10,8 @@
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 
+#include "common/numbers.h"
+
 namespace kvd::protocol {
 
 namespace asio = boost::asio;
@@ -172,15 +174,14 @@ Result<uint64_t> RespClient::ReadBulkInto(const std::function<Status(std::string
     if (pending.size() > kMaxHeader) return Status::IOError("Protocol error: bulk header too long");
     KVD_RETURN_IF_ERROR(Fill());
   }
-  std::string_view digits(buffer_.data() + consumed_ + 1, header_end - 1);
-  consumed_ += header_end + 2;
-  if (digits == "-1") return uint64_t{0};
-  uint64_t length = 0;
-  if (digits.empty() || digits.size() > 19) return Status::IOError("Protocol error: bad bulk length");
-  for (char c : digits) {
-    if (c < '0' || c > '9') return Status::IOError("Protocol error: bad bulk length");
-    length = length * 10 + static_cast<uint64_t>(c - '0');
+  int64_t signed_length = 0;
+  if (!ParseInt64(std::string_view(buffer_.data() + consumed_ + 1, header_end - 1), &signed_length) ||
+      signed_length < -1) {
+    return Status::IOError("Protocol error: bad bulk length");
   }
+  consumed_ += header_end + 2;
+  if (signed_length == -1) return uint64_t{0};
+  uint64_t length = static_cast<uint64_t>(signed_length);
   uint64_t remaining = length;
   size_t buffered_part = static_cast<size_t>(std::min<uint64_t>(remaining, buffer_.size() - consumed_));
   if (buffered_part > 0) {
