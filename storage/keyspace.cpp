@@ -211,7 +211,7 @@ Result<bool> Keyspace::Move(uint8_t db, std::string_view key, uint8_t dst_db) {
 Result<std::vector<std::string>> Keyspace::Keys(uint8_t db, std::string_view pattern) {
   std::vector<std::string> keys;
   if (pattern.empty()) {
-    // KEYS "" matches only the empty key, as in Redis (Scan reads "" as "no MATCH").
+    // KEYS "" matches only the empty key, as in Redis: one point read, not a scan.
     Result<std::optional<Metadata>> meta = LoadMeta(engine_, db, "");
     if (!meta.ok()) return meta.status();
     if (meta->has_value()) keys.emplace_back();
@@ -227,7 +227,7 @@ Result<std::vector<std::string>> Keyspace::Keys(uint8_t db, std::string_view pat
   return keys;
 }
 
-Result<ScanPage> Keyspace::Scan(uint8_t db, std::string_view from, std::string_view pattern, size_t count,
+Result<ScanPage> Keyspace::Scan(uint8_t db, std::string_view from, std::optional<std::string_view> pattern, size_t count,
                                 std::optional<KeyType> type) {
   std::string prefix = DbPrefix(db);
   std::string upper = PrefixEnd(prefix);
@@ -238,7 +238,7 @@ Result<ScanPage> Keyspace::Scan(uint8_t db, std::string_view from, std::string_v
   it->Seek(from.empty() ? rocksdb::Slice(prefix) : rocksdb::Slice(from.data(), from.size()));
   ScanPage page;
   uint64_t now = engine_.NowMs();
-  bool match_all = pattern.empty() || pattern == "*";
+  bool match_all = !pattern || *pattern == "*";
   size_t visited = 0;
   // The prefix test matters inside a transaction, whose overlay ignores the bounds.
   for (; it->Valid() && it->key().starts_with(prefix) && visited < count; it->Next(), ++visited) {
@@ -249,7 +249,7 @@ Result<ScanPage> Keyspace::Scan(uint8_t db, std::string_view from, std::string_v
     if (!PeekMetadata(std::string_view(it->value().data(), it->value().size()), &key_type, &expire_ms).ok()) continue;
     if (expire_ms != 0 && expire_ms <= now) continue;
     if (type && *type != key_type) continue;
-    if (!match_all && !GlobMatch(pattern, meta_key.user_key)) continue;
+    if (!match_all && !GlobMatch(*pattern, meta_key.user_key)) continue;
     page.keys.emplace_back(meta_key.user_key);
   }
   if (!it->status().ok()) return Status::IOError(it->status().ToString());

@@ -56,8 +56,10 @@ class Keyspace {
   Result<bool> Copy(uint8_t src_db, std::string_view src, uint8_t dst_db, std::string_view dst, bool replace);
   Result<bool> Move(uint8_t db, std::string_view key, uint8_t dst_db);
   Result<std::vector<std::string>> Keys(uint8_t db, std::string_view pattern);
-  // Visits about `count` keys starting at meta key `from` (empty = the start of db).
-  Result<ScanPage> Scan(uint8_t db, std::string_view from, std::string_view pattern, size_t count,
+  // Visits about `count` keys starting at meta key `from` (empty = the start
+  // of db), keeping those that match the glob `pattern` (nullopt: all; ""
+  // matches only the empty key, as in Redis) and are of `type`.
+  Result<ScanPage> Scan(uint8_t db, std::string_view from, std::optional<std::string_view> pattern, size_t count,
                         std::optional<KeyType> type);
   Result<std::optional<std::string>> RandomKey(uint8_t db);
   Result<KeyCounts> Count(uint8_t db);

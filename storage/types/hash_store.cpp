@@ -161,12 +161,12 @@ Result<std::vector<FieldValue>> ReadAllSubKeys(Engine& engine, uint8_t db, std::
 }
 
 Result<SubKeyScanPage> ScanSubKeys(Engine& engine, uint8_t db, std::string_view key, uint64_t version,
-                                   std::string_view from, std::string_view pattern, size_t count) {
+                                   std::string_view from, std::optional<std::string_view> pattern, size_t count) {
   SubKeyScanPage page;
   SubKeyIterator it(engine, engine.data(), db, key, version);
   size_t visited = 0;
   for (it.Seek(from); it.Valid() && visited < count; it.Next(), ++visited) {
-    if (pattern.empty() || GlobMatch(pattern, it.field())) {
+    if (!pattern || GlobMatch(*pattern, it.field())) {
       page.items.push_back({std::string(it.field()), std::string(it.value())});
     }
   }
@@ -410,7 +410,7 @@ Result<std::vector<FieldValue>> HashStore::RandomFields(uint8_t db, std::string_
 }
 
 Result<SubKeyScanPage> HashStore::Scan(uint8_t db, std::string_view key, std::string_view from,
-                                       std::string_view pattern, size_t count) {
+                                       std::optional<std::string_view> pattern, size_t count) {
   Metadata meta;
   auto exists = LoadForRead(db, key, &meta);
   if (!exists.ok()) return exists.status();

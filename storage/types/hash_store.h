@@ -44,9 +44,10 @@ Result<int64_t> RemoveSubKeys(Engine& engine, uint8_t db, std::string_view key, 
                               const std::vector<std::string_view>& distinct_fields);
 // Every sub-key of one version of a key, in field order.
 Result<std::vector<FieldValue>> ReadAllSubKeys(Engine& engine, uint8_t db, std::string_view key, uint64_t version);
-// Visits `count` sub-keys from field `from` on and keeps those matching the glob `pattern` (empty: all).
+// Visits `count` sub-keys from field `from` on and keeps those matching the
+// glob `pattern` (nullopt: all; "" matches only an empty field, as in Redis).
 Result<SubKeyScanPage> ScanSubKeys(Engine& engine, uint8_t db, std::string_view key, uint64_t version,
-                                   std::string_view from, std::string_view pattern, size_t count);
+                                   std::string_view from, std::optional<std::string_view> pattern, size_t count);
 // Every k-th field of large collections, so that a random element is a random
 // pivot plus a walk of fewer than k steps: uniform at O(log n + k) per draw
 // after one O(n) walk to build it. Kept per collection version, rebuilt when
@@ -102,8 +103,8 @@ class HashStore {
   // HRANDFIELD: `count` random fields, distinct or possibly repeated.
   Result<std::vector<FieldValue>> RandomFields(uint8_t db, std::string_view key, uint64_t count, bool distinct);
   // HSCAN: one page starting at field `from` (empty: the beginning).
-  Result<SubKeyScanPage> Scan(uint8_t db, std::string_view key, std::string_view from, std::string_view pattern,
-                              size_t count);
+  Result<SubKeyScanPage> Scan(uint8_t db, std::string_view key, std::string_view from,
+                              std::optional<std::string_view> pattern, size_t count);
 
  private:
   // Loads the hash for reading: false when absent (or expired).

@@ -357,7 +357,7 @@ Result<uint64_t> SetStore::CombineAndStore(uint8_t db, SetOperation operation, s
 }
 
 Result<SubKeyScanPage> SetStore::Scan(uint8_t db, std::string_view key, std::string_view from,
-                                      std::string_view pattern, size_t count) {
+                                      std::optional<std::string_view> pattern, size_t count) {
   Metadata meta;
   auto exists = LoadForRead(db, key, &meta);
   if (!exists.ok()) return exists.status();

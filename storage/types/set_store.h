@@ -48,8 +48,8 @@ class SetStore {
                                    const std::vector<std::string_view>& keys);
 
   // SSCAN: one page starting at member `from` (empty: the beginning).
-  Result<SubKeyScanPage> Scan(uint8_t db, std::string_view key, std::string_view from, std::string_view pattern,
-                              size_t count);
+  Result<SubKeyScanPage> Scan(uint8_t db, std::string_view key, std::string_view from,
+                              std::optional<std::string_view> pattern, size_t count);
 
  private:
   struct Source {

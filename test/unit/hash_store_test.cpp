@@ -106,7 +106,7 @@ TEST_CASE_FIXTURE(HashFixture, "hash: wrong type") {
   CHECK(hashes.Delete(0, "s", {"a"}).status().Is(Status::Code::kWrongType));
   CHECK(hashes.IncrBy(0, "s", "a", 1).status().Is(Status::Code::kWrongType));
   CHECK(hashes.RandomFields(0, "s", 1, true).status().Is(Status::Code::kWrongType));
-  CHECK(hashes.Scan(0, "s", "", "", 10).status().Is(Status::Code::kWrongType));
+  CHECK(hashes.Scan(0, "s", "", std::nullopt, 10).status().Is(Status::Code::kWrongType));
   CHECK(Must(strings.Get(0, "s")) == "v");
 }
 
@@ -266,7 +266,7 @@ TEST_CASE_FIXTURE(HashFixture, "hash: scan pages through every field once") {
   std::string from;
   int pages = 0;
   do {
-    auto page = Must(hashes.Scan(0, "h", from, "", 10));
+    auto page = Must(hashes.Scan(0, "h", from, std::nullopt, 10));
     for (const auto& item : page.items) fields.insert(item.field);
     from = page.next;
     ++pages;
@@ -278,7 +278,7 @@ TEST_CASE_FIXTURE(HashFixture, "hash: scan pages through every field once") {
   auto matched = Must(hashes.Scan(0, "h", "", "field:1*", 100));
   CHECK(matched.items.size() == 11);  // 1, 10..19
   CHECK(matched.next.empty());
-  CHECK(Must(hashes.Scan(0, "missing", "", "", 10)).items.empty());
+  CHECK(Must(hashes.Scan(0, "missing", "", std::nullopt, 10)).items.empty());
 }
 
 TEST_CASE_FIXTURE(HashFixture, "hash: disk space comes back after DEL of a large hash and a compaction") {

@@ -81,7 +81,7 @@ TEST_CASE_FIXTURE(SetFixture, "set: wrong type everywhere") {
   CHECK(WrongType(sets.AreMembers(0, "str", {"a"}).status()));
   CHECK(WrongType(sets.Pop(0, "str", 1).status()));
   CHECK(WrongType(sets.RandomMembers(0, "str", 1, true).status()));
-  CHECK(WrongType(sets.Scan(0, "str", "", "", 10).status()));
+  CHECK(WrongType(sets.Scan(0, "str", "", std::nullopt, 10).status()));
   // A wrong type anywhere in a multi-key read is an error, even after a missing key.
   CHECK(WrongType(sets.Combine(0, SetOperation::kInter, {"missing", "str"}).status()));
   CHECK(WrongType(sets.Combine(0, SetOperation::kUnion, {"s", "str"}).status()));
@@ -242,7 +242,7 @@ TEST_CASE_FIXTURE(SetFixture, "set: scan") {
   std::string from;
   int pages = 0;
   do {
-    auto page = Must(sets.Scan(0, "s", from, "", 5));
+    auto page = Must(sets.Scan(0, "s", from, std::nullopt, 5));
     for (const auto& item : page.items) CHECK(seen.insert(item.field).second);
     from = page.next;
     ++pages;

@@ -71,8 +71,8 @@ bool ParseScanOptions(CommandContext& ctx, ScanOptions* options, size_t from) {
         return false;
       }
     } else if (EqualsIgnoreCase(ctx.args[i], "MATCH") && has_value) {
-      options->pattern = ctx.args[i + 1] == "*" ? std::string() : ctx.args[i + 1];
-      options->only_empty_names = ctx.args[i + 1].empty();
+      options->pattern = ctx.args[i + 1];
+      if (*options->pattern == "*") options->pattern.reset();  // matches everything; skip the work
     } else {
       ctx.ReplySyntaxError();
       return false;
@@ -83,7 +83,7 @@ bool ParseScanOptions(CommandContext& ctx, ScanOptions* options, size_t from) {
 
 void ReplySubKeyScan(CommandContext& ctx, const std::function<Result<uint64_t>()>& size,
                      const std::function<Result<storage::SubKeyScanPage>(const std::string& from,
-                                                                          const std::string& pattern,
+                                                                          const std::optional<std::string>& pattern,
                                                                           size_t count)>& scan,
                      bool with_values) {
   // COUNT asks for work per call, not for a reply size; this keeps one call bounded.
@@ -100,9 +100,6 @@ void ReplySubKeyScan(CommandContext& ctx, const std::function<Result<uint64_t>()
     auto scanned = scan(from, options.pattern, static_cast<size_t>(std::min(options.count, kMaxScanCount)));
     if (!scanned.ok()) return ctx.ReplyError(scanned.status());
     page = std::move(scanned).value();
-    if (options.only_empty_names) {
-      std::erase_if(page.items, [](const storage::FieldValue& item) { return !item.field.empty(); });
-    }
   }
   uint64_t next = page.next.empty() ? 0 : ctx.server.cursors.Save(std::move(page.next));
   ctx.reply.ArrayHeader(2);

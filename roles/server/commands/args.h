@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,8 +32,7 @@ std::vector<std::string_view> ArgViews(const std::vector<std::string>& args, siz
 bool ParseScanCursor(const std::string& text, uint64_t* cursor);
 
 struct ScanOptions {
-  std::string pattern;  // empty: everything
-  bool only_empty_names = false;  // MATCH "": only an empty name matches, as in Redis
+  std::optional<std::string> pattern;  // nullopt: everything (no MATCH, or MATCH *)
   int64_t count = 10;
 };
 // MATCH and COUNT from argument `from` on; replies the error itself.
@@ -44,7 +44,7 @@ bool ParseScanOptions(CommandContext& ctx, ScanOptions* options, size_t from = 3
 // `with_values` each element is a field and its value.
 void ReplySubKeyScan(CommandContext& ctx, const std::function<Result<uint64_t>()>& size,
                      const std::function<Result<storage::SubKeyScanPage>(const std::string& from,
-                                                                          const std::string& pattern,
+                                                                          const std::optional<std::string>& pattern,
                                                                           size_t count)>& scan,
                      bool with_values);
 

@@ -189,7 +189,7 @@ void HRandField(CommandContext& ctx) {
 void HScan(CommandContext& ctx) {
   ReplySubKeyScan(
       ctx, [&] { return ctx.server.hashes.Length(ctx.db(), ctx.args[1]); },
-      [&](const std::string& from, const std::string& pattern, size_t count) {
+      [&](const std::string& from, const std::optional<std::string>& pattern, size_t count) {
         return ctx.server.hashes.Scan(ctx.db(), ctx.args[1], from, pattern, count);
       },
       true);

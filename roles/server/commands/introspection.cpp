@@ -31,7 +31,7 @@ bool LoadMeta(CommandContext& ctx, const std::string& key, storage::Metadata* me
 Result<std::vector<storage::FieldValue>> FirstElements(CommandContext& ctx, const std::string& key,
                                                        const storage::Metadata& meta, uint64_t count) {
   if (meta.type == storage::KeyType::kString) return std::vector<storage::FieldValue>{};
-  auto page = storage::ScanSubKeys(ctx.server.engine, ctx.db(), key, meta.version, "", "",
+  auto page = storage::ScanSubKeys(ctx.server.engine, ctx.db(), key, meta.version, "", std::nullopt,
                                    count == 0 ? SIZE_MAX : static_cast<size_t>(count));
   if (!page.ok()) return page.status();
   return std::move(page->items);

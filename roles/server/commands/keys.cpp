@@ -115,8 +115,7 @@ void Keys(CommandContext& ctx) {
 void Scan(CommandContext& ctx) {
   uint64_t cursor = 0;
   if (!ParseUint64(ctx.args[1], &cursor)) return ctx.reply.Error("ERR invalid cursor");
-  std::string pattern;
-  bool only_empty_names = false;
+  std::optional<std::string> pattern;
   int64_t count = 10;
   std::optional<storage::KeyType> type;
   for (size_t i = 2; i < ctx.args.size(); i += 2) {
@@ -124,7 +123,6 @@ void Scan(CommandContext& ctx) {
     const std::string& option = ctx.args[i];
     if (EqualsIgnoreCase(option, "MATCH")) {
       pattern = ctx.args[i + 1];
-      only_empty_names = pattern.empty();  // the scan reads "" as no MATCH; Redis matches only ""
     } else if (EqualsIgnoreCase(option, "COUNT")) {
       if (!ParseIntArg(ctx, i + 1, &count)) return;
       if (count < 1) return ctx.ReplySyntaxError();
@@ -146,7 +144,6 @@ void Scan(CommandContext& ctx) {
   auto page = ctx.server.keyspace.Scan(ctx.db(), from, pattern, static_cast<size_t>(std::min<int64_t>(count, 1 << 20)),
                                        type);
   if (!page.ok()) return ctx.ReplyError(page.status());
-  if (only_empty_names) std::erase_if(page->keys, [](const std::string& key) { return !key.empty(); });
   uint64_t next = page->next.empty() ? 0 : ctx.server.cursors.Save(std::move(page->next));
   ctx.reply.ArrayHeader(2);
   ctx.reply.Bulk(std::to_string(next));

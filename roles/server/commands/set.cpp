@@ -169,7 +169,7 @@ void SInterCard(CommandContext& ctx) {
 void SScan(CommandContext& ctx) {
   ReplySubKeyScan(
       ctx, [&] { return ctx.server.sets.Card(ctx.db(), ctx.args[1]); },
-      [&](const std::string& from, const std::string& pattern, size_t count) {
+      [&](const std::string& from, const std::optional<std::string>& pattern, size_t count) {
         return ctx.server.sets.Scan(ctx.db(), ctx.args[1], from, pattern, count);
       },
       false);

@@ -35,7 +35,6 @@ constexpr const char* kInvalidCursor = "ERR invalid cursor";
 constexpr const char* kRandCountRange =
     "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807";
 constexpr const char* kValueOutOfRange = "ERR value is out of range";
-constexpr uint64_t kDefaultScanCount = 10;
 
 // Members alone, or with scores: flat in RESP2, [member, score] pairs in RESP3.
 void ReplyScored(CommandContext& ctx, const std::vector<ScoredMember>& entries, bool withscores) {
@@ -481,24 +480,11 @@ void ZScan(CommandContext& ctx) {
     ctx.reply.Bulk("0");
     return ctx.reply.ArrayHeader(0);
   }
-  std::optional<std::string_view> pattern;
-  uint64_t count = kDefaultScanCount;
-  for (size_t j = 3; j < ctx.args.size(); j += 2) {
-    bool has_value = j + 1 < ctx.args.size();
-    if (EqualsIgnoreCase(ctx.args[j], "COUNT") && has_value) {
-      int64_t value = 0;
-      if (!ParseIntArg(ctx, j + 1, &value)) return;
-      if (value < 1) return ctx.ReplySyntaxError();
-      count = static_cast<uint64_t>(value);
-    } else if (EqualsIgnoreCase(ctx.args[j], "MATCH") && has_value) {
-      pattern = ctx.args[j + 1];
-      if (*pattern == "*") pattern.reset();  // matches everything; skip the work
-    } else {
-      return ctx.ReplySyntaxError();
-    }
-  }
+  ScanOptions options;
+  if (!ParseScanOptions(ctx, &options)) return;
   std::string position = cursor == 0 ? std::string() : ctx.server.cursors.Find(cursor);
-  auto page = ctx.server.zsets.Scan(ctx.db(), ctx.args[1], position, pattern, count);
+  auto page = ctx.server.zsets.Scan(ctx.db(), ctx.args[1], position, options.pattern,
+                                    static_cast<uint64_t>(options.count));
   if (!page.ok()) return ctx.ReplyError(page.status());
   ctx.reply.ArrayHeader(2);
   ctx.reply.Bulk(page->next.empty() ? "0" : FormatInt64(static_cast<int64_t>(ctx.server.cursors.Save(page->next))));
