@@ -140,6 +140,10 @@ class Engine {
   // Writes the group's batch, releases its locks and closes it. An error means
   // some writes of the group may be lost: acknowledge none of them.
   Status CommitGroup();
+  // Writes what this thread's open group holds now (the commit observer
+  // sees it) and keeps the group open. WATCH and EXEC use it: a write waiting
+  // in the group has not yet told the watch registry about its keys.
+  void WriteOutOpenGroup() { FlushGroup(); }
   struct Group;  // its state (engine.cpp)
 
   // The binlog record of the command running on this thread (binlog_record.h).

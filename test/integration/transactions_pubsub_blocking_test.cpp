@@ -130,6 +130,55 @@ TEST_CASE("transactions: WATCH fails EXEC when the key changed, was deleted or e
   CHECK(Strings(a, {"EXEC"}) == List{"OK"});
 }
 
+// Another client's write served in the same io round as WATCH or EXEC waits
+// in the commit group, unwritten, until the round ends. A slow KEYS keeps the
+// io thread busy while both requests arrive, so that they share a round.
+TEST_CASE("transactions: WATCH sees a write made just before WATCH or EXEC in the same io round") {
+  ServerWithClient s;
+  RespClient& busy = *s.client;
+  for (int batch = 0; batch < 200; ++batch) {
+    Args mset{"MSET"};
+    for (int i = 0; i < 1000; ++i) {
+      mset.push_back("filler:" + std::to_string(batch * 1000 + i));
+      mset.push_back("x");
+    }
+    REQUIRE(Simple(busy, mset) == "OK");
+  }
+  for (int trial = 0; trial < 10; ++trial) {
+    CAPTURE(trial);
+    auto a = s.server.Connect();
+    auto b = s.server.Connect();
+    REQUIRE(Simple(*a, {"PING"}) == "PONG");
+    REQUIRE(Simple(*b, {"PING"}) == "PONG");
+
+    // b's SET before a's EXEC fails the transaction; after it, b's value wins.
+    REQUIRE(Simple(*a, {"WATCH", "k"}) == "OK");
+    REQUIRE(Simple(*a, {"MULTI"}) == "OK");
+    REQUIRE(Simple(*a, {"SET", "k", "from-exec"}) == "QUEUED");
+    Send(busy, {"KEYS", "no-such-key"});
+    Send(*b, {"SET", "k", "from-b"});
+    Send(*a, {"EXEC"});
+    CHECK(Read(busy).elements.empty());
+    CHECK(Read(*b).str == "OK");
+    RespValue exec = Read(*a);
+    CHECK(Bulk(busy, {"GET", "k"}) == "from-b");
+    if (!exec.IsNull()) CHECK(exec.elements.size() == 1);
+
+    // b's SET before a's WATCH (a's GET after WATCH sees it) lets EXEC run.
+    Send(busy, {"KEYS", "no-such-key"});
+    Send(*b, {"SET", "k", "before-watch"});
+    REQUIRE(a->SendRaw(EncodeCommand({"WATCH", "k"}) + EncodeCommand({"GET", "k"})).ok());
+    CHECK(Read(busy).elements.empty());
+    CHECK(Read(*b).str == "OK");
+    CHECK(Read(*a).str == "OK");
+    bool set_came_first = Read(*a).str == "before-watch";
+    REQUIRE(Simple(*a, {"MULTI"}) == "OK");
+    REQUIRE(Simple(*a, {"SET", "k", "from-exec"}) == "QUEUED");
+    RespValue after_watch = Call(*a, {"EXEC"});
+    if (set_came_first) CHECK(!after_watch.IsNull());
+  }
+}
+
 TEST_CASE("transactions: FLUSHDB and FLUSHALL touch only watched keys that exist, as in Redis") {
   ServerWithClient s;
   RespClient& a = *s.client;

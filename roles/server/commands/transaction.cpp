@@ -41,6 +41,9 @@ void Discard(CommandContext& ctx) {
 void Watch(CommandContext& ctx) {
   Session& session = ctx.client.session;
   if (session.in_multi) return ctx.reply.Error("ERR WATCH inside MULTI is not allowed");
+  // A write made before WATCH that still waits in the commit group would
+  // reach the watch registry after us and fail our EXEC for nothing.
+  ctx.server.engine.WriteOutOpenGroup();
   for (size_t i = 1; i < ctx.args.size(); ++i) {
     WatchedKey watched{ctx.db(), ctx.args[i], 0};
     auto ttl = ctx.server.keyspace.ExpireTimeMs(ctx.db(), ctx.args[i]);
@@ -88,6 +91,10 @@ void Exec(CommandContext& ctx) {
   } else {
     guard.emplace(ctx.server.engine.locks(), locks.keys);
   }
+  // A write to a watched key made before EXEC (by another client served in
+  // the same io round) may still wait in the commit group: write it out so
+  // that the watch registry has seen it.
+  if (!session.watcher.keys.empty()) ctx.server.engine.WriteOutOpenGroup();
   bool watched_changed = session.watcher.dirty.load() || WatchedKeyExpired(ctx);
   DiscardTransaction(ctx);
   if (watched_changed) return ctx.reply.NullArray();
