@@ -15,8 +15,9 @@ bool MatchClass(std::string_view pattern, size_t& p, unsigned char c, bool nocas
   while (p < pattern.size() && pattern[p] != ']') {
     if (pattern[p] == '\\' && p + 1 < pattern.size()) {
       ++p;
-      if (Fold(pattern[p], nocase) == Fold(c, nocase)) matched = true;
-    } else if (p + 2 < pattern.size() && pattern[p + 1] == '-' && pattern[p + 2] != ']') {
+      if (static_cast<unsigned char>(pattern[p]) == c) matched = true;  // Redis compares escapes exactly, even nocase
+    } else if (p + 2 < pattern.size() && pattern[p + 1] == '-') {
+      // As in Redis, a range may end in ']' ("[*-]" is '*' to ']'); the class goes on after it.
       unsigned char low = Fold(pattern[p], nocase);
       unsigned char high = Fold(pattern[p + 2], nocase);
       if (low > high) std::swap(low, high);
@@ -35,6 +36,10 @@ bool MatchClass(std::string_view pattern, size_t& p, unsigned char c, bool nocas
 }  // namespace
 
 bool GlobMatch(std::string_view pattern, std::string_view text, bool nocase) {
+  // Redis's matcher compares nothing against an empty name, so only an empty
+  // pattern matches it ("*" and "**" do not: KEYS and SCAN list the key ""
+  // for a lone "*" only because they skip matching then, as kvd's scans do).
+  if (text.empty()) return pattern.empty();
   // Iterative matcher with one backtrack point for the last '*': linear in
   // practice and immune to the exponential blow-up of naive recursion.
   size_t p = 0, t = 0;

@@ -85,11 +85,11 @@ int64_t PubSub::Publish(const std::string& channel, const std::string& message) 
   return static_cast<int64_t>(deliveries.size());
 }
 
-std::vector<std::string> PubSub::Channels(const std::string& pattern) const {
+std::vector<std::string> PubSub::Channels(std::optional<std::string_view> pattern) const {
   std::lock_guard lock(mutex_);
   std::vector<std::string> names;
   for (const auto& [name, subscribers] : channels_) {
-    if (pattern.empty() || GlobMatch(pattern, name)) names.push_back(name);
+    if (!pattern || GlobMatch(*pattern, name)) names.push_back(name);
   }
   return names;
 }

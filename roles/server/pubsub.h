@@ -5,8 +5,10 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "roles/server/client_registry.h"
@@ -25,7 +27,8 @@ class PubSub {
   // Returns how many clients received the message.
   int64_t Publish(const std::string& channel, const std::string& message);
 
-  std::vector<std::string> Channels(const std::string& pattern) const;
+  // Channels with subscribers, those whose name matches `pattern` when there is one.
+  std::vector<std::string> Channels(std::optional<std::string_view> pattern) const;
   int64_t Subscribers(const std::string& channel) const;
   int64_t PatternCount() const;
 

@@ -3,6 +3,7 @@
 // arity) must get the same replies, errors included, word for word.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <ctime>
 #include <random>
 
@@ -138,7 +139,55 @@ std::string Comparable(const Args& command, const RespValue& reply) {
   return Exact(reply);
 }
 
+// A pattern of the glob corners: classes with '-' and ']' at odd places,
+// escapes, stars, and the empty pattern.
+std::string RandomGlob(std::mt19937& random) {
+  static const std::vector<std::string> pieces = {"a", "b", "-", "]", "[", "*", "?", "^", "\\", "+", "x"};
+  std::string pattern;
+  for (size_t n = random() % 7; n > 0; --n) pattern += pieces[random() % pieces.size()];
+  return pattern;
+}
+
+// KEYS, SSCAN and PUBSUB CHANNELS list names in no particular order: compare them sorted.
+std::string SortedNames(const Args& command, const RespValue& reply) {
+  const RespValue* list = &reply;
+  if (command[0] == "SSCAN" && reply.elements.size() == 2) list = &reply.elements[1];
+  if (list->type != RespValue::Type::kArray) return Exact(reply);
+  std::vector<std::string> names;
+  for (const RespValue& name : list->elements) names.push_back(name.str);
+  std::sort(names.begin(), names.end());
+  return Joined(names);
+}
+
 }  // namespace
+
+TEST_CASE("keys: glob patterns match what redis-server matches, the empty name included") {
+  SideBySide pair;
+  if (!pair.ready()) return;
+  std::vector<std::string> names = {"", "a", "b", "-", "]", "[", "*", "+", "ab", "a-", "x]", "^", "\\", "a]b", "[a]", "ba"};
+  for (RespClient* client : {&pair.kvd(), &pair.reference()}) {
+    for (const std::string& name : names) REQUIRE(ExactCall(*client, {"SET", name, "v"}) == "+OK");
+    REQUIRE(ExactCall(*client, {"SADD", "set", "", "a", "-"}) == ":3");
+  }
+  // Channels for PUBSUB CHANNELS to match, on a subscriber of each server.
+  std::vector<std::unique_ptr<RespClient>> subscribers;
+  subscribers.push_back(pair.server().Connect());
+  subscribers.push_back(pair.redis().Connect());
+  for (auto& subscriber : subscribers) {
+    REQUIRE(subscriber->SendRaw(kvd::protocol::EncodeCommand({"SUBSCRIBE", "", "a", "-", "x]"})).ok());
+    for (int i = 0; i < 4; ++i) REQUIRE(subscriber->ReadReply().ok());
+  }
+  std::mt19937 random(20261128);
+  auto next = [&]() -> Args {
+    std::string pattern = RandomGlob(random);
+    switch (random() % 4) {
+      case 0: return {"SSCAN", "set", "0", "MATCH", pattern, "COUNT", "100"};
+      case 1: return {"PUBSUB", "CHANNELS", pattern};
+      default: return {"KEYS", pattern};
+    }
+  };
+  CompareWithReference(pair.reference(), pair.kvd(), {3000, next, SortedNames, {}});
+}
 
 TEST_CASE("strings and keys: random commands answer as redis-server does") {
   SideBySide pair;

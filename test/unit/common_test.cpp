@@ -192,8 +192,12 @@ TEST_CASE("FormatLongDouble has INCRBYFLOAT's form") {
 // ---- glob --------------------------------------------------------------
 
 TEST_CASE("glob: wildcards") {
-  CHECK(GlobMatch("*", ""));
   CHECK(GlobMatch("*", "anything"));
+  // An empty name: only the empty pattern matches, as in Redis (KEYS ** skips
+  // the key ""; KEYS * and SCAN list it by not matching at all).
+  CHECK_FALSE(GlobMatch("*", ""));
+  CHECK_FALSE(GlobMatch("**", ""));
+  CHECK_FALSE(GlobMatch("[^a]", ""));
   CHECK(GlobMatch("", ""));
   CHECK_FALSE(GlobMatch("", "a"));
   CHECK(GlobMatch("h?llo", "hello"));
@@ -229,6 +233,14 @@ TEST_CASE("glob: classes, ranges, negation") {
   CHECK(GlobMatch("[^0-9]", "x"));
   CHECK_FALSE(GlobMatch("[^0-9]", "5"));
   CHECK(GlobMatch("[abc", "b"));  // an unterminated class runs to the end of the pattern
+  // A '-' before ']' makes a range ending in ']', as Redis reads it: "[a*-]" is
+  // 'a' and '*' to ']' (so '+', '-' and '[' are in, 'b' is not), unterminated.
+  CHECK(GlobMatch("[a*-]", "+"));
+  CHECK(GlobMatch("[a*-]", "["));
+  CHECK(GlobMatch("[a*-]", "a"));
+  CHECK_FALSE(GlobMatch("[a*-]", "b"));
+  CHECK(GlobMatch("[*-]x]", "+"));  // the class ends at the second ']'; "x]" is not literal after it
+  CHECK(GlobMatch("[a-]", "a"));    // a two-byte tail is no range
   CHECK(GlobMatch("*[xyz]", "aaaz"));
   CHECK_FALSE(GlobMatch("*[xyz]", "aaaw"));
 }
@@ -255,6 +267,7 @@ TEST_CASE("glob: nocase") {
   CHECK(GlobMatch("h[A-C]llo", "hbllo", true));
   CHECK_FALSE(GlobMatch("h[A-C]llo", "hbllo"));
   CHECK(GlobMatch("[^A]", "b", true));
+  CHECK_FALSE(GlobMatch("[\\A]", "a", true));  // an escaped byte is compared exactly, as in Redis
   CHECK_FALSE(GlobMatch("[^A]", "a", true));
   CHECK(GlobMatch("USER:*", "user:1", true));
 }
