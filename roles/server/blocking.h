@@ -11,6 +11,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "storage/written_keys.h"
@@ -25,6 +26,8 @@ class BlockingRegistry {
   void Block(uint64_t client_id, uint8_t db, const std::vector<std::string>& keys, Wake wake, bool front);
   void Unblock(uint64_t client_id);
   void Signal(const storage::WrittenKeys& written);
+  // Whether a client waits for any of `keys` of database `db`.
+  bool HasWaiters(uint8_t db, const std::vector<std::string_view>& keys) const;
   bool Empty() const { return blocked_.load(std::memory_order_relaxed) == 0; }
   size_t blocked_clients() const { return blocked_.load(std::memory_order_relaxed); }
 

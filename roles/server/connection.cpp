@@ -24,6 +24,11 @@ constexpr size_t kReadChunk = 16 * 1024;
 // io_context runs on exactly one thread, so a thread_local needs no lock.
 thread_local std::vector<std::shared_ptr<Connection>> t_waiting_for_durability;
 thread_local std::vector<std::shared_ptr<Connection>> t_waiting_to_send;
+// Set while ServeBlockedClients writes the group out: the clients it wakes on
+// this thread are collected here and served at once instead of posted.
+thread_local bool t_collecting_wakes = false;
+thread_local bool t_serving_blocked = false;  // a ServeBlockedClients loop runs: it serves what follows too
+thread_local std::vector<std::weak_ptr<Connection>> t_collected_wakes;
 }  // namespace
 
 Connection::Connection(asio::ip::tcp::socket socket, ServerContext& server, std::shared_ptr<ClientState> state,
@@ -111,7 +116,8 @@ void Connection::Process() {
 void Connection::AfterCommands() {
   // A pass that only read may still have read the group's unwritten data:
   // it waits for the group as well.
-  if (storage::Engine::TakeThreadCommitted() || server_.engine.GroupNeedsCommit()) {
+  bool wrote_out = std::exchange(wrote_out_for_blocked_, false);
+  if (storage::Engine::TakeThreadCommitted() || server_.engine.GroupNeedsCommit() || wrote_out) {
     DeferUntilDurable();
   } else {
     DeferSending();
@@ -157,7 +163,8 @@ void Connection::ExecutePass(PassTally& tally) {
     size_t reply_start = output_.size();
     uint64_t writes_before = storage::Engine::ThreadWrites();
     const CommandSpec* spec = Dispatch(ctx);
-    if (storage::Engine::ThreadWrites() != writes_before) write_replies_.emplace_back(reply_start, output_.size());
+    bool wrote = storage::Engine::ThreadWrites() != writes_before;
+    if (wrote) write_replies_.emplace_back(reply_start, output_.size());
     if (spec != nullptr) last_command = spec->name;
     if (ctx.close_after_reply) close_after_write_ = true;
     if (ctx.wait_replicas) replica_wait_ = ctx.wait_replicas;
@@ -169,9 +176,45 @@ void Connection::ExecutePass(PassTally& tally) {
     int protocol = state_->protocol.load(std::memory_order_relaxed);
     if (protocol != (writer.resp3() ? 3 : 2)) writer = protocol::RespWriter(&output_, protocol);
     if (read_ahead_left > 0 && --read_ahead_left == 0) storage::Engine::ClearReadAhead();
+    if (wrote && spec != nullptr) ServeBlockedClients(*spec, ctx);
   }
   if (read_ahead_left > 0) storage::Engine::ClearReadAhead();
   if (!last_command.empty()) state_->set_last_command(last_command);
+}
+
+bool Connection::TakeWakeInline(const std::weak_ptr<Connection>& connection, boost::asio::io_context& io) {
+  if (!t_collecting_wakes || !io.get_executor().running_in_this_thread()) return false;
+  t_collected_wakes.push_back(connection);
+  return true;
+}
+
+// Redis serves the clients blocked on a key right after the command that
+// pushed to it, before any other command runs, so that another client's pop
+// in the same io round cannot take the element first. The group is written
+// out so that the blocking registry hears of the key now; the clients it
+// wakes on this thread run their commands at once (those of other io threads
+// are posted), and what they write may wake the next ones.
+void Connection::ServeBlockedClients(const CommandSpec& spec, const CommandContext& ctx) {
+  if (t_serving_blocked || server_.blocking.Empty()) return;
+  if (spec.name != "exec") {
+    std::vector<std::string_view> keys;
+    for (size_t index : KeyIndexes(spec, ctx.args)) keys.push_back(ctx.args[index]);
+    if (!server_.blocking.HasWaiters(ctx.db(), keys)) return;
+  }
+  t_serving_blocked = true;
+  while (true) {
+    t_collecting_wakes = true;
+    server_.engine.WriteOutOpenGroup();
+    t_collecting_wakes = false;
+    if (storage::Engine::TakeThreadCommitted()) wrote_out_for_blocked_ = true;
+    if (t_collected_wakes.empty()) break;
+    std::vector<std::weak_ptr<Connection>> woken;
+    woken.swap(t_collected_wakes);
+    for (auto& weak : woken) {
+      if (auto connection = weak.lock()) connection->Wake(WakeReason::kKeyWritten);
+    }
+  }
+  t_serving_blocked = false;
 }
 
 size_t Connection::ReadAheadGets(std::string_view pending) {
@@ -461,10 +504,12 @@ void Connection::RunBlockedCommand(bool timed_out) {
   ctx.block_timed_out = timed_out && !was_postponed;
   storage::Engine::TakeThreadCommitted();
   server_.engine.OpenGroup();
+  uint64_t writes_before = storage::Engine::ThreadWrites();
+  const CommandSpec* spec = nullptr;
   if (unblock_with_error_) {
     writer.Error("UNBLOCKED client unblocked via CLIENT UNBLOCK");
   } else {
-    Dispatch(ctx);
+    spec = Dispatch(ctx);
   }
   server_.stats.Add(tally);
   if (ctx.paused_until_ms != 0) return Postpone(ctx);  // the pause was extended
@@ -477,6 +522,8 @@ void Connection::RunBlockedCommand(bool timed_out) {
   state_->blocked.store(false, std::memory_order_relaxed);
   wake_pending_ = timeout_pending_ = unblock_with_error_ = false;
   block_timer_.cancel();
+  // BLMOVE's push may ready a key others wait for.
+  if (spec != nullptr && storage::Engine::ThreadWrites() != writes_before) ServeBlockedClients(*spec, ctx);
   blocked_args_.clear();
   AfterCommands();
 }

@@ -31,6 +31,8 @@
 
 namespace kvd::server {
 
+struct CommandSpec;
+
 struct ConnectionLimits {
   protocol::ParserLimits parser;
   size_t query_buffer_limit = 1ULL << 30;
@@ -48,12 +50,17 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Close(bool shutdown_socket = true);
   void Deliver(std::string bytes);  // a pushed message (pub/sub)
   void Wake(WakeReason reason);     // a key we are blocked on was written, or CLIENT UNBLOCK
+  // A key `connection` is blocked on was written by a command running on
+  // `io`'s thread, which serves such clients before its next command
+  // (ServeBlockedClients): true when it takes the wake-up, false when it must be posted.
+  static bool TakeWakeInline(const std::weak_ptr<Connection>& connection, boost::asio::io_context& io);
 
  private:
   void ReadMore();
   void OnRead(const boost::system::error_code& error, size_t bytes);
   void Process();
   void ExecutePass(PassTally& tally);
+  void ServeBlockedClients(const CommandSpec& spec, const CommandContext& ctx);
   // When `pending` starts with a run of GETs, reads their keys at once
   // (StringStore::ReadAheadForGets) and returns how many; 0 otherwise.
   size_t ReadAheadGets(std::string_view pending);
@@ -112,6 +119,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool replies_held_ = false;
   bool close_after_write_ = false;
   bool closed_ = false;
+  // This pass's writes went out early to serve blocked clients: its replies
+  // still wait for durability (the woken clients' commands took the thread's flag).
+  bool wrote_out_for_blocked_ = false;
 
   // Where in output_ the replies of this pass's writing commands are.
   std::vector<std::pair<size_t, size_t>> write_replies_;

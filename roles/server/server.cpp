@@ -183,6 +183,7 @@ class Server {
           });
         },
         [weak, &io](WakeReason reason) {
+          if (reason == WakeReason::kKeyWritten && Connection::TakeWakeInline(weak, io)) return;
           asio::post(io, [weak, reason] {
             if (auto alive = weak.lock()) alive->Wake(reason);
           });

@@ -22,6 +22,20 @@ RespValue Read(RespClient& client) {
   return *reply;
 }
 
+// 200,000 keys, so that a KEYS over them keeps the io thread busy while the
+// requests of other clients arrive: they are then served in one io round.
+void LoadFillerKeys(RespClient& client) {
+  for (int batch = 0; batch < 200; ++batch) {
+    Args mset{"MSET"};
+    for (int i = 0; i < 1000; ++i) {
+      mset.push_back("filler:" + std::to_string(batch * 1000 + i));
+      mset.push_back("x");
+    }
+    REQUIRE(Simple(client, mset) == "OK");
+  }
+}
+const Args kSlowRead{"KEYS", "no-such-key"};
+
 bool BlockedClientsAre(RespClient& observer, int64_t count) {
   return WaitFor([&] { return InfoInt(observer, "clients", "blocked_clients") == count; }, 10s);
 }
@@ -131,19 +145,11 @@ TEST_CASE("transactions: WATCH fails EXEC when the key changed, was deleted or e
 }
 
 // Another client's write served in the same io round as WATCH or EXEC waits
-// in the commit group, unwritten, until the round ends. A slow KEYS keeps the
-// io thread busy while both requests arrive, so that they share a round.
+// in the commit group, unwritten, until the round ends.
 TEST_CASE("transactions: WATCH sees a write made just before WATCH or EXEC in the same io round") {
   ServerWithClient s;
   RespClient& busy = *s.client;
-  for (int batch = 0; batch < 200; ++batch) {
-    Args mset{"MSET"};
-    for (int i = 0; i < 1000; ++i) {
-      mset.push_back("filler:" + std::to_string(batch * 1000 + i));
-      mset.push_back("x");
-    }
-    REQUIRE(Simple(busy, mset) == "OK");
-  }
+  LoadFillerKeys(busy);
   for (int trial = 0; trial < 10; ++trial) {
     CAPTURE(trial);
     auto a = s.server.Connect();
@@ -155,7 +161,7 @@ TEST_CASE("transactions: WATCH sees a write made just before WATCH or EXEC in th
     REQUIRE(Simple(*a, {"WATCH", "k"}) == "OK");
     REQUIRE(Simple(*a, {"MULTI"}) == "OK");
     REQUIRE(Simple(*a, {"SET", "k", "from-exec"}) == "QUEUED");
-    Send(busy, {"KEYS", "no-such-key"});
+    Send(busy, kSlowRead);
     Send(*b, {"SET", "k", "from-b"});
     Send(*a, {"EXEC"});
     CHECK(Read(busy).elements.empty());
@@ -165,7 +171,7 @@ TEST_CASE("transactions: WATCH sees a write made just before WATCH or EXEC in th
     if (!exec.IsNull()) CHECK(exec.elements.size() == 1);
 
     // b's SET before a's WATCH (a's GET after WATCH sees it) lets EXEC run.
-    Send(busy, {"KEYS", "no-such-key"});
+    Send(busy, kSlowRead);
     Send(*b, {"SET", "k", "before-watch"});
     REQUIRE(a->SendRaw(EncodeCommand({"WATCH", "k"}) + EncodeCommand({"GET", "k"})).ok());
     CHECK(Read(busy).elements.empty());
@@ -299,6 +305,43 @@ TEST_CASE("blocking: BLPOP waits, is served when another client pushes, in FIFO 
   CHECK(Int(pusher, {"LPUSH", "other", "z"}) == 1);
   CHECK(Read(*waiters[0]).ToString() == "[other, z]");
   CHECK(Read(*waiters[0]).ToString() == "PONG");
+}
+
+// As in Redis, a push serves the clients blocked on its key before any other
+// command runs: a pop by another client served in the same io round finds
+// nothing, and a BLMOVE served so passes the element on to the next waiter.
+TEST_CASE("blocking: a push serves blocked clients before another client's pop in the same io round") {
+  ServerWithClient s;
+  RespClient& busy = *s.client;
+  LoadFillerKeys(busy);
+  for (int trial = 0; trial < 5; ++trial) {
+    CAPTURE(trial);
+    auto waiter = s.server.Connect();
+    auto chained = s.server.Connect();
+    auto pusher = s.server.Connect();
+    auto popper = s.server.Connect();
+    for (RespClient* client : {waiter.get(), chained.get()}) client->SetTimeout(10s);  // a regression fails, not hangs
+    REQUIRE(Simple(*pusher, {"PING"}) == "PONG");
+    REQUIRE(Simple(*popper, {"PING"}) == "PONG");
+    Send(*waiter, {"BLMOVE", "src", "dst", "LEFT", "LEFT", "0"});
+    REQUIRE(BlockedClientsAre(busy, 1));
+    Send(*chained, {"BLPOP", "dst", "0"});
+    REQUIRE(BlockedClientsAre(busy, 2));
+    Send(busy, kSlowRead);
+    Send(*pusher, {"LPUSH", "src", "v"});
+    Send(*popper, {"LPOP", "src"});
+    Send(*popper, {"LPOP", "dst"});
+    CHECK(Read(busy).elements.empty());
+    CHECK(Read(*pusher).integer == 1);
+    CHECK(Read(*popper).IsNull());
+    CHECK(Read(*popper).IsNull());
+    CHECK(Read(*waiter).str == "v");
+    RespValue popped = Read(*chained);
+    REQUIRE(popped.elements.size() == 2);
+    CHECK(popped.elements[0].str == "dst");
+    CHECK(popped.elements[1].str == "v");
+    CHECK(Int(busy, {"EXISTS", "src", "dst"}) == 0);
+  }
 }
 
 TEST_CASE("blocking: timeouts, BLMOVE, BZPOPMIN, inside MULTI, and errors") {
