@@ -390,6 +390,9 @@ void Connection::FinishPass() {
   } else if (close_after_write_) {
     Close();
   } else if (RunPendingWake()) {
+    // Blocked again (it found nothing): arm the read a blocked client keeps,
+    // or nothing would own this connection any more.
+    if (blocked()) ReadMore();
     return;
   } else if (!blocked() && unreported_input_bytes_ > 0) {
     // Requests arrived while this pass waited for durability (through the

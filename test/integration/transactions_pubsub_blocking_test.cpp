@@ -344,6 +344,39 @@ TEST_CASE("blocking: a push serves blocked clients before another client's pop i
   }
 }
 
+// Each push wakes a client while the other one's new BLPOP may still wait to
+// be answered in the same round; a client that finds nothing blocks again and
+// must keep its connection (it once lost the read that owned it).
+TEST_CASE("blocking: clients served one push at a time block again and stay connected") {
+  ServerWithClient s;
+  RespClient& pusher = *s.client;
+  std::vector<std::unique_ptr<RespClient>> consumers;
+  for (int i = 0; i < 2; ++i) {
+    consumers.push_back(s.server.Connect());
+    consumers.back()->SetTimeout(10s);
+    Send(*consumers.back(), {"BLPOP", "queue", "0"});
+  }
+  REQUIRE(BlockedClientsAre(pusher, 2));
+  for (int push = 0; push < 40; ++push) {
+    CAPTURE(push);
+    REQUIRE(Int(pusher, {"LPUSH", "queue", "job"}) >= 1);
+    bool served = WaitFor([&] {
+      for (auto& consumer : consumers) {
+        auto readable = consumer->WaitReadable(std::chrono::milliseconds(0));
+        if (!readable.ok() || !*readable) continue;
+        RespValue popped = Read(*consumer);
+        CHECK(popped.elements.size() == 2);
+        Send(*consumer, {"BLPOP", "queue", "0"});
+        return true;
+      }
+      return false;
+    }, 10s);
+    REQUIRE(served);
+  }
+  CHECK(BlockedClientsAre(pusher, 2));
+  CHECK(Int(pusher, {"LLEN", "queue"}) == 0);
+}
+
 TEST_CASE("blocking: timeouts, BLMOVE, BZPOPMIN, inside MULTI, and errors") {
   ServerWithClient s;
   RespClient& c = *s.client;
