@@ -98,6 +98,10 @@ void Connection::Process() {
   if (closed_ || writing_ || replies_held_) return;
   if (blocked()) {
     RunPendingWake();
+    // A read stays armed while blocked (it sees a disconnect, and owns the
+    // connection): after the replies written ahead of a blocking pop, this is
+    // where it is armed.
+    if (blocked()) ReadMore();
     return;
   }
   PassTally tally;

@@ -377,6 +377,26 @@ TEST_CASE("blocking: clients served one push at a time block again and stay conn
   CHECK(Int(pusher, {"LLEN", "queue"}) == 0);
 }
 
+// The replies ahead of the pop are written first; the connection must then
+// keep a read armed while it waits (it once lost its last owner there and
+// closed). A client library that sends SELECT before BLPOP does this.
+TEST_CASE("blocking: a blocking pop pipelined behind other commands waits and is served") {
+  ServerWithClient s;
+  auto waiter = s.server.Connect();
+  waiter->SetTimeout(10s);  // a regression fails, not hangs
+  REQUIRE(waiter->SendRaw(EncodeCommand({"SELECT", "3"}) + EncodeCommand({"PING"}) +
+                          EncodeCommand({"BLPOP", "jobs", "0"})).ok());
+  CHECK(Read(*waiter).str == "OK");
+  CHECK(Read(*waiter).str == "PONG");
+  REQUIRE(BlockedClientsAre(*s.client, 1));
+  CHECK(Simple(*s.client, {"SELECT", "3"}) == "OK");
+  CHECK(Int(*s.client, {"LPUSH", "jobs", "job-1"}) == 1);
+  RespValue popped = Read(*waiter);
+  REQUIRE(popped.elements.size() == 2);
+  CHECK(popped.elements[1].str == "job-1");
+  CHECK(Simple(*waiter, {"PING"}) == "PONG");
+}
+
 TEST_CASE("blocking: timeouts, BLMOVE, BZPOPMIN, inside MULTI, and errors") {
   ServerWithClient s;
   RespClient& c = *s.client;
