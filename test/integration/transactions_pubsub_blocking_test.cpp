@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <mutex>
 #include <random>
 #include <thread>
 
@@ -395,6 +396,99 @@ TEST_CASE("blocking: a blocking pop pipelined behind other commands waits and is
   REQUIRE(popped.elements.size() == 2);
   CHECK(popped.elements[1].str == "job-1");
   CHECK(Simple(*waiter, {"PING"}) == "PONG");
+}
+
+// Elements a reply says were taken out of the lists (BLMOVE moves, so none).
+int64_t ElementsPopped(const Args& command, const RespValue& reply) {
+  if (reply.IsNull()) return 0;
+  if (command[0] == "BLMPOP") return reply.elements.size() == 2 ? static_cast<int64_t>(reply.elements[1].elements.size()) : 0;
+  return command[0] == "LPOP" || command[0] == "BLPOP" || command[0] == "BRPOP" ? 1 : 0;
+}
+
+// Clients send random pipelines of pushes, pops and blocking pops (short
+// timeouts, or none) while another client keeps CLIENT UNBLOCKing them and
+// some reconnect: every request is answered, and no element is lost or made.
+TEST_CASE("blocking: random pipelines of pushes and blocking pops, with CLIENT UNBLOCK and reconnects") {
+  ServerWithClient s;
+  const int kClients = 8, kRounds = 150;
+  const std::vector<std::string> keys = {"q0", "q1", "q2"};
+  const std::vector<std::string> timeouts = {"0.01", "0.05", "0.1", "0"};
+  std::atomic<int64_t> pushed{0}, popped{0};
+  std::mutex mutex;  // guards failures and ids
+  std::vector<std::string> failures;
+  std::vector<int64_t> ids(kClients, 0);
+  auto worker = [&](int n) {
+    std::mt19937 random(1000 + n);
+    auto pick = [&](size_t choices) { return static_cast<size_t>(random() % choices); };
+    auto fail = [&](const std::string& what) {
+      std::lock_guard lock(mutex);
+      failures.push_back("client " + std::to_string(n) + ": " + what);
+    };
+    std::unique_ptr<RespClient> client;
+    auto connect = [&] {
+      client = s.server.Connect();
+      client->SetTimeout(20s);
+      auto id = client->Command({"CLIENT", "ID"});
+      std::lock_guard lock(mutex);
+      ids[n] = id.ok() ? id->integer : 0;
+    };
+    connect();
+    for (int round = 0; round < kRounds; ++round) {
+      std::vector<Args> pipeline;
+      std::string bytes;
+      for (size_t i = 0, count = 1 + pick(4); i < count; ++i) {
+        const std::string& a = keys[pick(keys.size())];
+        const std::string& b = keys[pick(keys.size())];
+        const std::string& timeout = timeouts[pick(timeouts.size())];
+        switch (pick(8)) {
+          case 0:
+          case 1: pipeline.push_back({"LPUSH", a, "v", "v"}); break;
+          case 2: pipeline.push_back({"LPOP", a}); break;
+          case 3: pipeline.push_back({"BLPOP", a, b, timeout}); break;
+          case 4: pipeline.push_back({"BRPOP", a, timeout}); break;
+          case 5: pipeline.push_back({"BLMOVE", a, b, "LEFT", "RIGHT", timeout}); break;
+          case 6: pipeline.push_back({"BLMPOP", timeout, "2", a, b, "LEFT", "COUNT", "2"}); break;
+          default: pipeline.push_back({"PING"}); break;
+        }
+        bytes += EncodeCommand(pipeline.back());
+      }
+      if (!client->SendRaw(bytes).ok()) return fail("send failed");
+      for (const Args& command : pipeline) {
+        auto reply = client->ReadReply();
+        if (!reply.ok()) return fail(reply.status().message() + " waiting for " + command[0] + " " + command[1]);
+        if (reply->IsError() && reply->str.rfind("UNBLOCKED", 0) != 0) return fail("error reply " + reply->str);
+        if (command[0] == "LPUSH" && !reply->IsError()) pushed += 2;
+        if (!reply->IsError()) popped += ElementsPopped(command, *reply);
+      }
+      if (pick(30) == 0) connect();
+    }
+  };
+  std::vector<std::thread> workers;
+  for (int n = 0; n < kClients; ++n) workers.emplace_back(worker, n);
+  // Unblocks one client after another until every worker is done (a pop
+  // without timeout may wait for it).
+  std::atomic<bool> done{false};
+  std::thread unblocker([&] {
+    auto client = s.server.Connect();
+    client->SetTimeout(20s);
+    for (size_t turn = 0; !done; ++turn) {
+      int64_t id = 0;
+      {
+        std::lock_guard lock(mutex);
+        id = ids[turn % ids.size()];
+      }
+      if (id != 0 && !client->Command({"CLIENT", "UNBLOCK", std::to_string(id), turn % 2 ? "TIMEOUT" : "ERROR"}).ok()) return;
+    }
+  });
+  for (auto& thread : workers) thread.join();
+  done = true;
+  unblocker.join();
+  CHECK(failures.empty());
+  for (const std::string& failure : failures) MESSAGE(failure);
+  int64_t remaining = 0;
+  for (const std::string& key : keys) remaining += Int(*s.client, {"LLEN", key});
+  CHECK(pushed.load() == popped.load() + remaining);
+  CHECK(pushed.load() > 0);
 }
 
 TEST_CASE("blocking: timeouts, BLMOVE, BZPOPMIN, inside MULTI, and errors") {
