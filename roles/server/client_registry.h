@@ -25,6 +25,10 @@ struct Session {
   std::set<std::string> channels;
   std::set<std::string> patterns;
   uint16_t replica_listening_port = 0;  // REPLCONF listening-port from a replica
+  // CLIENT REPLY: OFF drops every reply; SKIP drops the next command's.
+  bool replies_off = false;
+  bool skip_this_reply = false;  // the command running now answers nothing
+  bool skip_next_reply = false;  // set by CLIENT REPLY SKIP, for the command after it
   size_t subscriptions() const { return channels.size() + patterns.size(); }
 };
 

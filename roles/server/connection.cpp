@@ -6,6 +6,7 @@
 #include <boost/asio/write.hpp>
 
 #include <cstring>
+#include <utility>
 
 #include "common/logging.h"
 #include "common/redis_errors.h"
@@ -168,7 +169,8 @@ void Connection::ExecutePass(PassTally& tally) {
     uint64_t writes_before = storage::Engine::ThreadWrites();
     const CommandSpec* spec = Dispatch(ctx);
     bool wrote = storage::Engine::ThreadWrites() != writes_before;
-    if (wrote) write_replies_.emplace_back(reply_start, output_.size());
+    bool dropped = ApplyReplyMode(reply_start, spec);
+    if (wrote && !dropped) write_replies_.emplace_back(reply_start, output_.size());
     if (spec != nullptr) last_command = spec->name;
     if (ctx.close_after_reply) close_after_write_ = true;
     if (ctx.wait_replicas) replica_wait_ = ctx.wait_replicas;
@@ -176,6 +178,8 @@ void Connection::ExecutePass(PassTally& tally) {
     if (ctx.background_reply) background_reply_ = std::move(ctx.background_reply);
     if (!ctx.block_keys.empty()) Block(ctx, false);
     if (ctx.paused_until_ms != 0) Postpone(ctx);
+    // A reply that comes later (WAIT, a blocked or postponed command, a background job) is dropped then.
+    drop_late_reply_ = dropped && (replica_wait_ || background_reply_ || blocked());
     // HELLO may have switched the protocol for the replies that follow.
     int protocol = state_->protocol.load(std::memory_order_relaxed);
     if (protocol != (writer.resp3() ? 3 : 2)) writer = protocol::RespWriter(&output_, protocol);
@@ -184,6 +188,9 @@ void Connection::ExecutePass(PassTally& tally) {
   }
   if (read_ahead_left > 0) storage::Engine::ClearReadAhead();
   if (!last_command.empty()) state_->set_last_command(last_command);
+  // Commands after one that answers later: run them once it has answered,
+  // even when its reply was dropped and nothing is written (which would run them).
+  input_waits_ = input_begin_ < input_end_ && (blocked() || replica_wait_ || background_reply_);
 }
 
 bool Connection::TakeWakeInline(const std::weak_ptr<Connection>& connection, boost::asio::io_context& io) {
@@ -219,6 +226,19 @@ void Connection::ServeBlockedClients(const CommandSpec& spec, const CommandConte
     }
   }
   t_serving_blocked = false;
+}
+
+// CLIENT REPLY OFF drops every reply, SKIP the next command's; Redis moves
+// SKIP on after each command, replied or not (an unknown one too). What
+// (un)subscribing answers is pushed like the messages, and never dropped.
+bool Connection::ApplyReplyMode(size_t reply_start, const CommandSpec* spec) {
+  Session& session = state_->session;
+  bool pushed = spec != nullptr && (spec->name == "subscribe" || spec->name == "psubscribe" ||
+                                    spec->name == "unsubscribe" || spec->name == "punsubscribe");
+  bool drop = (session.replies_off || session.skip_this_reply) && !pushed;
+  session.skip_this_reply = std::exchange(session.skip_next_reply, false);
+  if (drop) output_.resize(reply_start);
+  return drop;
 }
 
 size_t Connection::ReadAheadGets(std::string_view pending) {
@@ -336,7 +356,7 @@ bool Connection::StartReplicaWait() {
       [executor, self = shared_from_this()](size_t acked) {
         asio::post(executor, [self, acked] {
           protocol::RespWriter writer(&self->output_, self->state_->protocol.load(std::memory_order_relaxed));
-          writer.Integer(static_cast<int64_t>(acked));
+          if (!std::exchange(self->drop_late_reply_, false)) writer.Integer(static_cast<int64_t>(acked));
           self->replica_wait_.reset();
           self->FinishPass();
         });
@@ -355,7 +375,7 @@ void Connection::StartBackgroundReply() {
     protocol::RespWriter writer(&reply, protocol);
     job(writer);
     asio::post(executor, [self, reply = std::move(reply)] {
-      self->output_ += reply;
+      if (!std::exchange(self->drop_late_reply_, false)) self->output_ += reply;
       self->FinishPass();
     });
   });
@@ -398,7 +418,7 @@ void Connection::FinishPass() {
     // or nothing would own this connection any more.
     if (blocked()) ReadMore();
     return;
-  } else if (!blocked() && unreported_input_bytes_ > 0) {
+  } else if (!blocked() && (unreported_input_bytes_ > 0 || std::exchange(input_waits_, false))) {
     // Requests arrived while this pass waited for durability (through the
     // read a blocked client keeps armed): nothing else would run them.
     Process();
@@ -512,6 +532,7 @@ void Connection::RunBlockedCommand(bool timed_out) {
   storage::Engine::TakeThreadCommitted();
   server_.engine.OpenGroup();
   uint64_t writes_before = storage::Engine::ThreadWrites();
+  size_t reply_start = output_.size();
   const CommandSpec* spec = nullptr;
   if (unblock_with_error_) {
     writer.Error("UNBLOCKED client unblocked via CLIENT UNBLOCK");
@@ -526,6 +547,7 @@ void Connection::RunBlockedCommand(bool timed_out) {
     Block(ctx, !was_postponed);
     return;
   }
+  if (std::exchange(drop_late_reply_, false)) output_.resize(reply_start);
   state_->blocked.store(false, std::memory_order_relaxed);
   wake_pending_ = timeout_pending_ = unblock_with_error_ = false;
   block_timer_.cancel();

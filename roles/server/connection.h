@@ -61,6 +61,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Process();
   void ExecutePass(PassTally& tally);
   void ServeBlockedClients(const CommandSpec& spec, const CommandContext& ctx);
+  // Drops the reply the command just wrote from `reply_start` on when CLIENT REPLY says so; true if it did.
+  bool ApplyReplyMode(size_t reply_start, const CommandSpec* spec);
   // When `pending` starts with a run of GETs, reads their keys at once
   // (StringStore::ReadAheadForGets) and returns how many; 0 otherwise.
   size_t ReadAheadGets(std::string_view pending);
@@ -122,6 +124,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // This pass's writes went out early to serve blocked clients: its replies
   // still wait for durability (the woken clients' commands took the thread's flag).
   bool wrote_out_for_blocked_ = false;
+  bool drop_late_reply_ = false;  // CLIENT REPLY OFF/SKIP applies to a reply still to come
+  bool input_waits_ = false;      // commands wait behind one whose reply comes later
 
   // Where in output_ the replies of this pass's writing commands are.
   std::vector<std::pair<size_t, size_t>> write_replies_;

@@ -161,6 +161,55 @@ TEST_CASE("server: CLIENT SETNAME GETNAME ID LIST KILL") {
   CHECK(Simple(c, {"PING"}) == "PONG");
 }
 
+// Sends `inline_commands` in one write, then PING, and returns the replies
+// before PONG as text (CLIENT REPLY drops some, so their count is unknown).
+std::vector<std::string> RepliesBeforePong(RespClient& client, const std::string& inline_commands) {
+  REQUIRE(client.SendRaw(inline_commands + "PING\r\n").ok());
+  std::vector<std::string> replies;
+  while (true) {
+    auto reply = client.ReadReply();
+    REQUIRE(reply.ok());
+    if (reply->type == RespValue::Type::kSimple && reply->str == "PONG") return replies;
+    replies.push_back(reply->IsError() ? "-" + reply->str : reply->ToString());
+  }
+}
+
+TEST_CASE("server: CLIENT REPLY OFF, ON and SKIP drop replies as Redis does") {
+  ServerWithClient s;
+  RespClient& c = *s.client;
+  c.SetTimeout(10s);
+  using Replies = std::vector<std::string>;
+  CHECK(RepliesBeforePong(c, "CLIENT REPLY\r\n") == Replies{"-ERR wrong number of arguments for 'client|reply' command"});
+  CHECK(RepliesBeforePong(c, "CLIENT REPLY FOO\r\n") == Replies{"-ERR syntax error"});
+  CHECK(RepliesBeforePong(c, "CLIENT REPLY SKIP\r\nSET a 1\r\nGET a\r\n") == Replies{"1"});
+  CHECK(RepliesBeforePong(c, "CLIENT REPLY OFF\r\nSET a 2\r\nGET a\r\nCLIENT REPLY ON\r\nGET a\r\n") ==
+        Replies{"OK", "2"});
+  // SKIP moves on after every command, an unknown one or another SKIP too.
+  CHECK(RepliesBeforePong(c, "CLIENT REPLY SKIP\r\nCLIENT REPLY SKIP\r\nGET a\r\nGET a\r\n") == Replies{"2"});
+  CHECK(RepliesBeforePong(c, "CLIENT REPLY SKIP\r\nNOSUCHCOMMAND\r\nGET a\r\n") == Replies{"2"});
+  CHECK(RepliesBeforePong(c, "CLIENT REPLY OFF\r\nRESET\r\nGET a\r\n") == Replies{"RESET", "2"});
+  CHECK(RepliesBeforePong(c, "CLIENT REPLY OFF\r\nMULTI\r\nSET a 3\r\nEXEC\r\nCLIENT REPLY ON\r\nGET a\r\n") ==
+        Replies{"OK", "3"});
+  // Replies that come later are dropped too, and the commands behind them still run.
+  CHECK(RepliesBeforePong(c, "CLIENT REPLY SKIP\r\nBLPOP nolist 0.01\r\nGET a\r\n") == Replies{"3"});
+  CHECK(RepliesBeforePong(c, "CLIENT REPLY OFF\r\nBLPOP nolist 0.01\r\nCLIENT REPLY ON\r\n") == Replies{"OK"});
+  CHECK(RepliesBeforePong(c, "CLIENT REPLY SKIP\r\nWAIT 0 0\r\n").empty());
+
+  // Subscribing answers as a push, which CLIENT REPLY OFF does not drop, nor the messages.
+  auto subscriber = s.server.Connect();
+  subscriber->SetTimeout(10s);
+  REQUIRE(subscriber->SendRaw("CLIENT REPLY OFF\r\nSUBSCRIBE news\r\n").ok());
+  auto subscribed = subscriber->ReadReply();
+  REQUIRE(subscribed.ok());
+  REQUIRE(subscribed->elements.size() == 3);
+  CHECK(subscribed->elements[0].str == "subscribe");
+  CHECK(Int(c, {"PUBLISH", "news", "hello"}) == 1);
+  auto message = subscriber->ReadReply();
+  REQUIRE(message.ok());
+  REQUIRE(message->elements.size() == 3);
+  CHECK(message->elements[2].str == "hello");
+}
+
 TEST_CASE("server: INFO sections and fields") {
   ServerWithClient s;
   RespClient& c = *s.client;

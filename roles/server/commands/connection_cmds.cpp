@@ -275,6 +275,26 @@ void ClientUnpauseCmd(CommandContext& ctx) {
   ctx.reply.Ok();
 }
 
+// OFF and SKIP answer nothing themselves; the connection drops the replies
+// they ask it to (Connection::ApplyReplyMode).
+void ClientReply(CommandContext& ctx) {
+  Session& session = ctx.client.session;
+  const std::string& mode = ctx.args[2];
+  if (EqualsIgnoreCase(mode, "ON")) {
+    session.replies_off = session.skip_this_reply = session.skip_next_reply = false;
+    return ctx.reply.Ok();
+  }
+  if (EqualsIgnoreCase(mode, "OFF")) {
+    session.replies_off = true;
+    return;
+  }
+  if (EqualsIgnoreCase(mode, "SKIP")) {
+    session.skip_next_reply = true;
+    return;
+  }
+  ctx.ReplySyntaxError();
+}
+
 void Client(CommandContext& ctx) {
   const std::string& sub = ctx.args[1];
   uint64_t now = ctx.server.engine.NowMs();
@@ -339,6 +359,10 @@ void Client(CommandContext& ctx) {
   if (EqualsIgnoreCase(sub, "UNPAUSE")) {
     if (ctx.args.size() != 2) return wrong_args();
     return ClientUnpauseCmd(ctx);
+  }
+  if (EqualsIgnoreCase(sub, "REPLY")) {
+    if (ctx.args.size() != 3) return wrong_args();
+    return ClientReply(ctx);
   }
   if (EqualsIgnoreCase(sub, "SETINFO") || EqualsIgnoreCase(sub, "NO-EVICT") || EqualsIgnoreCase(sub, "NO-TOUCH")) {
     return ctx.reply.Ok();

@@ -126,6 +126,7 @@ void Reset(CommandContext& ctx) {
   ctx.server.pubsub.RemoveClient(ctx.client, session.channels, session.patterns);
   session.channels.clear();
   session.patterns.clear();
+  session.replies_off = session.skip_this_reply = session.skip_next_reply = false;
   ctx.client.db = 0;
   ctx.client.protocol = 2;
   ctx.client.set_name("");
