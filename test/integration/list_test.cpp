@@ -306,6 +306,24 @@ Args RandomListCommand(std::mt19937& random) {
 
 }  // namespace
 
+// Redis 7.0 takes a blocking timeout's milliseconds as a long long: inf and
+// values past its range come out negative. Only timeouts that answer at once
+// are sent (an error, or a wait of a millisecond).
+TEST_CASE("lists: blocking timeouts are refused or accepted as redis-server does") {
+  SideBySide pair;
+  if (!pair.ready()) return;
+  const std::vector<std::string> timeouts = {"inf", "-inf", "+inf", "1e400", "-1e400", "nan", "1e20", "9223372036854776",
+                                             "1e5000", "1 ", "", "-1", "-0.5", "abc", "0.001", "1e-3"};
+  for (const std::string& timeout : timeouts) {
+    for (const Args& command : std::vector<Args>{{"BLPOP", "none", timeout},
+                                                 {"BRPOPLPUSH", "none", "dst", timeout},
+                                                 {"BZPOPMIN", "none", timeout},
+                                                 {"BLMPOP", timeout, "1", "none", "LEFT"}}) {
+      CHECK_MESSAGE(ExactCall(pair.kvd(), command) == ExactCall(pair.reference(), command), Joined(command));
+    }
+  }
+}
+
 TEST_CASE("lists: random commands answer as redis-server does") {
   SideBySide pair;
   if (!pair.ready()) return;

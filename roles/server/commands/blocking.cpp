@@ -17,24 +17,22 @@ using storage::ListSide;
 using storage::PopEnd;
 
 // Parses a timeout in seconds (fractions allowed) into an absolute deadline;
-// 0 = wait forever. Replies the error itself.
+// 0 = wait forever. Replies the error itself, in Redis 7.0's words: it takes
+// the milliseconds as a long long, where a value beyond its range (inf, 1e20)
+// comes out negative on x86-64. A wait of more than a century is forever.
 bool ParseTimeout(CommandContext& ctx, size_t index, uint64_t* deadline_ms) {
+  constexpr long double kCenturyMs = 100.0L * 365 * 24 * 3600 * 1000;
   long double seconds = 0;
-  if (!ParseLongDouble(ctx.args[index], &seconds) || std::isinf(seconds)) {
+  if (!ParseLongDouble(ctx.args[index], &seconds)) {
     ctx.reply.Error("ERR timeout is not a float or out of range");
     return false;
   }
-  if (seconds < 0) {
+  long double ms = std::ceil(seconds * 1000);
+  if (ms < 0 || !(ms < 9223372036854775808.0L)) {
     ctx.reply.Error("ERR timeout is negative");
     return false;
   }
-  long double ms = seconds * 1000;
-  if (ms > static_cast<long double>(INT64_MAX / 2)) {
-    ctx.reply.Error("ERR timeout is out of range");
-    return false;
-  }
-  uint64_t wait = static_cast<uint64_t>(std::ceil(ms));
-  *deadline_ms = wait == 0 ? 0 : ctx.server.engine.NowMs() + wait;
+  *deadline_ms = ms == 0 || ms > kCenturyMs ? 0 : ctx.server.engine.NowMs() + static_cast<uint64_t>(ms);
   return true;
 }
 
