@@ -210,6 +210,23 @@ TEST_CASE("server: CLIENT REPLY OFF, ON and SKIP drop replies as Redis does") {
   CHECK(message->elements[2].str == "hello");
 }
 
+TEST_CASE("server: CLIENT and WAIT argument errors answer in Redis 7.0's words") {
+  ServerWithClient s;
+  RespClient& c = *s.client;
+  CHECK(Err(c, {"WAIT", "0", "abc"}) == "ERR timeout is not an integer or out of range");
+  CHECK(Err(c, {"WAIT", "abc", "0"}) == "ERR value is not an integer or out of range");
+  // More arguments than PAUSE and UNBLOCK take, past their arity: the subcommand is named as typed.
+  CHECK(Err(c, {"CLIENT", "PAUSE", "1", "WRITE", "x"}) ==
+        "ERR unknown subcommand or wrong number of arguments for 'PAUSE'. Try CLIENT HELP.");
+  CHECK(Err(c, {"client", "Unblock", "9", "TIMEOUT", "x"}) ==
+        "ERR unknown subcommand or wrong number of arguments for 'Unblock'. Try CLIENT HELP.");
+  CHECK(Err(c, {"CLIENT", "PAUSE"}) == "ERR wrong number of arguments for 'client|pause' command");
+  CHECK(Err(c, {"CLIENT", "NO-EVICT", "maybe"}) == "ERR syntax error");
+  CHECK(Err(c, {"CLIENT", "NO-EVICT"}) == "ERR wrong number of arguments for 'client|no-evict' command");
+  CHECK(Simple(c, {"CLIENT", "NO-EVICT", "on"}) == "OK");
+  CHECK(Simple(c, {"CLIENT", "SETINFO", "LIB-NAME", "tests"}) == "OK");  // Redis 7.2's, sent by newer clients
+}
+
 TEST_CASE("server: INFO sections and fields") {
   ServerWithClient s;
   RespClient& c = *s.client;

@@ -299,6 +299,10 @@ void Client(CommandContext& ctx) {
   const std::string& sub = ctx.args[1];
   uint64_t now = ctx.server.engine.NowMs();
   auto wrong_args = [&] { ctx.reply.Error("ERR wrong number of arguments for 'client|" + ToLower(sub) + "' command"); };
+  // Past the arity but more than the subcommand takes: Redis's text, naming it as typed.
+  auto too_many_args = [&] {
+    ctx.reply.Error("ERR unknown subcommand or wrong number of arguments for '" + sub + "'. Try CLIENT HELP.");
+  };
   if (EqualsIgnoreCase(sub, "ID")) {
     if (ctx.args.size() != 2) return wrong_args();
     return ctx.reply.Integer(static_cast<int64_t>(ctx.client.id));
@@ -349,11 +353,13 @@ void Client(CommandContext& ctx) {
     return ClientKill(ctx);
   }
   if (EqualsIgnoreCase(sub, "UNBLOCK")) {
-    if (ctx.args.size() != 3 && ctx.args.size() != 4) return wrong_args();
+    if (ctx.args.size() < 3) return wrong_args();
+    if (ctx.args.size() > 4) return too_many_args();
     return ClientUnblock(ctx);
   }
   if (EqualsIgnoreCase(sub, "PAUSE")) {
-    if (ctx.args.size() != 3 && ctx.args.size() != 4) return wrong_args();
+    if (ctx.args.size() < 3) return wrong_args();
+    if (ctx.args.size() > 4) return too_many_args();
     return ClientPauseCmd(ctx);
   }
   if (EqualsIgnoreCase(sub, "UNPAUSE")) {
@@ -364,7 +370,15 @@ void Client(CommandContext& ctx) {
     if (ctx.args.size() != 3) return wrong_args();
     return ClientReply(ctx);
   }
-  if (EqualsIgnoreCase(sub, "SETINFO") || EqualsIgnoreCase(sub, "NO-EVICT") || EqualsIgnoreCase(sub, "NO-TOUCH")) {
+  // Accepted and ignored: kvd never evicts and keeps no access times. SETINFO
+  // and NO-TOUCH are Redis 7.2's, sent by newer client libraries on connect.
+  if (EqualsIgnoreCase(sub, "NO-EVICT") || EqualsIgnoreCase(sub, "NO-TOUCH")) {
+    if (ctx.args.size() != 3) return wrong_args();
+    if (!EqualsIgnoreCase(ctx.args[2], "ON") && !EqualsIgnoreCase(ctx.args[2], "OFF")) return ctx.ReplySyntaxError();
+    return ctx.reply.Ok();
+  }
+  if (EqualsIgnoreCase(sub, "SETINFO")) {
+    if (ctx.args.size() != 4) return wrong_args();
     return ctx.reply.Ok();
   }
   ctx.reply.Error("ERR unknown subcommand '" + sub + "'. Try CLIENT HELP.");

@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "common/clock.h"
+#include "common/numbers.h"
 #include "roles/server/command_table.h"
 #include "roles/server/commands/args.h"
 
@@ -99,7 +100,8 @@ void Sync(CommandContext& ctx) {
 
 void Wait(CommandContext& ctx) {
   int64_t needed = 0, timeout = 0;
-  if (!ParseIntArg(ctx, 1, &needed) || !ParseIntArg(ctx, 2, &timeout)) return;
+  if (!ParseIntArg(ctx, 1, &needed)) return;
+  if (!ParseInt64(ctx.args[2], &timeout)) return ctx.reply.Error("ERR timeout is not an integer or out of range");
   if (timeout < 0) return ctx.reply.Error("ERR timeout is negative");
   if (ctx.server.replication.IsReplica()) {
     return ctx.reply.Error("ERR WAIT cannot be used with replica instances. Please also note that writes to replicas "
