@@ -23,11 +23,8 @@ void BlockingRegistry::Block(uint64_t client_id, uint8_t db, const std::vector<s
 bool BlockingRegistry::HasWaiters(uint8_t db, const std::vector<std::string_view>& keys) const {
   if (Empty()) return false;
   std::lock_guard lock(mutex_);
-  std::string slot(1, static_cast<char>(db));
   for (std::string_view key : keys) {
-    slot.resize(1);
-    slot.append(key);
-    if (queues_.count(slot) != 0) return true;
+    if (queues_.count(Slot(db, key)) != 0) return true;
   }
   return false;
 }

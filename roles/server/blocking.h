@@ -37,7 +37,11 @@ class BlockingRegistry {
     std::vector<std::string> keys;
     Wake wake;
   };
-  static std::string Slot(uint8_t db, const std::string& key) { return std::string(1, static_cast<char>(db)) + key; }
+  static std::string Slot(uint8_t db, std::string_view key) {
+    std::string slot(1, static_cast<char>(db));
+    slot.append(key);
+    return slot;
+  }
   void RemoveLocked(uint64_t client_id);
 
   mutable std::mutex mutex_;

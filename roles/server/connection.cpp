@@ -233,10 +233,12 @@ void Connection::ServeBlockedClients(const CommandSpec& spec, const CommandConte
 // (un)subscribing answers is pushed like the messages, and never dropped.
 bool Connection::ApplyReplyMode(size_t reply_start, const CommandSpec* spec) {
   Session& session = state_->session;
-  bool pushed = spec != nullptr && (spec->name == "subscribe" || spec->name == "psubscribe" ||
-                                    spec->name == "unsubscribe" || spec->name == "punsubscribe");
-  bool drop = (session.replies_off || session.skip_this_reply) && !pushed;
+  bool drop = session.replies_off || session.skip_this_reply;
   session.skip_this_reply = std::exchange(session.skip_next_reply, false);
+  if (drop && spec != nullptr) {
+    std::string_view name = spec->name;
+    drop = name != "subscribe" && name != "psubscribe" && name != "unsubscribe" && name != "punsubscribe";
+  }
   if (drop) output_.resize(reply_start);
   return drop;
 }

@@ -100,6 +100,11 @@ int64_t PubSub::Subscribers(const std::string& channel) const {
   return it == channels_.end() ? 0 : static_cast<int64_t>(it->second.size());
 }
 
+int64_t PubSub::ChannelCount() const {
+  std::lock_guard lock(mutex_);
+  return static_cast<int64_t>(channels_.size());
+}
+
 int64_t PubSub::PatternCount() const {
   std::lock_guard lock(mutex_);
   return static_cast<int64_t>(patterns_.size());

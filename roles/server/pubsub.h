@@ -30,6 +30,7 @@ class PubSub {
   // Channels with subscribers, those whose name matches `pattern` when there is one.
   std::vector<std::string> Channels(std::optional<std::string_view> pattern) const;
   int64_t Subscribers(const std::string& channel) const;
+  int64_t ChannelCount() const;
   int64_t PatternCount() const;
 
  private:

@@ -66,7 +66,9 @@ void PubSubCmd(CommandContext& ctx) {
       return ctx.reply.Error("ERR unknown subcommand or wrong number of arguments for '" + ctx.args[1] +
                              "'. Try PUBSUB HELP.");
     }
-    return ReplyBulks(ctx, ctx.server.pubsub.Channels(ctx.args.size() == 3 ? std::optional<std::string_view>(ctx.args[2]) : std::nullopt));
+    std::optional<std::string_view> pattern;
+    if (ctx.args.size() == 3) pattern = ctx.args[2];
+    return ReplyBulks(ctx, ctx.server.pubsub.Channels(pattern));
   }
   if (EqualsIgnoreCase(sub, "NUMSUB")) {
     ctx.reply.MapHeader(ctx.args.size() - 2);

@@ -105,7 +105,7 @@ Fields StatsSection(ServerContext& server) {
           {"evicted_keys", "0"},
           {"keyspace_hits", std::to_string(stats.hits())},
           {"keyspace_misses", std::to_string(stats.misses())},
-          {"pubsub_channels", std::to_string(server.pubsub.Channels(std::nullopt).size())},
+          {"pubsub_channels", std::to_string(server.pubsub.ChannelCount())},
           {"pubsub_patterns", std::to_string(server.pubsub.PatternCount())}};
 }
 
