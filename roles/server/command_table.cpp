@@ -44,6 +44,22 @@ const CommandSpec* CommandTable::Find(std::string_view name) const {
   return it == index_.end() ? nullptr : &commands_[it->second];
 }
 
+const SubcommandSpec* FindSubcommand(const CommandSpec& spec, std::string_view name) {
+  for (const SubcommandSpec& sub : spec.subcommands) {
+    if (sub.name.size() != name.size()) continue;
+    bool same = std::equal(name.begin(), name.end(), sub.name.begin(), [](char a, char b) {
+      return (a >= 'A' && a <= 'Z' ? static_cast<char>(a + ('a' - 'A')) : a) == b;
+    });
+    if (same) return &sub;
+  }
+  return nullptr;
+}
+
+bool ArityAllows(int arity, size_t argc) {
+  int count = static_cast<int>(argc);
+  return arity > 0 ? count == arity : count >= -arity;
+}
+
 std::vector<size_t> KeyIndexes(const CommandSpec& spec, const std::vector<std::string>& args) {
   if (spec.key_extractor != nullptr) return spec.key_extractor(args);
   std::vector<size_t> indexes;

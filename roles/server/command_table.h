@@ -30,6 +30,14 @@ enum CommandFlag : uint32_t {
 };
 
 using CommandHandler = void (*)(CommandContext&);
+
+// A subcommand of a container command (CONFIG GET, CLIENT ID). The dispatcher
+// refuses an unknown one or a wrong argument count before the command runs or
+// is queued in MULTI, with Redis's texts.
+struct SubcommandSpec {
+  std::string_view name;  // lower case
+  int arity;              // as CommandSpec::arity, counting the command's name and the subcommand's
+};
 // For commands whose keys are not at fixed positions (numkeys forms such as
 // ZUNIONSTORE, LMPOP): returns the argument indexes that are keys.
 using KeyExtractor = std::vector<size_t> (*)(const std::vector<std::string>& args);
@@ -43,7 +51,13 @@ struct CommandSpec {
   int key_step;
   CommandHandler handler;
   KeyExtractor key_extractor = nullptr;
+  std::vector<SubcommandSpec> subcommands = {};  // empty: not a container command
 };
+
+// Case-insensitive; nullptr when `spec` has no such subcommand.
+const SubcommandSpec* FindSubcommand(const CommandSpec& spec, std::string_view name);
+// Whether `argc` arguments (the name included) satisfy `arity`.
+bool ArityAllows(int arity, size_t argc);
 
 // The argument indexes of the keys of a command (from positions or the extractor).
 std::vector<size_t> KeyIndexes(const CommandSpec& spec, const std::vector<std::string>& args);

@@ -17,16 +17,21 @@ std::string UnknownCommandError(const std::vector<std::string>& args) {
   return "ERR unknown command '" + args[0].substr(0, 128) + "', with args beginning with: " + quoted;
 }
 
-bool ArityOk(const CommandSpec& spec, size_t argc) {
-  int count = static_cast<int>(argc);
-  return spec.arity > 0 ? count == spec.arity : count >= -spec.arity;
-}
-
 // Returns an error text when the command must not run, or nullptr.
 std::string Admit(const CommandSpec* spec, const CommandContext& ctx) {
   if (spec == nullptr) return UnknownCommandError(ctx.args);
-  if (!ArityOk(*spec, ctx.args.size())) {
+  if (!ArityAllows(spec->arity, ctx.args.size())) {
     return "ERR wrong number of arguments for '" + ToLower(ctx.args[0]) + "' command";
+  }
+  if (!spec->subcommands.empty() && ctx.args.size() >= 2) {
+    const SubcommandSpec* sub = FindSubcommand(*spec, ctx.args[1]);
+    if (sub == nullptr) {
+      return "ERR unknown subcommand '" + ctx.args[1].substr(0, 128) + "'. Try " + ToUpper(spec->name) + " HELP.";
+    }
+    if (!ArityAllows(sub->arity, ctx.args.size())) {
+      return "ERR wrong number of arguments for '" + std::string(spec->name) + "|" + std::string(sub->name) +
+             "' command";
+    }
   }
   if (!ctx.client.authenticated.load(std::memory_order_relaxed) && !(spec->flags & kNoAuth)) {
     return errors::kNoAuth;

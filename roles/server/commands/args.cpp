@@ -21,6 +21,12 @@ std::string ToLower(std::string_view text) {
   return lower;
 }
 
+std::string ToUpper(std::string_view text) {
+  std::string upper(text);
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return upper;
+}
+
 bool ParseIntArg(CommandContext& ctx, size_t index, int64_t* out) {
   if (ParseInt64(ctx.args[index], out)) return true;
   ctx.reply.Error(errors::kNotInteger);

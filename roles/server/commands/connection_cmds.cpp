@@ -158,8 +158,7 @@ std::string ClientLine(const ClientState& client, uint64_t now_ms) {
 
 // CLIENT UNBLOCK id [TIMEOUT|ERROR]: 1 when that client was blocked in a blocking command.
 void ClientUnblock(CommandContext& ctx) {
-  int64_t id = 0;
-  if (!ParseIntArg(ctx, 2, &id)) return;
+  // The reason is checked before the id, as Redis does.
   WakeReason reason = WakeReason::kUnblockAsTimeout;
   if (ctx.args.size() == 4) {
     if (EqualsIgnoreCase(ctx.args[3], "ERROR")) {
@@ -168,6 +167,8 @@ void ClientUnblock(CommandContext& ctx) {
       return ctx.reply.Error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
     }
   }
+  int64_t id = 0;
+  if (!ParseIntArg(ctx, 2, &id)) return;
   for (const auto& client : ctx.server.clients.List()) {
     if (static_cast<int64_t>(client->id) == id && client->blocked.load() && !client->postponed.load()) {
       client->Wake(reason);
@@ -295,35 +296,57 @@ void ClientReply(CommandContext& ctx) {
   ctx.ReplySyntaxError();
 }
 
+void ClientHelp(CommandContext& ctx) {
+  ReplyHelp(ctx, {
+      "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "ID",
+      "    Return the ID of the current connection.",
+      "GETNAME",
+      "    Return the name of the current connection.",
+      "SETNAME <name>",
+      "    Assign the name <name> to the current connection.",
+      "INFO",
+      "    Return information about the current connection.",
+      "LIST [TYPE (NORMAL|MASTER|REPLICA|PUBSUB)] [ID <id> [<id> ...]]",
+      "    Return information about client connections.",
+      "KILL <ip:port> | KILL <filter> <value> [<filter> <value> ...]",
+      "    Close connections; filters: ID, ADDR, LADDR, TYPE, USER, SKIPME (yes|no).",
+      "UNBLOCK <id> [TIMEOUT|ERROR]",
+      "    Unblock a client blocked in a blocking command, as on a timeout (default) or with an error.",
+      "PAUSE <timeout> [WRITE|ALL]",
+      "    Suspend all clients (ALL, default) or only their writes (WRITE) for <timeout> milliseconds.",
+      "UNPAUSE",
+      "    End a pause started with CLIENT PAUSE.",
+      "REPLY (ON|OFF|SKIP)",
+      "    Turn the replies to this connection's commands on or off, or skip the next one.",
+      "NO-EVICT (ON|OFF), NO-TOUCH (ON|OFF), SETINFO <attr> <value>",
+      "    Accepted for client libraries; kvd evicts nothing and tracks no access times.",
+      "HELP",
+      "    Print this help.",
+  });
+}
+
 void Client(CommandContext& ctx) {
+  // The dispatcher has checked the subcommand and its argument count (ClientSubcommands).
   const std::string& sub = ctx.args[1];
   uint64_t now = ctx.server.engine.NowMs();
-  auto wrong_args = [&] { ctx.reply.Error("ERR wrong number of arguments for 'client|" + ToLower(sub) + "' command"); };
   // Past the arity but more than the subcommand takes: Redis's text, naming it as typed.
   auto too_many_args = [&] {
     ctx.reply.Error("ERR unknown subcommand or wrong number of arguments for '" + sub + "'. Try CLIENT HELP.");
   };
-  if (EqualsIgnoreCase(sub, "ID")) {
-    if (ctx.args.size() != 2) return wrong_args();
-    return ctx.reply.Integer(static_cast<int64_t>(ctx.client.id));
-  }
+  if (EqualsIgnoreCase(sub, "ID")) return ctx.reply.Integer(static_cast<int64_t>(ctx.client.id));
   if (EqualsIgnoreCase(sub, "GETNAME")) {
-    if (ctx.args.size() != 2) return wrong_args();
     std::string name = ctx.client.name();
     return name.empty() ? ctx.reply.NullBulk() : ctx.reply.Bulk(name);
   }
   if (EqualsIgnoreCase(sub, "SETNAME")) {
-    if (ctx.args.size() != 3) return wrong_args();
     if (!ValidClientName(ctx.args[2])) {
       return ctx.reply.Error("ERR Client names cannot contain spaces, newlines or special characters.");
     }
     ctx.client.set_name(ctx.args[2]);
     return ctx.reply.Ok();
   }
-  if (EqualsIgnoreCase(sub, "INFO")) {
-    if (ctx.args.size() != 2) return wrong_args();
-    return ctx.reply.Verbatim(ClientLine(ctx.client, now));
-  }
+  if (EqualsIgnoreCase(sub, "INFO")) return ctx.reply.Verbatim(ClientLine(ctx.client, now));
   if (EqualsIgnoreCase(sub, "LIST")) {
     std::string text;
     std::vector<uint64_t> ids;
@@ -348,40 +371,27 @@ void Client(CommandContext& ctx) {
     }
     return ctx.reply.Verbatim(text);
   }
-  if (EqualsIgnoreCase(sub, "KILL")) {
-    if (ctx.args.size() < 3) return wrong_args();
-    return ClientKill(ctx);
-  }
-  if (EqualsIgnoreCase(sub, "UNBLOCK")) {
-    if (ctx.args.size() < 3) return wrong_args();
-    if (ctx.args.size() > 4) return too_many_args();
-    return ClientUnblock(ctx);
-  }
-  if (EqualsIgnoreCase(sub, "PAUSE")) {
-    if (ctx.args.size() < 3) return wrong_args();
-    if (ctx.args.size() > 4) return too_many_args();
-    return ClientPauseCmd(ctx);
-  }
-  if (EqualsIgnoreCase(sub, "UNPAUSE")) {
-    if (ctx.args.size() != 2) return wrong_args();
-    return ClientUnpauseCmd(ctx);
-  }
-  if (EqualsIgnoreCase(sub, "REPLY")) {
-    if (ctx.args.size() != 3) return wrong_args();
-    return ClientReply(ctx);
-  }
+  if (EqualsIgnoreCase(sub, "KILL")) return ClientKill(ctx);
+  if (EqualsIgnoreCase(sub, "UNBLOCK")) return ctx.args.size() > 4 ? too_many_args() : ClientUnblock(ctx);
+  if (EqualsIgnoreCase(sub, "PAUSE")) return ctx.args.size() > 4 ? too_many_args() : ClientPauseCmd(ctx);
+  if (EqualsIgnoreCase(sub, "UNPAUSE")) return ClientUnpauseCmd(ctx);
+  if (EqualsIgnoreCase(sub, "REPLY")) return ClientReply(ctx);
   // Accepted and ignored: kvd never evicts and keeps no access times. SETINFO
   // and NO-TOUCH are Redis 7.2's, sent by newer client libraries on connect.
   if (EqualsIgnoreCase(sub, "NO-EVICT") || EqualsIgnoreCase(sub, "NO-TOUCH")) {
-    if (ctx.args.size() != 3) return wrong_args();
     if (!EqualsIgnoreCase(ctx.args[2], "ON") && !EqualsIgnoreCase(ctx.args[2], "OFF")) return ctx.ReplySyntaxError();
     return ctx.reply.Ok();
   }
-  if (EqualsIgnoreCase(sub, "SETINFO")) {
-    if (ctx.args.size() != 4) return wrong_args();
-    return ctx.reply.Ok();
-  }
-  ctx.reply.Error("ERR unknown subcommand '" + sub + "'. Try CLIENT HELP.");
+  if (EqualsIgnoreCase(sub, "SETINFO")) return ctx.reply.Ok();
+  if (EqualsIgnoreCase(sub, "HELP")) return ClientHelp(ctx);
+  ctx.reply.Error("ERR unknown subcommand '" + sub + "'. Try CLIENT HELP.");  // a row without a branch here
+}
+
+// Redis 7.0's arities (7.2's for NO-TOUCH and SETINFO).
+std::vector<SubcommandSpec> ClientSubcommands() {
+  return {{"id", 2},      {"getname", 2}, {"setname", 3}, {"info", 2},     {"list", -2},
+          {"kill", -3},   {"unblock", -3}, {"pause", -3},  {"unpause", 2}, {"reply", 3},
+          {"no-evict", 3}, {"no-touch", 3}, {"setinfo", 4}, {"help", 2}};
 }
 
 }  // namespace
@@ -394,7 +404,7 @@ std::vector<CommandSpec> ConnectionCommands() {
       {"select", 2, kFast | kLoading | kStale, 0, 0, 0, Select},
       {"auth", -2, kNoAuth | kFast | kNoScript | kLoading | kStale, 0, 0, 0, Auth},
       {"hello", -1, kNoAuth | kFast | kNoScript | kLoading | kStale, 0, 0, 0, Hello},
-      {"client", -2, kAdmin | kNoScript | kLoading | kStale, 0, 0, 0, Client},
+      {"client", -2, kAdmin | kNoScript | kLoading | kStale, 0, 0, 0, Client, nullptr, ClientSubcommands()},
       {"monitor", 1, kAdmin | kNoScript | kLoading | kStale, 0, 0, 0, Monitor},
   };
 }

@@ -69,18 +69,10 @@ void ObjectHelp(CommandContext& ctx) {
   });
 }
 
+// The dispatcher has checked the subcommand and its argument count (the row below).
 void Object(CommandContext& ctx) {
   const std::string& sub = ctx.args[1];
-  if (EqualsIgnoreCase(sub, "HELP")) {
-    if (ctx.args.size() != 2) return ctx.reply.Error("ERR wrong number of arguments for 'object|help' command");
-    return ObjectHelp(ctx);
-  }
-  bool known = EqualsIgnoreCase(sub, "ENCODING") || EqualsIgnoreCase(sub, "REFCOUNT") ||
-               EqualsIgnoreCase(sub, "IDLETIME") || EqualsIgnoreCase(sub, "FREQ");
-  if (!known) return ctx.reply.Error("ERR unknown subcommand '" + sub + "'. Try OBJECT HELP.");
-  if (ctx.args.size() != 3) {
-    return ctx.reply.Error("ERR wrong number of arguments for 'object|" + ToLower(sub) + "' command");
-  }
+  if (EqualsIgnoreCase(sub, "HELP")) return ObjectHelp(ctx);
   const std::string& key = ctx.args[2];
   if (EqualsIgnoreCase(sub, "ENCODING")) return ObjectEncoding(ctx, key);
   storage::Metadata meta;
@@ -121,12 +113,8 @@ void MemoryUsage(CommandContext& ctx) {
 
 void Memory(CommandContext& ctx) {
   const std::string& sub = ctx.args[1];
-  if (EqualsIgnoreCase(sub, "USAGE")) {
-    if (ctx.args.size() < 3) return ctx.reply.Error("ERR wrong number of arguments for 'memory|usage' command");
-    return MemoryUsage(ctx);
-  }
+  if (EqualsIgnoreCase(sub, "USAGE")) return MemoryUsage(ctx);
   if (EqualsIgnoreCase(sub, "HELP")) {
-    if (ctx.args.size() != 2) return ctx.reply.Error("ERR wrong number of arguments for 'memory|help' command");
     return ReplyHelp(ctx, {
         "MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
         "USAGE <key> [SAMPLES <count>]",
@@ -143,8 +131,9 @@ void Memory(CommandContext& ctx) {
 
 std::vector<CommandSpec> IntrospectionCommands() {
   return {
-      {"object", -2, kReadonly, 2, 2, 1, Object},
-      {"memory", -2, kReadonly, 2, 2, 1, Memory},
+      {"object", -2, kReadonly, 2, 2, 1, Object, nullptr,
+       {{"encoding", 3}, {"refcount", 3}, {"idletime", 3}, {"freq", 3}, {"help", 2}}},
+      {"memory", -2, kReadonly, 2, 2, 1, Memory, nullptr, {{"usage", -3}, {"help", 2}}},
   };
 }
 

@@ -78,9 +78,19 @@ void PubSubCmd(CommandContext& ctx) {
     }
     return;
   }
-  if (EqualsIgnoreCase(sub, "NUMPAT")) {
-    if (ctx.args.size() != 2) return ctx.reply.Error("ERR wrong number of arguments for 'pubsub|numpat' command");
-    return ctx.reply.Integer(ctx.server.pubsub.PatternCount());
+  if (EqualsIgnoreCase(sub, "NUMPAT")) return ctx.reply.Integer(ctx.server.pubsub.PatternCount());
+  if (EqualsIgnoreCase(sub, "HELP")) {
+    return ReplyHelp(ctx, {
+        "PUBSUB <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "CHANNELS [<pattern>]",
+        "    Return the currently active channels matching a <pattern> (default: '*').",
+        "NUMPAT",
+        "    Return the number of subscribed patterns.",
+        "NUMSUB [<channel> ...]",
+        "    Return the number of subscribers of the given channels.",
+        "HELP",
+        "    Print this help.",
+    });
   }
   ctx.reply.Error("ERR unknown subcommand '" + sub + "'. Try PUBSUB HELP.");
 }
@@ -95,7 +105,8 @@ std::vector<CommandSpec> PubSubCommands() {
       {"psubscribe", -2, kSubscription, 0, 0, 0, PSubscribe},
       {"punsubscribe", -1, kSubscription, 0, 0, 0, PUnsubscribe},
       {"publish", 3, kPubSub | kLoading | kStale | kFast, 0, 0, 0, Publish},
-      {"pubsub", -2, kPubSub | kLoading | kStale, 0, 0, 0, PubSubCmd},
+      {"pubsub", -2, kPubSub | kLoading | kStale, 0, 0, 0, PubSubCmd, nullptr,
+       {{"channels", -2}, {"numsub", -2}, {"numpat", 2}, {"help", 2}}},
   };
 }
 

@@ -225,10 +225,26 @@ void FlushAll(CommandContext& ctx) {
   ctx.reply.Ok();
 }
 
+void ConfigHelp(CommandContext& ctx) {
+  ReplyHelp(ctx, {
+      "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "GET <pattern> [<pattern> ...]",
+      "    Return the options matching the glob-like <pattern> and their values.",
+      "SET <option> <value> [<option> <value> ...]",
+      "    Set options to values; only the ones that are runtime-changeable (kvd server --help).",
+      "RESETSTAT",
+      "    Reset the statistics reported by INFO.",
+      "REWRITE",
+      "    Not supported: kvd never rewrites its config file.",
+      "HELP",
+      "    Print this help.",
+  });
+}
+
+// The dispatcher has checked the subcommand and its argument count (the rows below).
 void Config(CommandContext& ctx) {
   const std::string& sub = ctx.args[1];
   if (EqualsIgnoreCase(sub, "GET")) {
-    if (ctx.args.size() < 3) return ctx.reply.Error("ERR wrong number of arguments for 'config|get' command");
     std::vector<std::pair<std::string, std::string>> all;
     for (size_t i = 2; i < ctx.args.size(); ++i) {
       for (auto& entry : ctx.server.config.Get(ctx.args[i])) {
@@ -244,9 +260,7 @@ void Config(CommandContext& ctx) {
     return;
   }
   if (EqualsIgnoreCase(sub, "SET")) {
-    if (ctx.args.size() < 4 || ctx.args.size() % 2 != 0) {
-      return ctx.reply.Error("ERR wrong number of arguments for 'config|set' command");
-    }
+    if (ctx.args.size() % 2 != 0) return ctx.ReplySyntaxError();  // an option without its value
     // Validate everything first so a bad pair changes nothing.
     for (size_t i = 2; i < ctx.args.size(); i += 2) {
       const OptionSpec* option = FindServerOption(ctx.args[i]);
@@ -277,11 +291,11 @@ void Config(CommandContext& ctx) {
     return ctx.reply.Ok();
   }
   if (EqualsIgnoreCase(sub, "RESETSTAT")) {
-    if (ctx.args.size() != 2) return ctx.reply.Error("ERR wrong number of arguments for 'config|resetstat' command");
     ctx.server.stats.Reset();
     return ctx.reply.Ok();
   }
   if (EqualsIgnoreCase(sub, "REWRITE")) return ctx.reply.Error("ERR The server is running without a config file");
+  if (EqualsIgnoreCase(sub, "HELP")) return ConfigHelp(ctx);
   ctx.reply.Error("ERR unknown subcommand '" + sub + "'. Try CONFIG HELP.");
 }
 
@@ -317,7 +331,63 @@ void WriteCommandInfo(CommandContext& ctx, const CommandSpec& spec) {
   ctx.reply.Integer(spec.first_key);
   ctx.reply.Integer(spec.last_key);
   ctx.reply.Integer(spec.key_step);
-  for (int i = 0; i < 4; ++i) ctx.reply.ArrayHeader(0);  // acl categories, tips, key specs, subcommands
+  for (int i = 0; i < 3; ++i) ctx.reply.ArrayHeader(0);  // acl categories, tips, key specs
+  ctx.reply.ArrayHeader(spec.subcommands.size());
+  for (const SubcommandSpec& sub : spec.subcommands) {
+    // As Redis: "container|sub", with the container's flags and keys here.
+    ctx.reply.ArrayHeader(10);
+    ctx.reply.Bulk(std::string(spec.name) + "|" + std::string(sub.name));
+    ctx.reply.Integer(sub.arity);
+    ctx.reply.SetHeader(flags.size());
+    for (auto flag : flags) ctx.reply.SimpleString(flag);
+    bool keyed = spec.first_key != 0 && sub.arity != 2;  // OBJECT/MEMORY: the key follows the subcommand
+    ctx.reply.Integer(keyed ? spec.first_key : 0);
+    ctx.reply.Integer(keyed ? spec.last_key : 0);
+    ctx.reply.Integer(keyed ? spec.key_step : 0);
+    for (int i = 0; i < 4; ++i) ctx.reply.ArrayHeader(0);
+  }
+}
+
+// COMMAND LIST [FILTERBY MODULE <name> | ACLCAT <category> | PATTERN <glob>]:
+// commands and, as in Redis, their subcommands ("config|get"). kvd has no modules and no ACL categories, so those filters match nothing.
+void CommandList(CommandContext& ctx, const std::vector<CommandSpec>& all) {
+  std::optional<std::string_view> pattern;
+  if (ctx.args.size() != 2) {
+    if (ctx.args.size() != 5 || !EqualsIgnoreCase(ctx.args[2], "FILTERBY")) return ctx.ReplySyntaxError();
+    const std::string& filter = ctx.args[3];
+    if (EqualsIgnoreCase(filter, "MODULE") || EqualsIgnoreCase(filter, "ACLCAT")) return ctx.reply.ArrayHeader(0);
+    if (!EqualsIgnoreCase(filter, "PATTERN")) return ctx.ReplySyntaxError();
+    pattern = ctx.args[4];
+  }
+  std::vector<std::string> names;
+  auto add = [&](std::string name) {
+    if (!pattern || GlobMatch(*pattern, name, true)) names.push_back(std::move(name));
+  };
+  for (const auto& spec : all) {
+    add(std::string(spec.name));
+    for (const SubcommandSpec& sub : spec.subcommands) add(std::string(spec.name) + "|" + std::string(sub.name));
+  }
+  ReplyBulks(ctx, names);
+}
+
+void CommandHelp(CommandContext& ctx) {
+  ReplyHelp(ctx, {
+      "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "(no subcommand)",
+      "    Return details about all commands.",
+      "COUNT",
+      "    Return the total number of commands.",
+      "INFO [<command-name> ...]",
+      "    Return details about the named commands, or all of them.",
+      "DOCS [<command-name> ...]",
+      "    Return documentation entries for the named commands, or all of them (kvd's are empty).",
+      "LIST [FILTERBY (MODULE <name>|ACLCAT <category>|PATTERN <glob>)]",
+      "    Return the names of all commands, or of those matching the filter.",
+      "GETKEYS <full-command>",
+      "    Return the keys of a full command.",
+      "HELP",
+      "    Print this help.",
+  });
 }
 
 void CommandCmd(CommandContext& ctx) {
@@ -328,10 +398,7 @@ void CommandCmd(CommandContext& ctx) {
     return;
   }
   const std::string& sub = ctx.args[1];
-  if (EqualsIgnoreCase(sub, "COUNT")) {
-    if (ctx.args.size() != 2) return ctx.reply.Error("ERR wrong number of arguments for 'command|count' command");
-    return ctx.reply.Integer(static_cast<int64_t>(all.size()));
-  }
+  if (EqualsIgnoreCase(sub, "COUNT")) return ctx.reply.Integer(static_cast<int64_t>(all.size()));
   if (EqualsIgnoreCase(sub, "INFO")) {
     if (ctx.args.size() == 2) {
       ctx.reply.ArrayHeader(all.size());
@@ -362,13 +429,8 @@ void CommandCmd(CommandContext& ctx) {
     }
     return;
   }
-  if (EqualsIgnoreCase(sub, "LIST")) {
-    ctx.reply.ArrayHeader(all.size());
-    for (const auto& spec : all) ctx.reply.Bulk(spec.name);
-    return;
-  }
+  if (EqualsIgnoreCase(sub, "LIST")) return CommandList(ctx, all);
   if (EqualsIgnoreCase(sub, "GETKEYS")) {
-    if (ctx.args.size() < 3) return ctx.reply.Error("ERR wrong number of arguments for 'command|getkeys' command");
     const CommandSpec* spec = Commands().Find(ctx.args[2]);
     if (spec == nullptr) return ctx.reply.Error("ERR Invalid command specified");
     if (spec->first_key == 0 && spec->key_extractor == nullptr) {
@@ -380,6 +442,7 @@ void CommandCmd(CommandContext& ctx) {
     if (keys.empty()) return ctx.reply.Error("ERR Invalid arguments specified for command");
     return ReplyBulks(ctx, keys);
   }
+  if (EqualsIgnoreCase(sub, "HELP")) return CommandHelp(ctx);
   ctx.reply.Error("ERR unknown subcommand '" + sub + "'. Try COMMAND HELP.");
 }
 
@@ -391,10 +454,12 @@ std::vector<CommandSpec> ServerCommands() {
       {"dbsize", 1, kReadonly | kFast, 0, 0, 0, DbSize},
       {"flushdb", -1, kWrite, 0, 0, 0, FlushDb},
       {"flushall", -1, kWrite, 0, 0, 0, FlushAll},
-      {"config", -2, kAdmin | kNoScript | kLoading | kStale, 0, 0, 0, Config},
+      {"config", -2, kAdmin | kNoScript | kLoading | kStale, 0, 0, 0, Config, nullptr,
+       {{"get", -3}, {"set", -4}, {"resetstat", 2}, {"rewrite", 2}, {"help", 2}}},
       {"time", 1, kFast | kLoading | kStale, 0, 0, 0, Time},
       {"shutdown", -1, kAdmin | kNoScript | kLoading | kStale, 0, 0, 0, Shutdown},
-      {"command", -1, kLoading | kStale, 0, 0, 0, CommandCmd},
+      {"command", -1, kLoading | kStale, 0, 0, 0, CommandCmd, nullptr,
+       {{"count", 2}, {"info", -2}, {"docs", -2}, {"list", -2}, {"getkeys", -4}, {"help", 2}}},
   };
 }
 
