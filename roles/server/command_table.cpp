@@ -28,7 +28,22 @@ CommandTable::CommandTable() {
     for (const CommandSpec& spec : family()) commands_.push_back(spec);
   }
   index_.reserve(commands_.size());
-  for (size_t i = 0; i < commands_.size(); ++i) index_.emplace(commands_[i].name, i);
+  for (size_t i = 0; i < commands_.size(); ++i) {
+    const CommandSpec& spec = commands_[i];
+    index_.emplace(spec.name, i);
+    first_slot_.push_back(stat_names_.size());
+    stat_names_.emplace_back(spec.name);
+    for (const SubcommandSpec& sub : spec.subcommands) {
+      stat_names_.push_back(std::string(spec.name) + "|" + std::string(sub.name));
+    }
+  }
+}
+
+size_t CommandTable::StatSlot(const CommandSpec& spec, const std::vector<std::string>& args) const {
+  size_t slot = first_slot_[static_cast<size_t>(&spec - commands_.data())];
+  if (spec.subcommands.empty() || args.size() < 2) return slot;
+  const SubcommandSpec* sub = FindSubcommand(spec, args[1]);
+  return sub == nullptr ? slot : slot + 1 + static_cast<size_t>(sub - spec.subcommands.data());
 }
 
 const CommandSpec* CommandTable::Find(std::string_view name) const {
@@ -74,5 +89,7 @@ const CommandTable& Commands() {
   static const CommandTable table;
   return table;
 }
+
+size_t CommandTableSize() { return Commands().StatNames().size(); }
 
 }  // namespace kvd::server

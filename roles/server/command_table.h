@@ -85,12 +85,20 @@ class CommandTable {
   CommandTable();
   // Case-insensitive; nullptr when unknown.
   const CommandSpec* Find(std::string_view name) const;
+  // Per-command counters (INFO commandstats) have one slot per command and
+  // one per subcommand, named as Redis names them ("get", "config|get").
+  // A container command called with an unknown subcommand or none counts in
+  // the container's own slot.
+  size_t StatSlot(const CommandSpec& spec, const std::vector<std::string>& args) const;
+  const std::vector<std::string>& StatNames() const { return stat_names_; }
   const std::vector<CommandSpec>& all() const { return commands_; }
 
  private:
   std::vector<CommandSpec> commands_;
   // Lower-case name -> position in commands_; the names are the specs' own (static) strings.
   std::unordered_map<std::string_view, size_t> index_;
+  std::vector<size_t> first_slot_;  // per command: its stat slot; its subcommands' follow
+  std::vector<std::string> stat_names_;
 };
 
 const CommandTable& Commands();

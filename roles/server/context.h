@@ -13,11 +13,13 @@
 #include "roles/server/blocking.h"
 #include "roles/server/client_pause.h"
 #include "roles/server/client_registry.h"
+#include "roles/server/command_stats.h"
 #include "roles/server/monitor.h"
 #include "roles/server/pubsub.h"
 #include "roles/server/watch_registry.h"
 #include "roles/server/options.h"
 #include "roles/server/replication/replication.h"
+#include "roles/server/slowlog.h"
 #include "roles/server/stats.h"
 #include "storage/engine.h"
 #include "storage/expiry_sweeper.h"
@@ -32,6 +34,9 @@
 
 namespace kvd::server {
 
+// How many counter slots (commands and subcommands) CommandStats needs (command_table.cpp).
+size_t CommandTableSize();
+
 struct ServerContext {
   explicit ServerContext(storage::Engine& engine, ConfigStore& config)
       : engine(engine),
@@ -44,6 +49,7 @@ struct ServerContext {
         sweeper(keyspace),
         key_counts(keyspace),
         config(config),
+        command_stats(CommandTableSize()),
         replication(engine) {}
 
   storage::Engine& engine;
@@ -58,6 +64,8 @@ struct ServerContext {
   storage::KeyCountCache key_counts;  // INFO keyspace
   ConfigStore& config;
   Stats stats;
+  CommandStats command_stats;  // INFO commandstats and errorstats
+  SlowLog slowlog;
   ClientRegistry clients;
   WatchRegistry watches;
   BlockingRegistry blocking;

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "common/redis_errors.h"
+#include "common/tick_clock.h"
 #include "roles/server/commands/args.h"
 
 namespace kvd::server {
@@ -117,6 +118,13 @@ const CommandSpec* Dispatch(CommandContext& ctx) {
       return nullptr;
     }
     if (session.in_multi) session.multi_failed = true;  // EXEC will answer EXECABORT
+    // As Redis: an unknown subcommand counts as no command's rejection.
+    bool unknown_subcommand = spec != nullptr && !spec->subcommands.empty() && ctx.args.size() >= 2 &&
+                              FindSubcommand(*spec, ctx.args[1]) == nullptr;
+    if (spec != nullptr && !unknown_subcommand) {
+      ctx.server.command_stats.Rejected(Commands().StatSlot(*spec, ctx.args));
+    }
+    ctx.server.command_stats.ErrorReplied(refusal);
     ctx.reply.Error(refusal);
     return nullptr;
   }
@@ -145,18 +153,37 @@ void FeedMonitors(const CommandSpec& spec, CommandContext& ctx) {
       FormatMonitorLine(static_cast<uint64_t>(micros.count()), ctx.db(), ctx.client.addr, ctx.args));
 }
 
+// INFO commandstats/errorstats and SLOWLOG: what the command took and whether it answered an error.
+void Account(const CommandSpec& spec, CommandContext& ctx, uint64_t micros, size_t reply_start) {
+  const std::string& output = *ctx.reply.buffer();
+  bool failed = output.size() > reply_start && output[reply_start] == '-';
+  ServerContext& server = ctx.server;
+  server.command_stats.Ran(Commands().StatSlot(spec, ctx.args), micros, failed);
+  if (failed) server.command_stats.ErrorReplied(std::string_view(output).substr(reply_start + 1));
+  if (server.slowlog.IsSlow(micros)) {
+    auto now = std::chrono::system_clock::now().time_since_epoch();
+    server.slowlog.Add(micros, ctx.args, ctx.client.addr, ctx.client.name(),
+                       static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(now).count()));
+  }
+}
+
 }  // namespace
 
 void Execute(const CommandSpec& spec, CommandContext& ctx) {
   ++ctx.tally.commands;
+  uint64_t started = TickMicros();
+  size_t reply_start = ctx.reply.buffer()->size();
   if (!(spec.flags & kWrite)) {
     spec.handler(ctx);
-    return FeedMonitors(spec, ctx);
+  } else {
+    // What the command writes carries its binlog record.
+    storage::Engine::CommandRecord record(ctx.server.engine, ctx.db(), ctx.args);
+    spec.handler(ctx);
+    record.Finish();
   }
-  // What the command writes carries its binlog record.
-  storage::Engine::CommandRecord record(ctx.server.engine, ctx.db(), ctx.args);
-  spec.handler(ctx);
-  record.Finish();
+  uint64_t ended = TickMicros();
+  // Counters of two cores may differ by a little: a thread moved between the reads never took "negative" time.
+  Account(spec, ctx, ended > started ? ended - started : 0, reply_start);
   FeedMonitors(spec, ctx);
 }
 

@@ -125,6 +125,10 @@ std::vector<OptionSpec> BuildOptions() {
                 "seconds since its last acknowledgement after which a replica is not healthy (sync mode)"),
       IntOption("repl-timeout", &ServerConfig::repl_timeout, 1, kMaxInt, true,
                 "seconds of silence after which a replication link is dropped and reconnected"),
+      IntOption("slowlog-log-slower-than", &ServerConfig::slowlog_log_slower_than, -1, INT64_MAX, true,
+                "SLOWLOG records commands that run at least this many microseconds; -1 = none, 0 = all"),
+      IntOption("slowlog-max-len", &ServerConfig::slowlog_max_len, 0, kMaxInt, true,
+                "entries SLOWLOG keeps (the oldest go first)"),
   };
 }
 

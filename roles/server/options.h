@@ -42,6 +42,8 @@ struct ServerConfig {
   int64_t replica_ack_timeout_ms = 1000;
   int64_t min_replicas_max_lag = 10;  // seconds
   int64_t repl_timeout = 60;          // seconds
+  int64_t slowlog_log_slower_than = 10000;  // microseconds; negative = log nothing
+  int64_t slowlog_max_len = 128;
 };
 
 // "host port" or "host:port" of the replicaof option; false when malformed.

@@ -74,6 +74,7 @@ class Server {
       }
     });
     ApplyReplicationPolicy(config);
+    context_.slowlog.Configure(config.slowlog_log_slower_than, config.slowlog_max_len);
     engine_->SetCommitObserver([this](const rocksdb::WriteBatch& batch) {
       if (context_.watches.Empty() && context_.blocking.Empty()) return;
       storage::WrittenKeys written = storage::CollectWrittenKeys(*engine_, batch);
@@ -279,6 +280,8 @@ class Server {
     } else if (name == "loglevel") {
       auto level = ParseLogLevel(updated.loglevel);
       if (level.ok()) SetLogLevel(*level);
+    } else if (name.starts_with("slowlog-")) {
+      context_.slowlog.Configure(updated.slowlog_log_slower_than, updated.slowlog_max_len);
     } else {
       ApplyReplicationPolicy(updated);
     }

@@ -1,10 +1,13 @@
-// OBJECT and MEMORY through the socket: Redis 7.0's answers for the same values.
+// OBJECT, MEMORY, SLOWLOG and INFO's commandstats/errorstats through the
+// socket: Redis 7.0's answers for the same values and commands.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <climits>
 #include <string>
 
 #include "harness.h"
+#include "reference_redis.h"
 
 namespace kvdtest {
 
@@ -78,6 +81,88 @@ TEST_CASE("introspection: MEMORY USAGE grows with the value and samples collecti
   CHECK(Err(c, {"MEMORY", "USAGE"}) == "ERR wrong number of arguments for 'memory|usage' command");
   CHECK(Err(c, {"MEMORY", "nope"}) == "ERR unknown subcommand 'nope'. Try MEMORY HELP.");
   CHECK(Err(c, {"MEMORY", "HELP", "x"}) == "ERR wrong number of arguments for 'memory|help' command");
+}
+
+
+namespace {
+
+// INFO commandstats and errorstats without the microseconds (they differ
+// between servers), the INFO and CONFIG calls of the test itself left out.
+std::vector<std::string> CountsOnly(RespClient& client) {
+  std::string text = Call(client, {"INFO", "commandstats", "errorstats"}).str;
+  std::vector<std::string> lines;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find("\r\n", start);
+    if (end == std::string::npos) end = text.size();
+    std::string line = text.substr(start, end - start);
+    start = end + 2;
+    if (line.empty() || line[0] == '#' || line.starts_with("cmdstat_info") || line.starts_with("cmdstat_config")) continue;
+    size_t usec = line.find(",usec=");
+    if (usec != std::string::npos) line.erase(usec, line.find(",rejected_calls") - usec);
+    lines.push_back(line);
+  }
+  std::sort(lines.begin(), lines.end());
+  return lines;
+}
+
+}  // namespace
+
+TEST_CASE("introspection: INFO commandstats and errorstats count calls, rejections and failures as Redis does") {
+  SideBySide pair;
+  if (!pair.ready()) return;
+  std::vector<Args> commands = {
+      {"SET", "s", "1"},          {"GET", "s"},           {"GET"},               {"LPUSH", "s", "x"},
+      {"INCR", "s"},              {"INCRBY", "s", "x"},   {"NOSUCH", "a"},       {"HSET", "h", "f"},
+      {"MULTI"},                  {"INCR", "s"},          {"LPUSH", "s", "x"},   {"EXEC"},
+      {"CLIENT", "NOSUCH"},       {"ZADD", "z", "nan", "m"}, {"SELECT", "99"},   {"EXEC"},
+      {"CLIENT", "SETNAME", "a"}, {"CLIENT", "GETNAME", "x"}, {"OBJECT", "ENCODING", "s"},
+  };
+  for (RespClient* client : {&pair.reference(), &pair.kvd()}) {
+    REQUIRE(Simple(*client, {"CONFIG", "RESETSTAT"}) == "OK");
+    for (const Args& command : commands) Call(*client, command);
+  }
+  std::vector<std::string> expected = CountsOnly(pair.reference());
+  CHECK(CountsOnly(pair.kvd()) == expected);
+  CHECK(InfoField(Call(pair.kvd(), {"INFO", "stats"}).str, "total_error_replies") ==
+        InfoField(Call(pair.reference(), {"INFO", "stats"}).str, "total_error_replies"));
+  // RESETSTAT empties both sections.
+  REQUIRE(Simple(pair.kvd(), {"CONFIG", "RESETSTAT"}) == "OK");
+  CHECK(CountsOnly(pair.kvd()).empty());
+}
+
+TEST_CASE("introspection: SLOWLOG keeps the commands over the threshold, newest first, passwords redacted") {
+  ServerWithClient s;
+  RespClient& c = *s.client;
+  CHECK(Simple(c, {"CONFIG", "SET", "slowlog-log-slower-than", "0"}) == "OK");
+  CHECK(Simple(c, {"SLOWLOG", "RESET"}) == "OK");
+  CHECK(Simple(c, {"CLIENT", "SETNAME", "tester"}) == "OK");
+  CHECK(Simple(c, {"SET", "k", std::string(300, 'v')}) == "OK");
+  CHECK(Err(c, {"AUTH", "secret"}).starts_with("ERR AUTH <password> called without any password configured"));
+  RespValue entries = Call(c, {"SLOWLOG", "GET", "3"});
+  REQUIRE(entries.elements.size() == 3);
+  const RespValue& auth = entries.elements[0];  // newest first
+  REQUIRE(auth.elements.size() == 6);
+  CHECK(auth.elements[3].elements[0].str == "AUTH");
+  CHECK(auth.elements[3].elements[1].str == "(redacted)");
+  CHECK(auth.elements[5].str == "tester");
+  CHECK(auth.elements[4].str.starts_with("127.0.0.1:"));
+  const RespValue& set = entries.elements[1];
+  CHECK(set.elements[0].integer + 1 == auth.elements[0].integer);  // ids count up
+  CHECK(set.elements[1].integer > 1700000000);                      // unix seconds
+  CHECK(set.elements[3].elements[2].str == std::string(128, 'v') + "... (172 more bytes)");
+  CHECK(Int(c, {"SLOWLOG", "LEN"}) >= 5);
+  CHECK(Err(c, {"SLOWLOG", "GET", "-2"}) == "ERR count should be greater than or equal to -1");
+  CHECK(Err(c, {"SLOWLOG", "LEN", "x"}) == "ERR wrong number of arguments for 'slowlog|len' command");
+
+  // slowlog-max-len trims at once; a negative threshold logs nothing.
+  CHECK(Simple(c, {"CONFIG", "SET", "slowlog-max-len", "2"}) == "OK");
+  CHECK(Int(c, {"SLOWLOG", "LEN"}) == 2);
+  CHECK(Simple(c, {"CONFIG", "SET", "slowlog-log-slower-than", "-1"}) == "OK");
+  CHECK(Simple(c, {"SLOWLOG", "RESET"}) == "OK");
+  CHECK(Simple(c, {"SET", "k", "v"}) == "OK");
+  CHECK(Int(c, {"SLOWLOG", "LEN"}) == 0);
+  CHECK(Err(c, {"CONFIG", "SET", "slowlog-log-slower-than", "-2"}).starts_with("ERR CONFIG SET failed"));
 }
 
 }  // namespace kvdtest

@@ -1,4 +1,4 @@
-// Container commands (CLIENT, CONFIG, COMMAND, OBJECT, MEMORY, PUBSUB): an
+// Container commands (CLIENT, CONFIG, COMMAND, OBJECT, MEMORY, PUBSUB, SLOWLOG): an
 // unknown subcommand or a wrong argument count is refused before the command
 // runs, inside MULTI too, where it aborts the transaction as in Redis.
 #include <doctest/doctest.h>
@@ -24,6 +24,7 @@ std::vector<Args> SubcommandCorners() {
       {"OBJECT", {"ENCODING", "REFCOUNT", "IDLETIME", "FREQ", "HELP", "nosuch"}},
       {"MEMORY", {"USAGE", "HELP", "nosuch"}},
       {"PUBSUB", {"CHANNELS", "NUMSUB", "NUMPAT", "HELP", "nosuch"}},
+      {"SLOWLOG", {"GET", "LEN", "RESET", "HELP", "nosuch"}},
   };
   std::vector<Args> corners;
   for (const auto& [container, subs] : containers) {
@@ -31,7 +32,7 @@ std::vector<Args> SubcommandCorners() {
     for (const std::string& sub : subs) {
       Args command = {container, sub};
       for (int extra = 0; extra <= 3; ++extra) {
-        // RESETSTAT resets INFO's counters, harmless; CONFIG SET x x and x x x x name no option.
+        // RESETSTAT and SLOWLOG RESET empty statistics, harmless; CONFIG SET x x and x x x x name no option.
         corners.push_back(command);
         command.push_back("x");
       }
@@ -82,7 +83,7 @@ TEST_CASE("subcommands: unknown ones and wrong argument counts are refused, insi
 TEST_CASE("subcommands: every container answers HELP, and COMMAND INFO lists the subcommands") {
   ServerWithClient s;
   RespClient& c = *s.client;
-  for (const char* container : {"CLIENT", "CONFIG", "COMMAND", "OBJECT", "MEMORY", "PUBSUB"}) {
+  for (const char* container : {"CLIENT", "CONFIG", "COMMAND", "OBJECT", "MEMORY", "PUBSUB", "SLOWLOG"}) {
     RespValue help = Call(c, {container, "HELP"});
     REQUIRE(help.type == RespValue::Type::kArray);
     REQUIRE(help.elements.size() > 2);

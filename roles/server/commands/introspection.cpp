@@ -1,6 +1,7 @@
 // OBJECT (ENCODING REFCOUNT IDLETIME FREQ HELP) and MEMORY (USAGE HELP):
 // what tools ask about single keys. The answers are worked out in
-// roles/server/object_encoding.h.
+// roles/server/object_encoding.h. SLOWLOG (GET LEN RESET HELP): the slow
+// commands roles/server/slowlog.h keeps.
 #include <climits>
 
 #include "common/numbers.h"
@@ -127,6 +128,60 @@ void Memory(CommandContext& ctx) {
   ctx.reply.Error("ERR unknown subcommand '" + sub + "'. Try MEMORY HELP.");
 }
 
+void SlowLogGet(CommandContext& ctx) {
+  size_t count = 10;  // as Redis
+  if (ctx.args.size() == 3) {
+    int64_t asked = 0;
+    if (!ParseInt64(ctx.args[2], &asked) || asked < -1) {
+      return ctx.reply.Error("ERR count should be greater than or equal to -1");
+    }
+    count = asked == -1 ? SIZE_MAX : static_cast<size_t>(asked);
+  }
+  std::vector<SlowLogEntry> entries = ctx.server.slowlog.Latest(count);
+  ctx.reply.ArrayHeader(entries.size());
+  for (const SlowLogEntry& entry : entries) {
+    ctx.reply.ArrayHeader(6);
+    ctx.reply.Integer(static_cast<int64_t>(entry.id));
+    ctx.reply.Integer(static_cast<int64_t>(entry.unix_seconds));
+    ctx.reply.Integer(static_cast<int64_t>(entry.micros));
+    ReplyBulks(ctx, entry.args);
+    ctx.reply.Bulk(entry.client_addr);
+    ctx.reply.Bulk(entry.client_name);
+  }
+}
+
+// The dispatcher has checked the subcommand and its argument count (the row below).
+void SlowLogCmd(CommandContext& ctx) {
+  const std::string& sub = ctx.args[1];
+  if (EqualsIgnoreCase(sub, "GET")) {
+    if (ctx.args.size() > 3) {
+      return ctx.reply.Error("ERR unknown subcommand or wrong number of arguments for '" + sub +
+                             "'. Try SLOWLOG HELP.");
+    }
+    return SlowLogGet(ctx);
+  }
+  if (EqualsIgnoreCase(sub, "LEN")) return ctx.reply.Integer(static_cast<int64_t>(ctx.server.slowlog.Length()));
+  if (EqualsIgnoreCase(sub, "RESET")) {
+    ctx.server.slowlog.Reset();
+    return ctx.reply.Ok();
+  }
+  if (EqualsIgnoreCase(sub, "HELP")) {
+    return ReplyHelp(ctx, {
+        "SLOWLOG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "GET [<count>]",
+        "    Return the <count> (default 10, -1 = all) newest entries of the slow log: id, unix time,",
+        "    microseconds, arguments, client address and client name.",
+        "LEN",
+        "    Return the number of entries in the slow log.",
+        "RESET",
+        "    Empty the slow log.",
+        "HELP",
+        "    Print this help.",
+    });
+  }
+  ctx.reply.Error("ERR unknown subcommand '" + sub + "'. Try SLOWLOG HELP.");
+}
+
 }  // namespace
 
 std::vector<CommandSpec> IntrospectionCommands() {
@@ -134,6 +189,8 @@ std::vector<CommandSpec> IntrospectionCommands() {
       {"object", -2, kReadonly, 2, 2, 1, Object, nullptr,
        {{"encoding", 3}, {"refcount", 3}, {"idletime", 3}, {"freq", 3}, {"help", 2}}},
       {"memory", -2, kReadonly, 2, 2, 1, Memory, nullptr, {{"usage", -3}, {"help", 2}}},
+      {"slowlog", -2, kAdmin | kLoading | kStale, 0, 0, 0, SlowLogCmd, nullptr,
+       {{"get", -2}, {"len", 2}, {"reset", 2}, {"help", 2}}},
   };
 }
 

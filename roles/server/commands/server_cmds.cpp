@@ -106,7 +106,35 @@ Fields StatsSection(ServerContext& server) {
           {"keyspace_hits", std::to_string(stats.hits())},
           {"keyspace_misses", std::to_string(stats.misses())},
           {"pubsub_channels", std::to_string(server.pubsub.ChannelCount())},
-          {"pubsub_patterns", std::to_string(server.pubsub.PatternCount())}};
+          {"pubsub_patterns", std::to_string(server.pubsub.PatternCount())},
+          {"unexpected_error_replies", "0"},  // Redis counts errors from AOF loading and replication here
+          {"total_error_replies", std::to_string(server.command_stats.TotalErrorReplies())}};
+}
+
+// Per command and subcommand (cmdstat_config|get), as Redis 7.0 prints them.
+Fields CommandStatsSection(ServerContext& server) {
+  Fields fields;
+  const std::vector<std::string>& names = Commands().StatNames();
+  std::vector<CommandStats::Totals> totals = server.command_stats.Commands();
+  for (size_t i = 0; i < names.size(); ++i) {
+    const CommandStats::Totals& t = totals[i];
+    if (t.calls == 0 && t.rejected == 0 && t.failed == 0) continue;
+    char per_call[32];
+    std::snprintf(per_call, sizeof(per_call), "%.2f", t.calls == 0 ? 0.0 : static_cast<double>(t.micros) / t.calls);
+    fields.emplace_back("cmdstat_" + names[i],
+                        "calls=" + std::to_string(t.calls) + ",usec=" + std::to_string(t.micros) +
+                            ",usec_per_call=" + per_call + ",rejected_calls=" + std::to_string(t.rejected) +
+                            ",failed_calls=" + std::to_string(t.failed));
+  }
+  return fields;
+}
+
+Fields ErrorStatsSection(ServerContext& server) {
+  Fields fields;
+  for (const auto& [code, count] : server.command_stats.Errors()) {
+    fields.emplace_back("errorstat_" + code, "count=" + std::to_string(count));
+  }
+  return fields;
 }
 
 Fields ReplicationSection(ServerContext& server) { return ReplicationInfo(server); }
@@ -139,21 +167,21 @@ void Info(CommandContext& ctx) {
   struct Section {
     const char* name;
     const char* title;
+    bool in_default;  // commandstats only when named, or with "all"/"everything"
   };
-  static const Section kSections[] = {{"server", "Server"},           {"clients", "Clients"},
-                                      {"memory", "Memory"},           {"persistence", "Persistence"},
-                                      {"stats", "Stats"},             {"replication", "Replication"},
-                                      {"cpu", "CPU"},                 {"cluster", "Cluster"},
-                                      {"keyspace", "Keyspace"}};
+  static const Section kSections[] = {
+      {"server", "Server", true},        {"clients", "Clients", true},         {"memory", "Memory", true},
+      {"persistence", "Persistence", true}, {"stats", "Stats", true},         {"replication", "Replication", true},
+      {"cpu", "CPU", true},              {"commandstats", "Commandstats", false}, {"errorstats", "Errorstats", true},
+      {"cluster", "Cluster", true},      {"keyspace", "Keyspace", true}};
   std::vector<std::string> wanted;
   for (size_t i = 1; i < ctx.args.size(); ++i) wanted.push_back(ToLower(ctx.args[i]));
-  bool everything = wanted.empty() ||
-                    std::any_of(wanted.begin(), wanted.end(), [](const std::string& w) {
-                      return w == "all" || w == "everything" || w == "default";
-                    });
+  auto named = [&](const char* name) { return std::find(wanted.begin(), wanted.end(), name) != wanted.end(); };
+  bool all = named("all") || named("everything");
+  bool defaults = wanted.empty() || all || named("default");
   std::string text;
   for (const Section& section : kSections) {
-    if (!everything && std::find(wanted.begin(), wanted.end(), section.name) == wanted.end()) continue;
+    if (!(all || (defaults && section.in_default) || named(section.name))) continue;
     std::string name = section.name;
     Fields fields;
     if (name == "server") fields = ServerSection(ctx.server);
@@ -163,6 +191,8 @@ void Info(CommandContext& ctx) {
     if (name == "stats") fields = StatsSection(ctx.server);
     if (name == "replication") fields = ReplicationSection(ctx.server);
     if (name == "cpu") fields = CpuSection();
+    if (name == "commandstats") fields = CommandStatsSection(ctx.server);
+    if (name == "errorstats") fields = ErrorStatsSection(ctx.server);
     if (name == "cluster") fields = {{"cluster_enabled", "0"}};  // clients check this before using CLUSTER commands
     if (name == "keyspace") {
       auto keyspace = KeyspaceSection(ctx.server);
@@ -292,6 +322,7 @@ void Config(CommandContext& ctx) {
   }
   if (EqualsIgnoreCase(sub, "RESETSTAT")) {
     ctx.server.stats.Reset();
+    ctx.server.command_stats.Reset();
     return ctx.reply.Ok();
   }
   if (EqualsIgnoreCase(sub, "REWRITE")) return ctx.reply.Error("ERR The server is running without a config file");
