@@ -19,12 +19,13 @@ std::vector<std::string_view> FlagNames(uint32_t flags) {
 
 std::vector<CommandSpec> BackupCommands();  // commands/backup.cpp: SAVE BGSAVE LASTSAVE CHECKPOINT
 std::vector<CommandSpec> ReplicationCommands();  // commands/replication.cpp
-std::vector<CommandSpec> IntrospectionCommands();  // commands/introspection.cpp: OBJECT MEMORY
+std::vector<CommandSpec> IntrospectionCommands();  // commands/introspection.cpp: OBJECT MEMORY SLOWLOG
+std::vector<CommandSpec> BitCommands();  // commands/bitops.cpp: BITOP BITFIELD BITFIELD_RO
 
 CommandTable::CommandTable() {
   for (auto family : {ConnectionCommands, ServerCommands, KeyCommands, StringCommands, HashCommands, ListCommands,
                       SetCommands, ZSetCommands, TransactionCommands, PubSubCommands, BlockingCommands,
-                      BackupCommands, ReplicationCommands, IntrospectionCommands}) {
+                      BackupCommands, ReplicationCommands, IntrospectionCommands, BitCommands}) {
     for (const CommandSpec& spec : family()) commands_.push_back(spec);
   }
   index_.reserve(commands_.size());

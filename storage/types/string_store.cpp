@@ -258,6 +258,47 @@ Result<int> StringStore::SetBit(uint8_t db, std::string_view key, uint64_t offse
   return previous;
 }
 
+Result<std::vector<std::optional<int64_t>>> StringStore::Bitfield(uint8_t db, std::string_view key,
+                                                                  const std::vector<BitfieldOp>& ops) {
+  uint64_t write_end = BitfieldWriteEnd(ops);
+  if (write_end == 0) {
+    Current current;
+    KVD_RETURN_IF_ERROR(Load(db, key, &current));
+    return RunBitfield(&current.value, ops);
+  }
+  if (write_end > max_size() + 8) return Status::InvalidArgument(errors::kStringTooLong);  // a field may end past the last offset
+  KeyLockGuard guard(engine_.locks(), db, key);
+  Current current;
+  KVD_RETURN_IF_ERROR(Load(db, key, &current));
+  if (current.value.size() < write_end) current.value.resize(write_end, '\0');
+  std::vector<std::optional<int64_t>> replies = RunBitfield(&current.value, ops);
+  KVD_RETURN_IF_ERROR(Store(db, key, current.value, current.expire_ms, current.meta_key));
+  return replies;
+}
+
+Result<size_t> StringStore::BitOp(uint8_t db, BitOperation op, std::string_view dest,
+                                  const std::vector<std::string_view>& sources) {
+  std::vector<std::pair<uint8_t, std::string_view>> lock_keys = {{db, dest}};
+  for (std::string_view source : sources) lock_keys.emplace_back(db, source);
+  KeyLockGuard guard(engine_.locks(), lock_keys);
+  std::vector<std::string> values;
+  values.reserve(sources.size());
+  for (std::string_view source : sources) {
+    Current current;
+    KVD_RETURN_IF_ERROR(Load(db, source, &current));
+    values.push_back(std::move(current.value));
+  }
+  std::string result = CombineBits(op, values);
+  if (!result.empty()) {
+    KVD_RETURN_IF_ERROR(Store(db, dest, result, 0));
+    return result.size();
+  }
+  WriteSet batch;
+  batch.Delete(engine_.meta(), EncodeMetaKey(db, dest));
+  KVD_RETURN_IF_ERROR(engine_.Commit(batch));
+  return size_t{0};
+}
+
 int64_t CountBits(std::string_view value, BitRange range) {
   // Redis's BITCOUNT (unlike BITPOS): both negative and start > end counts nothing.
   if (range.start < 0 && range.end < 0 && range.start > range.end) return 0;

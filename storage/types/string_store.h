@@ -10,6 +10,7 @@
 
 #include "common/status.h"
 #include "storage/engine.h"
+#include "storage/types/bitfield.h"
 
 namespace kvd::storage {
 
@@ -76,6 +77,13 @@ class StringStore {
   Result<int> SetBit(uint8_t db, std::string_view key, uint64_t offset, bool on);
   Result<int64_t> BitCount(uint8_t db, std::string_view key, std::optional<BitRange> range);
   Result<int64_t> BitPos(uint8_t db, std::string_view key, bool bit, std::optional<BitRange> range, bool end_given);
+  // BITFIELD: with a SET or INCRBY the value grows to hold every field written
+  // (even one FAIL refuses) and keeps its TTL; GETs alone read a missing key as zeros.
+  Result<std::vector<std::optional<int64_t>>> Bitfield(uint8_t db, std::string_view key,
+                                                       const std::vector<BitfieldOp>& ops);
+  // BITOP: the result's length; an empty result deletes `dest` (of any type),
+  // another replaces it as a string without a TTL.
+  Result<size_t> BitOp(uint8_t db, BitOperation op, std::string_view dest, const std::vector<std::string_view>& sources);
 
  private:
   struct Current {

@@ -18,7 +18,7 @@ class RandomStringCommands {
   explicit RandomStringCommands(uint32_t seed) : random_(seed), now_(std::time(nullptr)) {}
 
   Args Next() {
-    switch (Pick(35)) {
+    switch (Pick(38)) {
       case 0: return {"GET", Key()};
       case 1: return With({"SET", Key(), Value()}, SetOptions());
       case 2: return {"SETNX", Key(), Value()};
@@ -57,6 +57,13 @@ class RandomStringCommands {
       case 33:
         return With({"LCS", Key(), Key()}, OneOfArgs({{}, {"LEN"}, {"IDX"}, {"IDX", "WITHMATCHLEN"}, {"IDX", "MINMATCHLEN", "2"},
                                                        {"LEN", "IDX"}, {"MINMATCHLEN", "abc"}, {"MINMATCHLEN"}, {"BAD"}}));
+      case 34: {
+        Args command = {"BITOP", OneOf({"AND", "OR", "XOR", "NOT", "and", "NAND"}), Key(), Key()};
+        for (int more = Pick(3); more > 0; --more) command.push_back(Key());
+        return command;
+      }
+      case 35: return With({"BITFIELD", Key()}, BitfieldOps());
+      case 36: return With({"BITFIELD_RO", Key()}, BitfieldOps());
       default:
         return OneOfArgs({{"GET"}, {"SET", "k1"}, {"INCRBY", "k1"}, {"GETRANGE", "k1", "0"}, {"EXPIRE", "k1"},
                           {"MSET", "k1"}, {"SETBIT", "k1", "0"}, {"GETEX"}, {"GET", "a", "b"}, {"BITPOS", "k1"}});
@@ -117,6 +124,22 @@ class RandomStringCommands {
   }
   Args ExpireOptions() {
     return OneOfArgs({{}, {"NX"}, {"XX"}, {"GT"}, {"LT"}, {"NX", "XX"}, {"GT", "LT"}, {"NX", "NX"}, {"BAD"}, {"xx", "gt"}});
+  }
+  // One to four BITFIELD operations, now and then a malformed one.
+  Args BitfieldOps() {
+    Args ops;
+    for (int count = 1 + Pick(4); count > 0; --count) {
+      std::string type = OneOf({"i1", "i5", "i8", "i16", "i63", "i64", "u1", "u3", "u8", "u63", "u64", "x8", "i0"});
+      std::string offset = OneOf({"0", "1", "3", "7", "8", "13", "#0", "#1", "#3", "100", "-1", "abc"});
+      switch (Pick(9)) {
+        case 0: case 1: case 2: ops.insert(ops.end(), {OneOf({"GET", "get"}), type, offset}); break;
+        case 3: case 4: ops.insert(ops.end(), {"SET", type, offset, Integer()}); break;
+        case 5: case 6: ops.insert(ops.end(), {"INCRBY", type, offset, Integer()}); break;
+        case 7: ops.insert(ops.end(), {"OVERFLOW", OneOf({"WRAP", "SAT", "FAIL", "sat", "BAD"})}); break;
+        default: ops.push_back(OneOf({"GET", "SET", "BAD"})); break;
+      }
+    }
+    return ops;
   }
   Args BitRange() {
     switch (Pick(5)) {
