@@ -21,11 +21,13 @@ std::vector<CommandSpec> BackupCommands();  // commands/backup.cpp: SAVE BGSAVE 
 std::vector<CommandSpec> ReplicationCommands();  // commands/replication.cpp
 std::vector<CommandSpec> IntrospectionCommands();  // commands/introspection.cpp: OBJECT MEMORY SLOWLOG
 std::vector<CommandSpec> BitCommands();  // commands/bitops.cpp: BITOP BITFIELD BITFIELD_RO
+std::vector<CommandSpec> HyperLogLogCommands();  // commands/hyperloglog.cpp: PFADD PFCOUNT PFMERGE
 
 CommandTable::CommandTable() {
   for (auto family : {ConnectionCommands, ServerCommands, KeyCommands, StringCommands, HashCommands, ListCommands,
                       SetCommands, ZSetCommands, TransactionCommands, PubSubCommands, BlockingCommands,
-                      BackupCommands, ReplicationCommands, IntrospectionCommands, BitCommands}) {
+                      BackupCommands, ReplicationCommands, IntrospectionCommands, BitCommands,
+                      HyperLogLogCommands}) {
     for (const CommandSpec& spec : family()) commands_.push_back(spec);
   }
   index_.reserve(commands_.size());

@@ -85,6 +85,14 @@ class StringStore {
   // another replaces it as a string without a TTL.
   Result<size_t> BitOp(uint8_t db, BitOperation op, std::string_view dest, const std::vector<std::string_view>& sources);
 
+  // HyperLogLog (hyperloglog_store.cpp; the values are storage/types/hyperloglog.h's).
+  // PFADD: true when a register changed or the key was created.
+  Result<bool> PfAdd(uint8_t db, std::string_view key, const std::vector<std::string_view>& elements);
+  // PFCOUNT: the estimate of the union of `keys` (missing ones are empty).
+  Result<uint64_t> PfCount(uint8_t db, const std::vector<std::string_view>& keys);
+  // PFMERGE: `dest` (also a source when it exists) becomes the union; it keeps its TTL.
+  Status PfMerge(uint8_t db, std::string_view dest, const std::vector<std::string_view>& sources);
+
  private:
   struct Current {
     bool exists = false;
