@@ -22,12 +22,13 @@ std::vector<CommandSpec> ReplicationCommands();  // commands/replication.cpp
 std::vector<CommandSpec> IntrospectionCommands();  // commands/introspection.cpp: OBJECT MEMORY SLOWLOG
 std::vector<CommandSpec> BitCommands();  // commands/bitops.cpp: BITOP BITFIELD BITFIELD_RO
 std::vector<CommandSpec> HyperLogLogCommands();  // commands/hyperloglog.cpp: PFADD PFCOUNT PFMERGE
+std::vector<CommandSpec> SortCommands();  // commands/sort.cpp: SORT SORT_RO
 
 CommandTable::CommandTable() {
   for (auto family : {ConnectionCommands, ServerCommands, KeyCommands, StringCommands, HashCommands, ListCommands,
                       SetCommands, ZSetCommands, TransactionCommands, PubSubCommands, BlockingCommands,
                       BackupCommands, ReplicationCommands, IntrospectionCommands, BitCommands,
-                      HyperLogLogCommands}) {
+                      HyperLogLogCommands, SortCommands}) {
     for (const CommandSpec& spec : family()) commands_.push_back(spec);
   }
   index_.reserve(commands_.size());

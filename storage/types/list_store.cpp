@@ -233,6 +233,18 @@ Result<uint64_t> ListStore::Push(uint8_t db, std::string_view key, ListSide side
   return state.size();
 }
 
+Result<uint64_t> ListStore::Replace(uint8_t db, std::string_view key, const std::vector<std::string_view>& values) {
+  KeyLockGuard guard(engine_.locks(), db, key);
+  State state;
+  state.meta.type = KeyType::kList;
+  state.meta.version = engine_.NextVersion();
+  WriteSet batch;
+  KVD_RETURN_IF_ERROR(PushLocked(&batch, db, key, &state, ListSide::kRight, values));
+  SaveMeta(&batch, db, key, &state);  // empty: deletes the key
+  KVD_RETURN_IF_ERROR(engine_.Commit(batch));
+  return state.size();
+}
+
 Result<std::optional<std::vector<std::string>>> ListStore::Pop(uint8_t db, std::string_view key, ListSide side,
                                                                uint64_t count) {
   KeyLockGuard guard(engine_.locks(), db, key);

@@ -62,6 +62,9 @@ class ListStore {
   Result<std::optional<std::string>> Move(uint8_t db, std::string_view source, std::string_view destination,
                                           ListSide from, ListSide to);
 
+  // SORT ... STORE: `key` becomes a list of `values` whatever it held (a new
+  // version orphans the old contents); no values deletes it. Returns the length.
+  Result<uint64_t> Replace(uint8_t db, std::string_view key, const std::vector<std::string_view>& values);
   Result<uint64_t> Length(uint8_t db, std::string_view key);
   // LRANGE with Redis's index rules (negative from the end, clamped).
   Result<std::vector<std::string>> Range(uint8_t db, std::string_view key, int64_t start, int64_t stop);
