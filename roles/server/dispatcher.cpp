@@ -182,8 +182,9 @@ void Execute(const CommandSpec& spec, CommandContext& ctx) {
     record.Finish();
   }
   uint64_t ended = TickMicros();
-  // Counters of two cores may differ by a little: a thread moved between the reads never took "negative" time.
-  Account(spec, ctx, ended > started ? ended - started : 0, reply_start);
+  // As Redis, a blocking command counts once: when it is served or times out, not each time it finds nothing.
+  // (Counters of two cores may differ by a little: a thread moved between the reads took no "negative" time.)
+  if (ctx.block_keys.empty()) Account(spec, ctx, ended > started ? ended - started : 0, reply_start);
   FeedMonitors(spec, ctx);
 }
 

@@ -117,6 +117,8 @@ TEST_CASE("introspection: INFO commandstats and errorstats count calls, rejectio
       {"MULTI"},                  {"INCR", "s"},          {"LPUSH", "s", "x"},   {"EXEC"},
       {"CLIENT", "NOSUCH"},       {"ZADD", "z", "nan", "m"}, {"SELECT", "99"},   {"EXEC"},
       {"CLIENT", "SETNAME", "a"}, {"CLIENT", "GETNAME", "x"}, {"OBJECT", "ENCODING", "s"},
+      {"BLPOP", "empty", "0.01"},  // blocks, then times out: one call
+      {"RPUSH", "q", "x"},        {"BLPOP", "q", "1"},
   };
   for (RespClient* client : {&pair.reference(), &pair.kvd()}) {
     REQUIRE(Simple(*client, {"CONFIG", "RESETSTAT"}) == "OK");
