@@ -1,5 +1,7 @@
 #include "storage/types/zset_store.h"
 
+#include "storage/types/zset_bounds.h"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -127,7 +129,15 @@ class ZSetWriter {
     ref_.key = std::string(key);
   }
 
-  Status Load() { return LoadCollection(*ref_.engine, ref_.db, ref_.key, KeyType::kZSet, &ref_.meta, &ref_.exists); }
+  Status Load() {
+    KVD_RETURN_IF_ERROR(LoadCollection(*ref_.engine, ref_.db, ref_.key, KeyType::kZSet, &ref_.meta, &ref_.exists));
+    if (ref_.exists) bounds_ = DecodeScoreFieldBounds(ref_.meta.tail);
+    return Status::Ok();
+  }
+  const ScoreFieldBounds& bounds() const { return bounds_; }
+  // After pops: where the next ones start.
+  void SetLowBound(std::string bound) { bounds_.low = std::move(bound); }
+  void SetHighBound(std::optional<std::string> bound) { bounds_.high = std::move(bound); }
   // The committed sub-keys (the walks read these) and the pending size.
   const ZSetRef& ref() const { return ref_; }
   bool exists() const { return ref_.exists; }
@@ -146,6 +156,7 @@ class ZSetWriter {
     }
     batch_.Put(ref_.engine->zscore(), ref_.ScoreSubKey(score, member), rocksdb::Slice());
     batch_.Put(ref_.engine->data(), ref_.SubKey(member), EncodeScorePrefix(score));
+    if (bounds_.low || bounds_.high) WidenScoreFieldBounds(&bounds_, EncodeScoreField(score, member));
     Remember(member, score);
   }
 
@@ -159,6 +170,7 @@ class ZSetWriter {
   // Writes nothing when nothing changed.
   Status Commit() {
     if (few_.empty() && many_.empty()) return Status::Ok();
+    ref_.meta.tail = EncodeScoreFieldBounds(bounds_);
     StoreCollectionMeta(*ref_.engine, &batch_, ref_.db, ref_.key, ref_.meta);
     return ref_.engine->Commit(batch_);
   }
@@ -186,6 +198,7 @@ class ZSetWriter {
   }
 
   ZSetRef ref_;
+  ScoreFieldBounds bounds_;  // kept in the meta tail (zset_bounds.h)
   std::vector<std::pair<std::string, std::optional<double>>> few_;
   std::unordered_map<std::string, std::optional<double>> many_;
   WriteSet batch_;
@@ -723,9 +736,19 @@ Status PopFrom(ZSetWriter* writer, uint64_t count, PopEnd end, std::vector<Score
   if (!writer->exists() || count == 0) return Status::Ok();
   auto it = writer->ref().Scores();
   bool backward = end == PopEnd::kMax;
-  backward ? it->SeekToLast() : it->SeekToFirst();
+  const ScoreFieldBounds& bounds = writer->bounds();
+  if (backward) {
+    bounds.high ? it->SeekForPrev(*bounds.high) : it->SeekToLast();
+  } else {
+    bounds.low ? it->Seek(*bounds.low) : it->SeekToFirst();
+  }
   KVD_RETURN_IF_ERROR(Walk(*it, backward, {0, count}, Everything(), AppendTo(popped)));
   for (const auto& entry : *popped) writer->Erase(entry.member, entry.score);
+  if (!popped->empty()) {
+    // Everything on this side of the last popped entry is gone now.
+    std::string last = EncodeScoreField(popped->back().score, popped->back().member);
+    backward ? writer->SetHighBound(HighBoundAt(last)) : writer->SetLowBound(LowBoundAt(last));
+  }
   return Status::Ok();
 }
 }  // namespace

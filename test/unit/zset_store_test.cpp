@@ -559,3 +559,49 @@ TEST_CASE_FIXTURE(ZSetFixture, "zset: randomized comparison with a model") {
 }
 
 }  // namespace kvd::storage
+
+namespace kvd::storage {
+namespace {
+
+TEST_CASE_FIXTURE(ZSetFixture, "zset: pops start where earlier pops ended, and adds on either side stay reachable") {
+  // A model of the set; members long and short (bounds keep 64 bytes of a member).
+  std::mt19937 random(20261127);
+  std::set<std::pair<double, std::string>> model;
+  auto member = [&](int n) {
+    std::string name = "m" + std::to_string(n);
+    if (n % 3 == 0) name = std::string(70, static_cast<char>(n % 2 ? '\xff' : 'x')) + name;
+    return name;
+  };
+  for (int step = 0; step < 3000; ++step) {
+    int op = static_cast<int>(random() % 10);
+    if (op < 4) {
+      double score = static_cast<double>(static_cast<int>(random() % 40)) - 20;
+      std::string name = member(static_cast<int>(random() % 500));
+      for (auto it = model.begin(); it != model.end(); ++it) {
+        if (it->second == name) {
+          model.erase(it);
+          break;
+        }
+      }
+      model.emplace(score, name);
+      Add("q", {{name, score}});
+    } else {
+      bool max = op >= 7;
+      uint64_t count = 1 + random() % 3;
+      auto popped = Must(max ? zsets.PopMax(0, "q", count) : zsets.PopMin(0, "q", count));
+      for (const auto& entry : popped) {
+        REQUIRE(!model.empty());
+        auto expected = max ? std::prev(model.end()) : model.begin();
+        REQUIRE(entry.member == expected->second);
+        REQUIRE(entry.score == expected->first);
+        model.erase(expected);
+      }
+      REQUIRE(popped.size() == std::min<size_t>(count, popped.size() + model.size()));
+    }
+  }
+  std::vector<ScoredMember> left = All("q");
+  REQUIRE(left.size() == model.size());
+}
+
+}  // namespace
+}  // namespace kvd::storage

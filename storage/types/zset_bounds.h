@@ -1,0 +1,33 @@
+// Bounds on a sorted set's live score fields (score bytes + member), kept in
+// its meta record's tail. ZPOPMIN and ZPOPMAX start from them instead of the
+// first or last sub-key, so they do not walk over the tombstones that earlier
+// pops left in the memtable and young SST files: 200,000 ZPOPMINs of one set,
+// each walking past every entry popped before it, took over ten minutes.
+// Pure functions of their inputs.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace kvd::storage {
+
+struct ScoreFieldBounds {
+  std::optional<std::string> low;   // no live field sorts before it
+  std::optional<std::string> high;  // no live field sorts after it
+  bool operator==(const ScoreFieldBounds&) const = default;
+};
+
+// An empty or unreadable tail has no bounds (the walks then start at the ends).
+ScoreFieldBounds DecodeScoreFieldBounds(std::string_view tail);
+std::string EncodeScoreFieldBounds(const ScoreFieldBounds& bounds);
+
+// Bounds kept short: a lower bound is a prefix of the field (never after it),
+// an upper bound the field itself or, when long, the successor of its prefix.
+std::string LowBoundAt(std::string_view field);
+std::optional<std::string> HighBoundAt(std::string_view field);
+
+// A field is added: the bounds widen to include it.
+void WidenScoreFieldBounds(ScoreFieldBounds* bounds, std::string_view field);
+
+}  // namespace kvd::storage
