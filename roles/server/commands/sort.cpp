@@ -134,16 +134,59 @@ void SortItems(std::vector<SortItem>* items, const SortOptions& options) {
   });
 }
 
+// Reads each item's weight (BY) or its own value; false after replying the
+// conversion error.
+bool WeighItems(CommandContext& ctx, const SortOptions& options, std::vector<SortItem>* items) {
+  for (SortItem& item : *items) {
+    std::optional<std::string> by_value;
+    if (options.by) {
+      by_value = LookupByPattern(ctx, *options.by, item.element);
+      if (!by_value) continue;  // missing weight: 0, or first with ALPHA
+    }
+    if (options.alpha) {
+      if (options.by) item.by_value = std::move(by_value);
+    } else if (!SortScore(options.by ? *by_value : item.element, &item.score)) {
+      ctx.reply.Error("ERR One or more scores can't be converted into double");
+      return false;
+    }
+  }
+  return true;
+}
+
+// LIMIT clamped as Redis clamps it: [start, end] over `length` items, empty when end < start.
+std::pair<int64_t, int64_t> LimitWindow(const SortOptions& options, int64_t length) {
+  int64_t start = std::max<int64_t>(options.limit_start, 0);
+  int64_t end = options.limit_count < 0 ? length - 1 : start + options.limit_count - 1;
+  if (start >= length) {
+    start = length - 1;
+    end = length - 2;
+  }
+  return {start, std::min(end, length - 1)};
+}
+
+// The items in the window, or what their GET patterns read.
+std::vector<std::optional<std::string>> SortOutput(CommandContext& ctx, const SortOptions& options,
+                                                   const std::vector<SortItem>& items) {
+  auto [start, end] = LimitWindow(options, static_cast<int64_t>(items.size()));
+  std::vector<std::optional<std::string>> output;
+  for (int64_t i = start; i <= end; ++i) {
+    const std::string& element = items[static_cast<size_t>(i)].element;
+    if (options.gets.empty()) output.emplace_back(element);
+    for (const std::string& pattern : options.gets) output.push_back(LookupByPattern(ctx, pattern, element));
+  }
+  return output;
+}
+
 void RunSort(CommandContext& ctx, bool read_only) {
   SortOptions options;
   if (!ParseSortOptions(ctx, read_only, &options)) return;
   auto type = ctx.server.keyspace.Type(ctx.db(), ctx.args[1]);
   if (!type.ok()) return ctx.ReplyError(type.status());
-  std::vector<std::string> elements;
+  std::vector<SortItem> items;
   if (type->has_value()) {
     auto loaded = SortSource(ctx, **type);
     if (!loaded.ok()) return ctx.ReplyError(loaded.status());
-    elements = std::move(*loaded);
+    for (auto& element : *loaded) items.push_back(SortItem{std::move(element), 0, std::nullopt});
   }
   bool is_set = type->has_value() && **type == storage::KeyType::kSet;
   // As Redis: a stored unsorted set would depend on its iteration order, so it is sorted by element.
@@ -152,43 +195,13 @@ void RunSort(CommandContext& ctx, bool read_only) {
     options.alpha = true;
     options.by.reset();
   }
-  std::vector<SortItem> items;
-  items.reserve(elements.size());
-  for (auto& element : elements) items.push_back(SortItem{std::move(element), 0, std::nullopt});
   if (options.dont_sort) {
     if (options.desc && !is_set) std::reverse(items.begin(), items.end());
   } else {
-    for (SortItem& item : items) {
-      std::optional<std::string> by_value;
-      if (options.by) {
-        by_value = LookupByPattern(ctx, *options.by, item.element);
-        if (!by_value) continue;  // missing weight: 0, or first with ALPHA
-      }
-      if (options.alpha) {
-        if (options.by) item.by_value = std::move(by_value);
-      } else if (!SortScore(options.by ? *by_value : item.element, &item.score)) {
-        return ctx.reply.Error("ERR One or more scores can't be converted into double");
-      }
-    }
+    if (!WeighItems(ctx, options, &items)) return;
     SortItems(&items, options);
   }
-  int64_t length = static_cast<int64_t>(items.size());
-  int64_t start = std::max<int64_t>(options.limit_start, 0);
-  int64_t end = options.limit_count < 0 ? length - 1 : start + options.limit_count - 1;
-  if (start >= length) {
-    start = length - 1;
-    end = length - 2;
-  }
-  end = std::min(end, length - 1);
-
-  std::vector<std::optional<std::string>> output;
-  for (int64_t i = start; i <= end; ++i) {
-    if (options.gets.empty()) {
-      output.emplace_back(items[static_cast<size_t>(i)].element);
-      continue;
-    }
-    for (const std::string& pattern : options.gets) output.push_back(LookupByPattern(ctx, pattern, items[static_cast<size_t>(i)].element));
-  }
+  std::vector<std::optional<std::string>> output = SortOutput(ctx, options, items);
   if (options.store) {
     std::vector<std::string_view> values;
     for (const auto& value : output) values.emplace_back(value ? std::string_view(*value) : std::string_view());
