@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "common/logging.h"
+#include "common/tick_clock.h"
 #include "roles/server/commands/backup.h"
 #include "roles/server/connection.h"
 #include "roles/server/options.h"
@@ -75,6 +76,7 @@ class Server {
     });
     ApplyReplicationPolicy(config);
     context_.slowlog.Configure(config.slowlog_log_slower_than, config.slowlog_max_len);
+    TickMicros();  // calibrates the command clock (2 ms) now, not during the first command
     engine_->SetCommitObserver([this](const rocksdb::WriteBatch& batch) {
       if (context_.watches.Empty() && context_.blocking.Empty()) return;
       storage::WrittenKeys written = storage::CollectWrittenKeys(*engine_, batch);
