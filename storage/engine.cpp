@@ -8,6 +8,7 @@
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/convenience.h>
 #include <rocksdb/table.h>
+#include <rocksdb/utilities/table_properties_collectors.h>
 
 #include <chrono>
 #include <ctime>
@@ -141,6 +142,15 @@ class SubKeyPrefixTransform : public rocksdb::SliceTransform {
     return SubKeyPrefixLength(std::string_view(key.data(), key.size())) != 0;
   }
 };
+
+// Pops and removals leave tombstones among a collection's sub-keys, and every
+// walk over the collection (SPOP's sampling, a sorted set's ranges) steps
+// over them until a compaction drops them. A file with many deletions (a
+// quarter of its entries, or 4,096 within any 16,384) is compacted early:
+// SPOP of a 200,000-member set went from 7.5k to 41k pops/s (bench/HISTORY.md).
+std::shared_ptr<rocksdb::TablePropertiesCollectorFactory> DeletionTriggeredCompaction() {
+  return rocksdb::NewCompactOnDeletionCollectorFactory(16 * 1024, 4 * 1024, 0.25);
+}
 
 // What a column family is read for.
 enum class Reads {
@@ -309,9 +319,11 @@ Status Engine::OpenDb() {
   // new members are in no memtable, and the bloom filter says so cheaply.
   data_cf.memtable_whole_key_filtering = true;
   data_cf.memtable_prefix_bloom_size_ratio = 0.05;
+  data_cf.table_properties_collector_factories.emplace_back(DeletionTriggeredCompaction());
   rocksdb::ColumnFamilyOptions zscore_cf = TableOptions(block_cache_, write_buffer, Reads::kScans);
   zscore_cf.compaction_filter_factory = filter_factory;
   zscore_cf.memtable_insert_with_hint_prefix_extractor = std::make_shared<SubKeyPrefixTransform>();
+  zscore_cf.table_properties_collector_factories.emplace_back(DeletionTriggeredCompaction());
   std::vector<rocksdb::ColumnFamilyDescriptor> families = {
       {rocksdb::kDefaultColumnFamilyName, TableOptions(block_cache_, 4 << 20, Reads::kScans)},
       {"meta", meta_cf},
