@@ -43,11 +43,12 @@ CommandTable::CommandTable() {
   }
 }
 
-size_t CommandTable::StatSlot(const CommandSpec& spec, const std::vector<std::string>& args) const {
+std::optional<size_t> CommandTable::StatSlot(const CommandSpec& spec, const std::vector<std::string>& args) const {
   size_t slot = first_slot_[static_cast<size_t>(&spec - commands_.data())];
   if (spec.subcommands.empty() || args.size() < 2) return slot;
   const SubcommandSpec* sub = FindSubcommand(spec, args[1]);
-  return sub == nullptr ? slot : slot + 1 + static_cast<size_t>(sub - spec.subcommands.data());
+  if (sub == nullptr) return std::nullopt;
+  return slot + 1 + static_cast<size_t>(sub - spec.subcommands.data());
 }
 
 const CommandSpec* CommandTable::Find(std::string_view name) const {

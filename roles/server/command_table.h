@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -87,9 +88,9 @@ class CommandTable {
   const CommandSpec* Find(std::string_view name) const;
   // Per-command counters (INFO commandstats) have one slot per command and
   // one per subcommand, named as Redis names them ("get", "config|get").
-  // A container command called with an unknown subcommand or none counts in
-  // the container's own slot.
-  size_t StatSlot(const CommandSpec& spec, const std::vector<std::string>& args) const;
+  // A container command called without a subcommand counts in its own slot;
+  // with an unknown one in none (nullopt), as in Redis.
+  std::optional<size_t> StatSlot(const CommandSpec& spec, const std::vector<std::string>& args) const;
   const std::vector<std::string>& StatNames() const { return stat_names_; }
   const std::vector<CommandSpec>& all() const { return commands_; }
 

@@ -118,11 +118,8 @@ const CommandSpec* Dispatch(CommandContext& ctx) {
       return nullptr;
     }
     if (session.in_multi) session.multi_failed = true;  // EXEC will answer EXECABORT
-    // As Redis: an unknown subcommand counts as no command's rejection.
-    bool unknown_subcommand = spec != nullptr && !spec->subcommands.empty() && ctx.args.size() >= 2 &&
-                              FindSubcommand(*spec, ctx.args[1]) == nullptr;
-    if (spec != nullptr && !unknown_subcommand) {
-      ctx.server.command_stats.Rejected(Commands().StatSlot(*spec, ctx.args));
+    if (spec != nullptr) {
+      if (auto slot = Commands().StatSlot(*spec, ctx.args)) ctx.server.command_stats.Rejected(*slot);
     }
     ctx.server.command_stats.ErrorReplied(refusal);
     ctx.reply.Error(refusal);
@@ -158,7 +155,7 @@ void Account(const CommandSpec& spec, CommandContext& ctx, uint64_t micros, size
   const std::string& output = *ctx.reply.buffer();
   bool failed = output.size() > reply_start && output[reply_start] == '-';
   ServerContext& server = ctx.server;
-  server.command_stats.Ran(Commands().StatSlot(spec, ctx.args), micros, failed);
+  if (auto slot = Commands().StatSlot(spec, ctx.args)) server.command_stats.Ran(*slot, micros, failed);
   if (failed) server.command_stats.ErrorReplied(std::string_view(output).substr(reply_start + 1));
   if (server.slowlog.IsSlow(micros)) {
     auto now = std::chrono::system_clock::now().time_since_epoch();
