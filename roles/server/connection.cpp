@@ -12,6 +12,7 @@
 #include "common/redis_errors.h"
 #include "protocol/get_run.h"
 #include "roles/server/dispatcher.h"
+#include "storage/types/collection.h"
 
 namespace kvd::server {
 
@@ -151,11 +152,11 @@ void Connection::SendQueuedReplies() {
 void Connection::ExecutePass(PassTally& tally) {
   protocol::RespWriter writer(&output_, state_->protocol.load(std::memory_order_relaxed));
   std::string_view last_command;
-  size_t read_ahead_left = 0;  // GETs of the current run not yet served
+  size_t read_ahead_left = 0;  // commands of the current read-ahead run not yet served
   while (!close_after_write_ && !blocked() && !replica_wait_ && !hand_off_ && !background_reply_ &&
          output_.size() < kPassReplyBudget) {
     std::string_view pending(input_.data() + input_begin_, input_end_ - input_begin_);
-    if (read_ahead_left == 0) read_ahead_left = ReadAheadGets(pending);
+    if (read_ahead_left == 0) read_ahead_left = ReadAheadRun(pending);
     protocol::RequestParser::Outcome outcome = parser_.Parse(pending);
     input_begin_ += outcome.consumed;
     if (outcome.state == protocol::RequestParser::State::kNeedMore) break;
@@ -243,15 +244,24 @@ bool Connection::ApplyReplyMode(size_t reply_start, const CommandSpec* spec) {
   return drop;
 }
 
-size_t Connection::ReadAheadGets(std::string_view pending) {
+size_t Connection::ReadAheadRun(std::string_view pending) {
   constexpr size_t kMaxRun = 64;
   const Session& session = state_->session;
   if (parser_.InsideCommand() || session.in_multi || !state_->authenticated.load(std::memory_order_relaxed)) return 0;
-  get_run_keys_.clear();
-  size_t run = protocol::LeadingGetKeys(pending, kMaxRun, &get_run_keys_);
-  if (run < 2) return 0;
-  server_.strings.ReadAheadForGets(static_cast<uint8_t>(state_->db.load(std::memory_order_relaxed)), get_run_keys_);
-  return run;
+  auto db = static_cast<uint8_t>(state_->db.load(std::memory_order_relaxed));
+  run_keys_.clear();
+  if (size_t gets = protocol::LeadingGetKeys(pending, kMaxRun, &run_keys_); gets >= 2) {
+    server_.strings.ReadAheadForGets(db, run_keys_);
+    return gets;
+  }
+  // HSET/SADD/ZADD at pipeline 16 spent a third of their CPU in the point
+  // reads that ask whether each member exists.
+  run_keys_.clear();
+  std::string_view key;
+  size_t members = protocol::LeadingMemberRun(pending, kMaxRun, &key, &run_keys_);
+  if (members < 2) return 0;
+  storage::ReadAheadMembers(server_.engine, db, key, run_keys_);
+  return members;
 }
 
 void Connection::DeferUntilDurable() {

@@ -63,9 +63,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void ServeBlockedClients(const CommandSpec& spec, const CommandContext& ctx);
   // Drops the reply the command just wrote from `reply_start` on when CLIENT REPLY says so; true if it did.
   bool ApplyReplyMode(size_t reply_start, const CommandSpec* spec);
-  // When `pending` starts with a run of GETs, reads their keys at once
-  // (StringStore::ReadAheadForGets) and returns how many; 0 otherwise.
-  size_t ReadAheadGets(std::string_view pending);
+  // When `pending` starts with a run of GETs, or of commands that look up
+  // members of one collection (protocol/get_run.h), reads what they will
+  // read at once (StringStore::ReadAheadForGets, storage::ReadAheadMembers)
+  // and returns how many; 0 otherwise.
+  size_t ReadAheadRun(std::string_view pending);
   void AfterCommands();
   // Queues this connection's reply behind the io thread's next durability step.
   void DeferUntilDurable();
@@ -133,7 +135,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::optional<CommandContext::ReplicaHandOff> hand_off_;
   std::function<void(protocol::RespWriter&)> background_reply_;
 
-  std::vector<std::string_view> get_run_keys_;  // scratch for ReadAheadGets
+  std::vector<std::string_view> run_keys_;  // scratch for ReadAheadRun
 
   // Whether a blocking command parks this connection; ClientState holds the
   // flag so that CLIENT LIST, CLIENT UNBLOCK and the idle timeout see it too.

@@ -28,6 +28,22 @@ void StoreCollectionMeta(Engine& engine, WriteSet* batch, uint8_t db, std::strin
   }
 }
 
+void ReadAheadMembers(Engine& engine, uint8_t db, std::string_view key, const std::vector<std::string_view>& members) {
+  if (members.empty() || !engine.CanKeepLockedReadAhead()) return;
+  KeyLockGuard guard(engine.locks(), db, key);  // held by the group until its batch is written
+  Metadata meta;
+  if (!ReadLiveMeta(engine, db, key, &meta).ok()) return;
+  if (meta.type != KeyType::kHash && meta.type != KeyType::kSet && meta.type != KeyType::kZSet) return;
+  std::string prefix = EncodeSubKeyPrefix(db, key, meta.version);
+  std::vector<std::string> sub_keys;
+  sub_keys.reserve(members.size());
+  for (std::string_view member : members) {
+    sub_keys.push_back(prefix);
+    sub_keys.back().append(member);
+  }
+  engine.ReadAheadKeys(engine.data(), std::move(sub_keys));
+}
+
 namespace {
 std::string PrefixEnd(std::string prefix) {
   while (!prefix.empty() && static_cast<unsigned char>(prefix.back()) == 0xFF) prefix.pop_back();

@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/status.h"
 #include "storage/encoding.h"
@@ -24,6 +25,13 @@ Status LoadCollection(Engine& engine, uint8_t db, std::string_view key, KeyType 
 // Puts the metadata, or deletes the key when the collection became empty.
 void StoreCollectionMeta(Engine& engine, WriteSet* batch, uint8_t db, std::string_view key,
                          const Metadata& meta);
+
+// Reads the sub-keys `members` of the hash, set or sorted set `key` (nothing
+// for other types) in one MultiGet, for the commands of a pipeline about to
+// look them up one by one (Engine::ReadAheadKeys). It locks `key` for the
+// open commit group first, so nobody changes them before those commands run,
+// and does nothing outside a group.
+void ReadAheadMembers(Engine& engine, uint8_t db, std::string_view key, const std::vector<std::string_view>& members);
 
 // The sub-keys of one version of one key, in order, within one column family.
 class SubKeyIterator {

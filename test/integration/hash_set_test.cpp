@@ -563,4 +563,67 @@ TEST_CASE("hashes and sets: random commands answer as redis-server does") {
   }
 }
 
+TEST_CASE("pipelines: runs of member lookups of one key answer as if sent one by one") {
+  // Runs of HSET/HGET/SADD/ZADD... to one key are read ahead in one MultiGet
+  // (storage::ReadAheadMembers); the same random commands sent one per round
+  // trip to another server must get the same replies.
+  KvdServer pipelined;
+  KvdServer one_by_one;
+  REQUIRE(pipelined.Start());
+  REQUIRE(one_by_one.Start());
+  auto a = pipelined.Connect();
+  auto b = one_by_one.Connect();
+  std::mt19937 random(20261127);
+  auto key = [&] { return "c" + std::to_string(random() % 4); };
+  auto member = [&] { return "m" + std::to_string(random() % 30); };
+  for (int round = 0; round < 200; ++round) {
+    std::vector<Args> commands;
+    size_t length = 1 + random() % 100;
+    while (commands.size() < length) {
+      uint32_t pick = random() % 100;
+      std::string k = key();
+      size_t run = 1 + random() % 20;  // mostly runs of one name and key
+      for (size_t i = 0; i < run; ++i) {
+        if (pick < 20) {
+          commands.push_back({"HSET", k, member(), std::to_string(random() % 100)});
+        } else if (pick < 30) {
+          commands.push_back({"HGET", k, member()});
+        } else if (pick < 35) {
+          commands.push_back({"HEXISTS", k, member()});
+        } else if (pick < 55) {
+          commands.push_back({"SADD", k, member()});
+        } else if (pick < 62) {
+          commands.push_back({"SISMEMBER", k, member()});
+        } else if (pick < 82) {
+          commands.push_back({"ZADD", k, std::to_string(random() % 50), member()});
+        } else if (pick < 90) {
+          commands.push_back({"ZSCORE", k, member()});
+        } else if (pick < 93) {
+          commands.push_back({"HDEL", k, member()});
+        } else if (pick < 96) {
+          commands.push_back({"DEL", k});
+        } else if (pick < 98) {
+          commands.push_back({"SELECT", std::to_string(random() % 2)});
+        } else {
+          commands.push_back({"MULTI"});
+          commands.push_back({"SADD", k, member()});
+          commands.push_back({"SADD", k, member()});
+          commands.push_back({"EXEC"});
+        }
+      }
+    }
+    std::string pipeline;
+    for (const auto& command : commands) pipeline += kvd::protocol::EncodeCommand(command);
+    REQUIRE(a->SendRaw(pipeline).ok());
+    for (const auto& command : commands) {
+      auto got = a->ReadReply();
+      REQUIRE(got.ok());
+      RespValue expected = Call(*b, command);
+      CAPTURE(round);
+      CAPTURE(command[0]);
+      REQUIRE(got->ToString() == expected.ToString());
+    }
+  }
+}
+
 }  // namespace kvdtest

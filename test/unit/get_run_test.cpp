@@ -1,4 +1,4 @@
-// LeadingGetKeys: the run of GETs at the front of a client's input.
+// LeadingGetKeys and LeadingMemberRun: the runs of point reads at the front of a client's input.
 #include <doctest/doctest.h>
 
 #include <string>
@@ -60,6 +60,55 @@ TEST_CASE("get run: at most max keys") {
   for (int i = 0; i < 10; ++i) input += EncodeCommand({"GET", std::to_string(i)});
   CHECK(Run(input, 3) == Keys{"0", "1", "2"});
   CHECK(Run(input, 0).empty());
+}
+
+struct MemberRun {
+  std::string key;
+  Keys members;
+  bool operator==(const MemberRun& other) const { return key == other.key && members == other.members; }
+};
+
+MemberRun Members(std::string_view input, size_t max = 64) {
+  std::string_view key;
+  std::vector<std::string_view> members;
+  size_t found = LeadingMemberRun(input, max, &key, &members);
+  REQUIRE(found == members.size());
+  if (found == 0) return {};
+  return {std::string(key), {members.begin(), members.end()}};
+}
+
+TEST_CASE("member run: one command name and one key, the member where that command has it") {
+  CHECK(Members(EncodeCommand({"HSET", "h", "f1", "v"}) + EncodeCommand({"hset", "h", "f2", "w"})) ==
+        MemberRun{"h", {"f1", "f2"}});
+  CHECK(Members(EncodeCommand({"ZADD", "z", "1.5", "m1"}) + EncodeCommand({"ZADD", "z", "2", "m2"})) ==
+        MemberRun{"z", {"m1", "m2"}});
+  for (std::string name : {"SADD", "SISMEMBER", "HGET", "HEXISTS", "ZSCORE"}) {
+    CAPTURE(name);
+    CHECK(Members(EncodeCommand({name, "k", "a"}) + EncodeCommand({name, "k", ""})) == MemberRun{"k", {"a", ""}});
+  }
+}
+
+TEST_CASE("member run: stops at another name, key or shape") {
+  std::string first = EncodeCommand({"SADD", "s", "a"});
+  CHECK(Members(first + EncodeCommand({"SREM", "s", "b"})) == MemberRun{"s", {"a"}});
+  CHECK(Members(first + EncodeCommand({"SISMEMBER", "s", "b"})) == MemberRun{"s", {"a"}});
+  CHECK(Members(first + EncodeCommand({"SADD", "t", "b"})) == MemberRun{"s", {"a"}});
+  CHECK(Members(first + EncodeCommand({"SADD", "s", "b", "c"})) == MemberRun{"s", {"a"}});
+  CHECK(Members(EncodeCommand({"HSET", "h", "f", "v", "g", "w"})) == MemberRun{});
+  CHECK(Members(EncodeCommand({"ZADD", "z", "NX", "1", "m"})) == MemberRun{});
+  CHECK(Members(EncodeCommand({"GET", "s"})) == MemberRun{});
+  CHECK(Members("SADD s a\r\n") == MemberRun{});  // inline commands are left to the parser
+}
+
+TEST_CASE("member run: a command cut anywhere ends the run before it, at most max") {
+  std::string first = EncodeCommand({"HSET", "h", "first", "1"});
+  std::string second = EncodeCommand({"HSET", "h", "second", "2"});
+  for (size_t cut = 0; cut < second.size(); ++cut) {
+    CAPTURE(cut);
+    CHECK(Members(first + second.substr(0, cut)) == MemberRun{"h", {"first"}});
+  }
+  CHECK(Members(first + second + first, 2) == MemberRun{"h", {"first", "second"}});
+  CHECK(Members("*3\r\n$4\r\nSADD\r\n$1\r\ns\r\n$9\r\nx\r\n") == MemberRun{});  // length beyond the input
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // Reading ahead: a run of GETs served from one MultiGet, never past a write
 // of the reading thread; pops from a list reading their next elements
-// together inside a commit group.
+// together inside a commit group; pipelined lookups of one collection's
+// members read together.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -11,8 +12,11 @@
 #include <thread>
 #include <vector>
 
+#include "storage/live_meta.h"
+#include "storage/types/collection.h"
 #include "storage/types/hash_store.h"
 #include "storage/types/list_store.h"
+#include "storage/types/set_store.h"
 #include "storage/types/string_store.h"
 #include "test_support.h"
 
@@ -115,6 +119,42 @@ TEST_CASE_FIXTURE(ReadAheadFixture, "MGET reads its keys ahead and leaves nothin
   // Nothing stale afterwards: another thread's write is seen at once.
   std::thread([&] { Set("a", "changed"); }).join();
   CHECK(Get("a") == "changed");
+}
+
+TEST_CASE_FIXTURE(ReadAheadFixture, "members read ahead inside a group answer HSET/HGET/SADD as the database would") {
+  HashStore hashes(*engine);
+  SetStore sets(*engine);
+  Must(hashes.Set(0, "h", {{"a", "1"}, {"b", "2"}}));
+  Must(sets.Add(0, "s", {"m"}));
+  Set("str", "x");
+  auto read_ahead = [&](std::string_view key, std::string_view member) {
+    Metadata meta;
+    if (!ReadLiveMeta(*engine, 0, key, &meta).ok()) return false;
+    return Engine::IsReadAhead(engine->data(), EncodeSubKey(0, key, meta.version, member));
+  };
+
+  ReadAheadMembers(*engine, 0, "h", {"a", "b"});  // outside a group: nothing
+  CHECK_FALSE(read_ahead("h", "a"));
+
+  engine->OpenGroup();
+  ReadAheadMembers(*engine, 0, "str", {"a"});  // a string has no members
+  ReadAheadMembers(*engine, 0, "missing", {"a"});
+  ReadAheadMembers(*engine, 0, "h", {"a", "new", "b", "a"});
+  CHECK(read_ahead("h", "a"));
+  CHECK(read_ahead("h", "new"));
+  CHECK(Must(hashes.Set(0, "h", {{"a", "changed"}})) == 0);
+  CHECK(Must(hashes.Set(0, "h", {{"new", "3"}})) == 1);
+  CHECK(Must(hashes.Set(0, "h", {{"new", "4"}})) == 0);  // the group's write comes before the read-ahead
+  CHECK(Must(hashes.Get(0, "h", "a")) == "changed");
+  CHECK(Must(hashes.Get(0, "h", "b")) == "2");
+  Engine::ClearReadAhead();
+  ReadAheadMembers(*engine, 0, "s", {"m", "n"});
+  CHECK(Must(sets.Add(0, "s", {"m"})) == 0);
+  CHECK(Must(sets.Add(0, "s", {"n"})) == 1);
+  Engine::ClearReadAhead();
+  test::MustOk(engine->CommitGroup());
+  CHECK(Must(hashes.Get(0, "h", "new")) == "4");
+  CHECK(Must(sets.Card(0, "s")) == 2);
 }
 
 TEST_CASE_FIXTURE(ReadAheadFixture, "pops read ahead inside commit groups match a deque, whatever the group writes") {
