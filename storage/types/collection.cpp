@@ -53,9 +53,14 @@ std::string PrefixEnd(std::string prefix) {
 }  // namespace
 
 SubKeyIterator::SubKeyIterator(Engine& engine, rocksdb::ColumnFamilyHandle* cf, uint8_t db, std::string_view key,
-                               uint64_t version, const rocksdb::Snapshot* snapshot)
-    : prefix_(EncodeSubKeyPrefix(db, key, version)), upper_(PrefixEnd(prefix_)) {
-  lower_slice_ = rocksdb::Slice(prefix_);
+                               uint64_t version, const rocksdb::Snapshot* snapshot, const FieldRange& range)
+    : prefix_(EncodeSubKeyPrefix(db, key, version)), lower_(prefix_), upper_(PrefixEnd(prefix_)) {
+  if (range.first) lower_.append(*range.first);
+  if (range.last) {
+    upper_ = prefix_;
+    upper_.append(*range.last).push_back('\0');  // the last field's successor
+  }
+  lower_slice_ = rocksdb::Slice(lower_);
   upper_slice_ = rocksdb::Slice(upper_);
   rocksdb::ReadOptions options;
   options.iterate_lower_bound = &lower_slice_;
@@ -64,23 +69,27 @@ SubKeyIterator::SubKeyIterator(Engine& engine, rocksdb::ColumnFamilyHandle* cf, 
   it_ = engine.NewIterator(options, cf);
 }
 
-void SubKeyIterator::SeekToFirst() { it_->Seek(prefix_); }
+void SubKeyIterator::SeekToFirst() { it_->Seek(lower_); }
 void SubKeyIterator::SeekToLast() { it_->SeekForPrev(upper_); }
 
+// The targets are clamped here too: the overlay of an open transaction or
+// commit group ignores the iterator's bounds.
 void SubKeyIterator::Seek(std::string_view field) {
   std::string target = prefix_;
   target.append(field);
-  it_->Seek(target);
+  it_->Seek(target < lower_ ? lower_ : target);
 }
 
 void SubKeyIterator::SeekForPrev(std::string_view field) {
   std::string target = prefix_;
   target.append(field);
-  it_->SeekForPrev(target);
+  it_->SeekForPrev(target >= upper_ ? upper_ : target);
 }
 
 bool SubKeyIterator::Valid() const {
-  return it_->Valid() && it_->key().starts_with(rocksdb::Slice(prefix_)) && it_->key().compare(upper_slice_) < 0;
+  if (!it_->Valid()) return false;
+  rocksdb::Slice key = it_->key();
+  return key.starts_with(rocksdb::Slice(prefix_)) && key.compare(lower_slice_) >= 0 && key.compare(upper_slice_) < 0;
 }
 void SubKeyIterator::Next() { it_->Next(); }
 void SubKeyIterator::Prev() { it_->Prev(); }

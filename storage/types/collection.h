@@ -7,6 +7,7 @@
 #include "storage/write_set.h"
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,11 +34,20 @@ void StoreCollectionMeta(Engine& engine, WriteSet* batch, uint8_t db, std::strin
 // and does nothing outside a group.
 void ReadAheadMembers(Engine& engine, uint8_t db, std::string_view key, const std::vector<std::string_view>& members);
 
+// Where the live fields of a collection can be: none sorts before `first`
+// nor after `last` (nullopt: open).
+struct FieldRange {
+  std::optional<std::string> first;
+  std::optional<std::string> last;
+};
+
 // The sub-keys of one version of one key, in order, within one column family.
+// With a FieldRange it never looks outside it: the tombstones that removals
+// left beyond the ends of a collection are neither sought over nor stepped over.
 class SubKeyIterator {
  public:
   SubKeyIterator(Engine& engine, rocksdb::ColumnFamilyHandle* cf, uint8_t db, std::string_view key,
-                 uint64_t version, const rocksdb::Snapshot* snapshot = nullptr);
+                 uint64_t version, const rocksdb::Snapshot* snapshot = nullptr, const FieldRange& range = {});
   void SeekToFirst();
   void SeekToLast();
   // Seeks to the first sub-key whose field is >= `field`.
@@ -53,6 +63,7 @@ class SubKeyIterator {
 
  private:
   std::string prefix_;
+  std::string lower_;  // prefix_ + the range's first field
   std::string upper_;
   rocksdb::Slice lower_slice_;
   rocksdb::Slice upper_slice_;

@@ -1,8 +1,11 @@
 // Bounds on a sorted set's live score fields (score bytes + member), kept in
-// its meta record's tail. ZPOPMIN and ZPOPMAX start from them instead of the
-// first or last sub-key, so they do not walk over the tombstones that earlier
-// pops left in the memtable and young SST files: 200,000 ZPOPMINs of one set,
-// each walking past every entry popped before it, took over ten minutes.
+// its meta record's tail. Every walk over the scores stays inside them, so
+// none walks over the tombstones that pops and removals left at the ends in
+// the memtable and young SST files: 200,000 ZPOPMINs of one set, each walking
+// past every entry popped before it, took over ten minutes, and a queue
+// served by ZRANGE 0 0 + ZREM ran at 900 commands/s. The writers keep them
+// (ZSetWriter in zset_store.cpp): pops and removals at a bound move it to the
+// first surviving field.
 // Pure functions of their inputs.
 #pragma once
 

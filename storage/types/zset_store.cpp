@@ -8,6 +8,7 @@
 #include <memory>
 #include <numeric>
 #include <unordered_map>
+#include <utility>
 
 #include "common/glob.h"
 #include "storage/encoding.h"
@@ -43,12 +44,21 @@ struct ZSetRef {
   std::string key;
   Metadata meta;
   bool exists = false;
+  // Where the live score fields are (zset_bounds.h, from the meta tail): walks
+  // over the scores never look beyond, where removals left their tombstones.
+  FieldRange live_scores;
 
-  // Heap-allocated: SubKeyIterator points into itself and must not move.
-  std::unique_ptr<SubKeyIterator> Iterate(rocksdb::ColumnFamilyHandle* cf) const {
-    return std::make_unique<SubKeyIterator>(*engine, cf, db, key, meta.version);
+  void SetMeta(const Metadata& loaded) {
+    meta = loaded;
+    if (meta.type != KeyType::kZSet) return;  // a plain set read as a zset has no score fields
+    ScoreFieldBounds bounds = DecodeScoreFieldBounds(meta.tail);
+    live_scores = FieldRange{std::move(bounds.low), std::move(bounds.high)};
   }
-  std::unique_ptr<SubKeyIterator> Scores() const { return Iterate(engine->zscore()); }
+  // Heap-allocated: SubKeyIterator points into itself and must not move.
+  std::unique_ptr<SubKeyIterator> Iterate(rocksdb::ColumnFamilyHandle* cf, const FieldRange& range = {}) const {
+    return std::make_unique<SubKeyIterator>(*engine, cf, db, key, meta.version, nullptr, range);
+  }
+  std::unique_ptr<SubKeyIterator> Scores() const { return Iterate(engine->zscore(), live_scores); }
   std::unique_ptr<SubKeyIterator> Members() const { return Iterate(engine->data()); }
   std::string SubKey(std::string_view field) const { return SubKey(field, {}); }
   // The sub-key of the field `first` + `second` (a score field is score bytes + member).
@@ -94,9 +104,11 @@ struct ZSetRef {
 // a write racing with a read may be half seen (never torn within one entry).
 Status LoadForRead(ZSetRef* ref, bool accept_sets = false) {
   ref->exists = false;
-  Status status = ReadLiveMeta(*ref->engine, ref->db, ref->key, &ref->meta);
+  Metadata meta;
+  Status status = ReadLiveMeta(*ref->engine, ref->db, ref->key, &meta);
   if (status.Is(Status::Code::kNotFound)) return Status::Ok();
   KVD_RETURN_IF_ERROR(status);
+  ref->SetMeta(meta);
   bool accepted = ref->meta.type == KeyType::kZSet || (accept_sets && ref->meta.type == KeyType::kSet);
   if (!accepted) return Status::WrongType();
   ref->exists = true;
@@ -130,14 +142,27 @@ class ZSetWriter {
   }
 
   Status Load() {
-    KVD_RETURN_IF_ERROR(LoadCollection(*ref_.engine, ref_.db, ref_.key, KeyType::kZSet, &ref_.meta, &ref_.exists));
-    if (ref_.exists) bounds_ = DecodeScoreFieldBounds(ref_.meta.tail);
+    Metadata meta;
+    KVD_RETURN_IF_ERROR(LoadCollection(*ref_.engine, ref_.db, ref_.key, KeyType::kZSet, &meta, &ref_.exists));
+    ref_.SetMeta(meta);
+    if (!ref_.exists) {
+      fresh_ = true;  // its first field sets both bounds
+      return Status::Ok();
+    }
+    bounds_ = ScoreFieldBounds{ref_.live_scores.first, ref_.live_scores.last};
+    if (!bounds_.low && !bounds_.high) return FindBounds();
     return Status::Ok();
   }
   const ScoreFieldBounds& bounds() const { return bounds_; }
-  // After pops: where the next ones start.
-  void SetLowBound(std::string bound) { bounds_.low = std::move(bound); }
-  void SetHighBound(std::optional<std::string> bound) { bounds_.high = std::move(bound); }
+  // After pops: the first (last) field left.
+  void SetLowBound(std::string bound) {
+    bounds_.low = std::move(bound);
+    tighten_low_ = false;  // exact already
+  }
+  void SetHighBound(std::optional<std::string> bound) {
+    bounds_.high = std::move(bound);
+    tighten_high_ = false;
+  }
   // The committed sub-keys (the walks read these) and the pending size.
   const ZSetRef& ref() const { return ref_; }
   bool exists() const { return ref_.exists; }
@@ -151,17 +176,26 @@ class ZSetWriter {
     score = WithoutNegativeZero(score);
     if (old_score) {
       batch_.Delete(ref_.engine->zscore(), ref_.ScoreSubKey(*old_score, member));
+      NoteRemoved(*old_score, member);
     } else {
       ++ref_.meta.size;
     }
     batch_.Put(ref_.engine->zscore(), ref_.ScoreSubKey(score, member), rocksdb::Slice());
     batch_.Put(ref_.engine->data(), ref_.SubKey(member), EncodeScorePrefix(score));
-    if (bounds_.low || bounds_.high) WidenScoreFieldBounds(&bounds_, EncodeScoreField(score, member));
+    // The field in a buffer kept by the thread: ZADD runs this for every member.
+    thread_local std::string field;
+    field.assign(EncodeScorePrefix(score)).append(member);
+    if (bounds_.low || bounds_.high) {
+      WidenScoreFieldBounds(&bounds_, field);
+    } else if (std::exchange(fresh_, false)) {
+      bounds_ = ScoreFieldBounds{LowBoundAt(field), HighBoundAt(field)};
+    }
     Remember(member, score);
   }
 
   void Erase(std::string_view member, double score) {
     batch_.Delete(ref_.engine->zscore(), ref_.ScoreSubKey(score, member));
+    NoteRemoved(score, member);
     batch_.Delete(ref_.engine->data(), ref_.SubKey(member));
     --ref_.meta.size;
     Remember(member, std::nullopt);
@@ -170,6 +204,7 @@ class ZSetWriter {
   // Writes nothing when nothing changed.
   Status Commit() {
     if (few_.empty() && many_.empty()) return Status::Ok();
+    if ((tighten_low_ || tighten_high_) && ref_.meta.size > 0) KVD_RETURN_IF_ERROR(TightenBounds());
     ref_.meta.tail = EncodeScoreFieldBounds(bounds_);
     StoreCollectionMeta(*ref_.engine, &batch_, ref_.db, ref_.key, ref_.meta);
     return ref_.engine->Commit(batch_);
@@ -197,8 +232,80 @@ class ZSetWriter {
     }
   }
 
+  // A removed field at a bound may have been the first (or last) live one:
+  // the bound then moves to the first field that survives this command, so
+  // that a queue served by ZRANGE 0 0 and ZREM (or ZREMRANGEBYSCORE from
+  // -inf) never walks the tombstones of what it removed before. A bound that
+  // is exactly a live field stays exact; only a removal there moves it.
+  void NoteRemoved(double score, std::string_view member) {
+    if (!bounds_.low && !bounds_.high) return;
+    std::string field = EncodeScoreField(score, member);
+    if (bounds_.low && LowBoundAt(field) == *bounds_.low) tighten_low_ = true;
+    if (bounds_.high && HighBoundAt(field) == bounds_.high) tighten_high_ = true;
+  }
+
+  // Whether this command removes the committed score field `field` (its
+  // member removed, or moved to another score).
+  bool RemovedHere(std::string_view field) {
+    const std::optional<double>* pending = Pending(MemberOf(field));
+    if (pending == nullptr) return false;
+    return !pending->has_value() || EncodeScorePrefix(**pending) != field.substr(0, kScoreFieldPrefix);
+  }
+
+  template <typename Visit>
+  void ForEachPendingField(Visit visit) {
+    for (const auto& [member, score] : few_) {
+      if (score) visit(EncodeScoreField(*score, member));
+    }
+    for (const auto& [member, score] : many_) {
+      if (score) visit(EncodeScoreField(*score, member));
+    }
+  }
+
+  // A sorted set written before bounds were kept (or whose bounds were
+  // lost): its first and last fields, read once; the next commit keeps them.
+  Status FindBounds() {
+    auto it = ref_.Scores();
+    it->SeekToFirst();
+    if (it->Valid()) bounds_.low = LowBoundAt(it->field());
+    it->SeekToLast();
+    if (it->Valid()) bounds_.high = HighBoundAt(it->field());
+    return it->status();
+  }
+
+  Status TightenBounds() {
+    if (tighten_low_ && bounds_.low) {
+      auto it = ref_.Scores();
+      for (it->Seek(*bounds_.low); it->Valid() && RemovedHere(it->field()); it->Next()) {
+      }
+      KVD_RETURN_IF_ERROR(it->status());
+      std::optional<std::string> first;
+      if (it->Valid()) first = std::string(it->field());
+      ForEachPendingField([&](std::string field) {
+        if (!first || field < *first) first = std::move(field);
+      });
+      if (first) bounds_.low = LowBoundAt(*first);
+    }
+    if (tighten_high_ && bounds_.high) {
+      auto it = ref_.Scores();
+      for (it->SeekForPrev(*bounds_.high); it->Valid() && RemovedHere(it->field()); it->Prev()) {
+      }
+      KVD_RETURN_IF_ERROR(it->status());
+      std::optional<std::string> last;
+      if (it->Valid()) last = std::string(it->field());
+      ForEachPendingField([&](std::string field) {
+        if (!last || field > *last) last = std::move(field);
+      });
+      if (last) bounds_.high = HighBoundAt(*last);
+    }
+    return Status::Ok();
+  }
+
   ZSetRef ref_;
   ScoreFieldBounds bounds_;  // kept in the meta tail (zset_bounds.h)
+  bool tighten_low_ = false;
+  bool tighten_high_ = false;
+  bool fresh_ = false;  // the key did not exist: no bounds yet
   std::vector<std::pair<std::string, std::optional<double>>> few_;
   std::unordered_map<std::string, std::optional<double>> many_;
   WriteSet batch_;
@@ -224,6 +331,8 @@ bool LimitWindow(uint64_t size, int64_t offset, int64_t limit, Window* window) {
 
 // Walks from the iterator's position while `inside(field)` holds, handing
 // the entries of the window to `sink(field)`.
+// It stops on the last entry taken: stepping past it could mean stepping
+// over every tombstone between it and the next live entry.
 template <typename Inside, typename Sink>
 Status Walk(SubKeyIterator& it, bool backward, Window window, Inside inside, Sink sink) {
   while (it.Valid() && window.take > 0) {
@@ -233,7 +342,7 @@ Status Walk(SubKeyIterator& it, bool backward, Window window, Inside inside, Sin
       --window.skip;
     } else {
       sink(field);
-      --window.take;
+      if (--window.take == 0) break;
     }
     backward ? it.Prev() : it.Next();
   }
@@ -745,9 +854,14 @@ Status PopFrom(ZSetWriter* writer, uint64_t count, PopEnd end, std::vector<Score
   KVD_RETURN_IF_ERROR(Walk(*it, backward, {0, count}, Everything(), AppendTo(popped)));
   for (const auto& entry : *popped) writer->Erase(entry.member, entry.score);
   if (!popped->empty()) {
-    // Everything on this side of the last popped entry is gone now.
-    std::string last = EncodeScoreField(popped->back().score, popped->back().member);
-    backward ? writer->SetHighBound(HighBoundAt(last)) : writer->SetLowBound(LowBoundAt(last));
+    // Everything on this side of the entry after the last popped one is gone
+    // now (past the end: of the last popped one). The step there crosses the
+    // tombstones in between once; the next pop starts beyond them.
+    if (it->Valid()) backward ? it->Prev() : it->Next();
+    KVD_RETURN_IF_ERROR(it->status());
+    std::string next = it->Valid() ? std::string(it->field())
+                                   : EncodeScoreField(popped->back().score, popped->back().member);
+    backward ? writer->SetHighBound(HighBoundAt(next)) : writer->SetLowBound(LowBoundAt(next));
   }
   return Status::Ok();
 }
