@@ -273,30 +273,33 @@ class ZSetWriter {
     return it->status();
   }
 
+  // The first (backward: last) score field left after this command: of
+  // the committed ones from the bound on, the first it does not remove, or
+  // one it adds before that.
+  Result<std::optional<std::string>> EdgeSurvivor(bool backward) {
+    auto it = ref_.Scores();
+    const std::string& bound = backward ? *bounds_.high : *bounds_.low;
+    backward ? it->SeekForPrev(bound) : it->Seek(bound);
+    while (it->Valid() && RemovedHere(it->field())) backward ? it->Prev() : it->Next();
+    KVD_RETURN_IF_ERROR(it->status());
+    std::optional<std::string> edge;
+    if (it->Valid()) edge = std::string(it->field());
+    ForEachPendingField([&](std::string field) {
+      if (!edge || (backward ? field > *edge : field < *edge)) edge = std::move(field);
+    });
+    return edge;
+  }
+
   Status TightenBounds() {
     if (tighten_low_ && bounds_.low) {
-      auto it = ref_.Scores();
-      for (it->Seek(*bounds_.low); it->Valid() && RemovedHere(it->field()); it->Next()) {
-      }
-      KVD_RETURN_IF_ERROR(it->status());
-      std::optional<std::string> first;
-      if (it->Valid()) first = std::string(it->field());
-      ForEachPendingField([&](std::string field) {
-        if (!first || field < *first) first = std::move(field);
-      });
-      if (first) bounds_.low = LowBoundAt(*first);
+      Result<std::optional<std::string>> first = EdgeSurvivor(false);
+      if (!first.ok()) return first.status();
+      if (*first) bounds_.low = LowBoundAt(**first);
     }
     if (tighten_high_ && bounds_.high) {
-      auto it = ref_.Scores();
-      for (it->SeekForPrev(*bounds_.high); it->Valid() && RemovedHere(it->field()); it->Prev()) {
-      }
-      KVD_RETURN_IF_ERROR(it->status());
-      std::optional<std::string> last;
-      if (it->Valid()) last = std::string(it->field());
-      ForEachPendingField([&](std::string field) {
-        if (!last || field > *last) last = std::move(field);
-      });
-      if (last) bounds_.high = HighBoundAt(*last);
+      Result<std::optional<std::string>> last = EdgeSurvivor(true);
+      if (!last.ok()) return last.status();
+      if (*last) bounds_.high = HighBoundAt(**last);
     }
     return Status::Ok();
   }

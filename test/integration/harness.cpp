@@ -304,6 +304,19 @@ RespValue Call(RespClient& client, const Args& args) {
   return std::move(reply).value();
 }
 
+void RequireSameRepliesPipelined(RespClient& pipelined, RespClient& one_by_one, const std::vector<Args>& commands) {
+  std::string pipeline;
+  for (const auto& command : commands) pipeline += kvd::protocol::EncodeCommand(command);
+  REQUIRE(pipelined.SendRaw(pipeline).ok());
+  for (const auto& command : commands) {
+    auto got = pipelined.ReadReply();
+    REQUIRE(got.ok());
+    RespValue expected = Call(one_by_one, command);
+    CAPTURE(command[0]);
+    REQUIRE(got->ToString() == expected.ToString());
+  }
+}
+
 std::string Simple(RespClient& client, const Args& args) {
   RespValue value = Call(client, args);
   if (value.type == RespValue::Type::kSimple) return value.str;

@@ -118,6 +118,9 @@ struct ServerWithClient {
 
 // Thin helpers over RespClient that turn transport failures into test failures.
 RespValue Call(RespClient& client, const Args& args);
+// Sends `commands` to `pipelined` in one write and each to `one_by_one` in a
+// round trip of its own; every reply must be the same.
+void RequireSameRepliesPipelined(RespClient& pipelined, RespClient& one_by_one, const std::vector<Args>& commands);
 // The text of a simple-string reply, or "<unexpected ...>".
 std::string Simple(RespClient& client, const Args& args);
 // The text of a bulk reply, "<nil>" for a null reply, or "<unexpected ...>".

@@ -612,17 +612,8 @@ TEST_CASE("pipelines: runs of member lookups of one key answer as if sent one by
         }
       }
     }
-    std::string pipeline;
-    for (const auto& command : commands) pipeline += kvd::protocol::EncodeCommand(command);
-    REQUIRE(a->SendRaw(pipeline).ok());
-    for (const auto& command : commands) {
-      auto got = a->ReadReply();
-      REQUIRE(got.ok());
-      RespValue expected = Call(*b, command);
-      CAPTURE(round);
-      CAPTURE(command[0]);
-      REQUIRE(got->ToString() == expected.ToString());
-    }
+    CAPTURE(round);
+    RequireSameRepliesPipelined(*a, *b, commands);
   }
 }
 

@@ -725,17 +725,8 @@ TEST_CASE("pipelines: runs of GETs among writes, SELECT and MULTI answer as if s
         commands.push_back({"EXEC"});
       }
     }
-    std::string pipeline;
-    for (const auto& command : commands) pipeline += kvd::protocol::EncodeCommand(command);
-    REQUIRE(a->SendRaw(pipeline).ok());
-    for (const auto& command : commands) {
-      auto got = a->ReadReply();
-      REQUIRE(got.ok());
-      RespValue expected = Call(*b, command);
-      CAPTURE(round);
-      CAPTURE(command[0]);
-      REQUIRE(got->ToString() == expected.ToString());
-    }
+    CAPTURE(round);
+    RequireSameRepliesPipelined(*a, *b, commands);
   }
 }
 
