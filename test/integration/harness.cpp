@@ -304,14 +304,21 @@ RespValue Call(RespClient& client, const Args& args) {
   return std::move(reply).value();
 }
 
-void RequireSameRepliesPipelined(RespClient& pipelined, RespClient& one_by_one, const std::vector<Args>& commands) {
+PipelinedAgainstOneByOne::PipelinedAgainstOneByOne() {
+  REQUIRE(pipelined_server.Start());
+  REQUIRE(one_by_one_server.Start());
+  pipelined = pipelined_server.Connect();
+  one_by_one = one_by_one_server.Connect();
+}
+
+void PipelinedAgainstOneByOne::Check(const std::vector<Args>& commands) {
   std::string pipeline;
   for (const auto& command : commands) pipeline += kvd::protocol::EncodeCommand(command);
-  REQUIRE(pipelined.SendRaw(pipeline).ok());
+  REQUIRE(pipelined->SendRaw(pipeline).ok());
   for (const auto& command : commands) {
-    auto got = pipelined.ReadReply();
+    auto got = pipelined->ReadReply();
     REQUIRE(got.ok());
-    RespValue expected = Call(one_by_one, command);
+    RespValue expected = Call(*one_by_one, command);
     CAPTURE(command[0]);
     REQUIRE(got->ToString() == expected.ToString());
   }

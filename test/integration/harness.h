@@ -118,9 +118,17 @@ struct ServerWithClient {
 
 // Thin helpers over RespClient that turn transport failures into test failures.
 RespValue Call(RespClient& client, const Args& args);
-// Sends `commands` to `pipelined` in one write and each to `one_by_one` in a
-// round trip of its own; every reply must be the same.
-void RequireSameRepliesPipelined(RespClient& pipelined, RespClient& one_by_one, const std::vector<Args>& commands);
+// Two fresh servers: Check() sends commands to one in one write and to the
+// other one round trip each, and requires the same replies (what the
+// server reads ahead for a pipeline must not change what it answers).
+struct PipelinedAgainstOneByOne {
+  PipelinedAgainstOneByOne();
+  void Check(const std::vector<Args>& commands);
+  KvdServer pipelined_server;
+  KvdServer one_by_one_server;
+  std::unique_ptr<RespClient> pipelined;
+  std::unique_ptr<RespClient> one_by_one;
+};
 // The text of a simple-string reply, or "<unexpected ...>".
 std::string Simple(RespClient& client, const Args& args);
 // The text of a bulk reply, "<nil>" for a null reply, or "<unexpected ...>".

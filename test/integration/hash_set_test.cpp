@@ -567,12 +567,7 @@ TEST_CASE("pipelines: runs of member lookups of one key answer as if sent one by
   // Runs of HSET/HGET/SADD/ZADD... to one key are read ahead in one MultiGet
   // (storage::ReadAheadMembers); the same random commands sent one per round
   // trip to another server must get the same replies.
-  KvdServer pipelined;
-  KvdServer one_by_one;
-  REQUIRE(pipelined.Start());
-  REQUIRE(one_by_one.Start());
-  auto a = pipelined.Connect();
-  auto b = one_by_one.Connect();
+  PipelinedAgainstOneByOne servers;
   std::mt19937 random(20261127);
   auto key = [&] { return "c" + std::to_string(random() % 4); };
   auto member = [&] { return "m" + std::to_string(random() % 30); };
@@ -613,7 +608,7 @@ TEST_CASE("pipelines: runs of member lookups of one key answer as if sent one by
       }
     }
     CAPTURE(round);
-    RequireSameRepliesPipelined(*a, *b, commands);
+    servers.Check(commands);
   }
 }
 

@@ -688,12 +688,7 @@ TEST_CASE("pipelines: runs of GETs among writes, SELECT and MULTI answer as if s
   // The same random commands go to one server in pipelines (where runs of
   // GETs are read ahead in one MultiGet) and to another one command per round
   // trip; every reply must match.
-  KvdServer pipelined;
-  KvdServer one_by_one;
-  REQUIRE(pipelined.Start());
-  REQUIRE(one_by_one.Start());
-  auto a = pipelined.Connect();
-  auto b = one_by_one.Connect();
+  PipelinedAgainstOneByOne servers;
   std::mt19937 random(20261126);
   auto key = [&] { return "k" + std::to_string(random() % 12); };
   for (int round = 0; round < 300; ++round) {
@@ -726,7 +721,7 @@ TEST_CASE("pipelines: runs of GETs among writes, SELECT and MULTI answer as if s
       }
     }
     CAPTURE(round);
-    RequireSameRepliesPipelined(*a, *b, commands);
+    servers.Check(commands);
   }
 }
 
