@@ -156,7 +156,7 @@ void Connection::ExecutePass(PassTally& tally) {
   while (!close_after_write_ && !blocked() && !replica_wait_ && !hand_off_ && !background_reply_ &&
          output_.size() < kPassReplyBudget) {
     std::string_view pending(input_.data() + input_begin_, input_end_ - input_begin_);
-    if (read_ahead_left == 0) read_ahead_left = ReadAheadRun(pending);
+    bool at_command_start = !parser_.InsideCommand();
     protocol::RequestParser::Outcome outcome = parser_.Parse(pending);
     input_begin_ += outcome.consumed;
     if (outcome.state == protocol::RequestParser::State::kNeedMore) break;
@@ -164,6 +164,10 @@ void Connection::ExecutePass(PassTally& tally) {
       writer.Error("ERR " + parser_.error());
       close_after_write_ = true;
       break;
+    }
+    // A run needs a command after this one: at pipeline 1 there is none, and nothing is scanned.
+    if (read_ahead_left == 0 && at_command_start && input_begin_ < input_end_) {
+      read_ahead_left = ReadAheadRun(pending);
     }
     CommandContext ctx{server_, *state_, parser_.args(), writer, tally, state_};
     size_t reply_start = output_.size();
@@ -247,7 +251,7 @@ bool Connection::ApplyReplyMode(size_t reply_start, const CommandSpec* spec) {
 size_t Connection::ReadAheadRun(std::string_view pending) {
   constexpr size_t kMaxRun = 64;
   const Session& session = state_->session;
-  if (parser_.InsideCommand() || session.in_multi || !state_->authenticated.load(std::memory_order_relaxed)) return 0;
+  if (session.in_multi || !state_->authenticated.load(std::memory_order_relaxed)) return 0;
   auto db = static_cast<uint8_t>(state_->db.load(std::memory_order_relaxed));
   run_keys_.clear();
   if (size_t gets = protocol::LeadingGetKeys(pending, kMaxRun, &run_keys_); gets >= 2) {

@@ -63,7 +63,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void ServeBlockedClients(const CommandSpec& spec, const CommandContext& ctx);
   // Drops the reply the command just wrote from `reply_start` on when CLIENT REPLY says so; true if it did.
   bool ApplyReplyMode(size_t reply_start, const CommandSpec* spec);
-  // When `pending` starts with a run of GETs, or of commands that look up
+  // When `pending` (the input from the start of the command just parsed,
+  // which no read split) starts with a run of GETs, or of commands that look up
   // members of one collection (protocol/get_run.h), reads what they will
   // read at once (StringStore::ReadAheadForGets, storage::ReadAheadMembers)
   // and returns how many; 0 otherwise.
