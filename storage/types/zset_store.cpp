@@ -50,6 +50,7 @@ struct ZSetRef {
 
   void SetMeta(const Metadata& loaded) {
     meta = loaded;
+    live_scores = FieldRange{};
     if (meta.type != KeyType::kZSet) return;  // a plain set read as a zset has no score fields
     ScoreFieldBounds bounds = DecodeScoreFieldBounds(meta.tail);
     live_scores = FieldRange{std::move(bounds.low), std::move(bounds.high)};
