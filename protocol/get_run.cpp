@@ -24,14 +24,6 @@ bool ReadLength(std::string_view input, size_t* pos, size_t* length) {
   return true;
 }
 
-bool EqualsLower(std::string_view name, std::string_view lower) {
-  if (name.size() != lower.size()) return false;
-  for (size_t i = 0; i < name.size(); ++i) {
-    if ((name[i] | 0x20) != lower[i]) return false;
-  }
-  return true;
-}
-
 // Reads "$<length>\r\n<bytes>\r\n" at `pos`.
 bool ReadBulk(std::string_view input, size_t* pos, std::string_view* bulk) {
   size_t length = 0;
@@ -42,6 +34,7 @@ bool ReadBulk(std::string_view input, size_t* pos, std::string_view* bulk) {
   return true;
 }
 
+// Letter case folded as command names need (they are letters only).
 bool SameIgnoringCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
@@ -55,11 +48,11 @@ bool SameIgnoringCase(std::string_view a, std::string_view b) {
 size_t MemberPosition(std::string_view name, char count) {
   if (count == '3') {
     for (std::string_view known : {"hget", "hexists", "sadd", "sismember", "zscore"}) {
-      if (EqualsLower(name, known)) return 2;
+      if (SameIgnoringCase(name, known)) return 2;
     }
   } else if (count == '4') {
-    if (EqualsLower(name, "hset")) return 2;
-    if (EqualsLower(name, "zadd")) return 3;
+    if (SameIgnoringCase(name, "hset")) return 2;
+    if (SameIgnoringCase(name, "zadd")) return 3;
   }
   return 0;
 }
@@ -103,14 +96,10 @@ size_t LeadingGetKeys(std::string_view input, size_t max, std::vector<std::strin
     size_t at = pos;
     if (input.substr(at, 4) != "*2\r\n") break;
     at += 4;
-    size_t length = 0;
-    if (!ReadLength(input, &at, &length) || length != 3 || input.size() - at < 5) break;
-    if (!EqualsLower(input.substr(at, 3), "get") || input.substr(at + 3, 2) != "\r\n") break;
-    at += 5;
-    if (!ReadLength(input, &at, &length) || input.size() - at < length + 2) break;
-    if (input.substr(at + length, 2) != "\r\n") break;
-    keys->push_back(input.substr(at, length));
-    pos = at + length + 2;
+    std::string_view name, key;
+    if (!ReadBulk(input, &at, &name) || !SameIgnoringCase(name, "get") || !ReadBulk(input, &at, &key)) break;
+    keys->push_back(key);
+    pos = at;
     ++found;
   }
   return found;

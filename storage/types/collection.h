@@ -7,7 +7,6 @@
 #include "storage/write_set.h"
 
 #include <memory>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,6 +14,7 @@
 #include "common/status.h"
 #include "storage/encoding.h"
 #include "storage/engine.h"
+#include "storage/types/field_range.h"
 
 namespace kvd::storage {
 
@@ -33,13 +33,6 @@ void StoreCollectionMeta(Engine& engine, WriteSet* batch, uint8_t db, std::strin
 // open commit group first, so nobody changes them before those commands run,
 // and does nothing outside a group.
 void ReadAheadMembers(Engine& engine, uint8_t db, std::string_view key, const std::vector<std::string_view>& members);
-
-// Where the live fields of a collection can be: none sorts before `first`
-// nor after `last` (nullopt: open).
-struct FieldRange {
-  std::optional<std::string> first;
-  std::optional<std::string> last;
-};
 
 // The sub-keys of one version of one key, in order, within one column family.
 // With a FieldRange it never looks outside it: the tombstones that removals

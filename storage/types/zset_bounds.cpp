@@ -23,15 +23,15 @@ ScoreFieldBounds DecodeScoreFieldBounds(std::string_view tail) {
   if (tail.empty()) return bounds;
   auto flags = static_cast<unsigned char>(tail[0]);
   tail.remove_prefix(1);
-  if ((flags & kHasLow) && !ReadBound(&tail, &bounds.low)) return {};
-  if ((flags & kHasHigh) && !ReadBound(&tail, &bounds.high)) return {};
+  if ((flags & kHasLow) && !ReadBound(&tail, &bounds.first)) return {};
+  if ((flags & kHasHigh) && !ReadBound(&tail, &bounds.last)) return {};
   return bounds;
 }
 
 std::string EncodeScoreFieldBounds(const ScoreFieldBounds& bounds) {
-  if (!bounds.low && !bounds.high) return {};
-  std::string tail(1, static_cast<char>((bounds.low ? kHasLow : 0) | (bounds.high ? kHasHigh : 0)));
-  for (const auto* bound : {&bounds.low, &bounds.high}) {
+  if (!bounds.first && !bounds.last) return {};
+  std::string tail(1, static_cast<char>((bounds.first ? kHasLow : 0) | (bounds.last ? kHasHigh : 0)));
+  for (const auto* bound : {&bounds.first, &bounds.last}) {
     if (!*bound) continue;
     tail.push_back(static_cast<char>((*bound)->size()));
     tail += **bound;
@@ -52,8 +52,8 @@ std::optional<std::string> HighBoundAt(std::string_view field) {
 }
 
 void WidenScoreFieldBounds(ScoreFieldBounds* bounds, std::string_view field) {
-  if (bounds->low && field < std::string_view(*bounds->low)) bounds->low = LowBoundAt(field);
-  if (bounds->high && field > std::string_view(*bounds->high)) bounds->high = HighBoundAt(field);
+  if (bounds->first && field < std::string_view(*bounds->first)) bounds->first = LowBoundAt(field);
+  if (bounds->last && field > std::string_view(*bounds->last)) bounds->last = HighBoundAt(field);
 }
 
 }  // namespace kvd::storage

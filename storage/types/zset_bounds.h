@@ -13,13 +13,12 @@
 #include <string>
 #include <string_view>
 
+#include "storage/types/field_range.h"
+
 namespace kvd::storage {
 
-struct ScoreFieldBounds {
-  std::optional<std::string> low;   // no live field sorts before it
-  std::optional<std::string> high;  // no live field sorts after it
-  bool operator==(const ScoreFieldBounds&) const = default;
-};
+// The live score fields' range: the walks over the scores stay inside it.
+using ScoreFieldBounds = FieldRange;
 
 // An empty or unreadable tail has no bounds (the walks then start at the ends).
 ScoreFieldBounds DecodeScoreFieldBounds(std::string_view tail);

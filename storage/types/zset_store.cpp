@@ -50,10 +50,8 @@ struct ZSetRef {
 
   void SetMeta(const Metadata& loaded) {
     meta = loaded;
-    live_scores = FieldRange{};
-    if (meta.type != KeyType::kZSet) return;  // a plain set read as a zset has no score fields
-    ScoreFieldBounds bounds = DecodeScoreFieldBounds(meta.tail);
-    live_scores = FieldRange{std::move(bounds.low), std::move(bounds.high)};
+    // A plain set read as a zset has no score fields.
+    live_scores = meta.type == KeyType::kZSet ? DecodeScoreFieldBounds(meta.tail) : FieldRange{};
   }
   // Heap-allocated: SubKeyIterator points into itself and must not move.
   std::unique_ptr<SubKeyIterator> Iterate(rocksdb::ColumnFamilyHandle* cf, const FieldRange& range = {}) const {
@@ -150,18 +148,17 @@ class ZSetWriter {
       fresh_ = true;  // its first field sets both bounds
       return Status::Ok();
     }
-    bounds_ = ScoreFieldBounds{ref_.live_scores.first, ref_.live_scores.last};
-    if (!bounds_.low && !bounds_.high) return FindBounds();
+    bounds_ = ref_.live_scores;
+    if (!bounds_.first && !bounds_.last) return FindBounds();
     return Status::Ok();
   }
-  const ScoreFieldBounds& bounds() const { return bounds_; }
   // After pops: the first (last) field left.
   void SetLowBound(std::string bound) {
-    bounds_.low = std::move(bound);
+    bounds_.first = std::move(bound);
     tighten_low_ = false;  // exact already
   }
   void SetHighBound(std::optional<std::string> bound) {
-    bounds_.high = std::move(bound);
+    bounds_.last = std::move(bound);
     tighten_high_ = false;
   }
   // The committed sub-keys (the walks read these) and the pending size.
@@ -186,7 +183,7 @@ class ZSetWriter {
     // The field in a buffer kept by the thread: ZADD runs this for every member.
     thread_local std::string field;
     field.assign(EncodeScorePrefix(score)).append(member);
-    if (bounds_.low || bounds_.high) {
+    if (bounds_.first || bounds_.last) {
       WidenScoreFieldBounds(&bounds_, field);
     } else if (std::exchange(fresh_, false)) {
       bounds_ = ScoreFieldBounds{LowBoundAt(field), HighBoundAt(field)};
@@ -239,10 +236,10 @@ class ZSetWriter {
   // -inf) never walks the tombstones of what it removed before. A bound that
   // is exactly a live field stays exact; only a removal there moves it.
   void NoteRemoved(double score, std::string_view member) {
-    if (!bounds_.low && !bounds_.high) return;
+    if (!bounds_.first && !bounds_.last) return;
     std::string field = EncodeScoreField(score, member);
-    if (bounds_.low && LowBoundAt(field) == *bounds_.low) tighten_low_ = true;
-    if (bounds_.high && HighBoundAt(field) == bounds_.high) tighten_high_ = true;
+    if (bounds_.first && LowBoundAt(field) == *bounds_.first) tighten_low_ = true;
+    if (bounds_.last && HighBoundAt(field) == bounds_.last) tighten_high_ = true;
   }
 
   // Whether this command removes the committed score field `field` (its
@@ -268,9 +265,9 @@ class ZSetWriter {
   Status FindBounds() {
     auto it = ref_.Scores();
     it->SeekToFirst();
-    if (it->Valid()) bounds_.low = LowBoundAt(it->field());
+    if (it->Valid()) bounds_.first = LowBoundAt(it->field());
     it->SeekToLast();
-    if (it->Valid()) bounds_.high = HighBoundAt(it->field());
+    if (it->Valid()) bounds_.last = HighBoundAt(it->field());
     return it->status();
   }
 
@@ -279,7 +276,7 @@ class ZSetWriter {
   // one it adds before that.
   Result<std::optional<std::string>> EdgeSurvivor(bool backward) {
     auto it = ref_.Scores();
-    const std::string& bound = backward ? *bounds_.high : *bounds_.low;
+    const std::string& bound = backward ? *bounds_.last : *bounds_.first;
     backward ? it->SeekForPrev(bound) : it->Seek(bound);
     while (it->Valid() && RemovedHere(it->field())) backward ? it->Prev() : it->Next();
     KVD_RETURN_IF_ERROR(it->status());
@@ -292,15 +289,15 @@ class ZSetWriter {
   }
 
   Status TightenBounds() {
-    if (tighten_low_ && bounds_.low) {
+    if (tighten_low_ && bounds_.first) {
       Result<std::optional<std::string>> first = EdgeSurvivor(false);
       if (!first.ok()) return first.status();
-      if (*first) bounds_.low = LowBoundAt(**first);
+      if (*first) bounds_.first = LowBoundAt(**first);
     }
-    if (tighten_high_ && bounds_.high) {
+    if (tighten_high_ && bounds_.last) {
       Result<std::optional<std::string>> last = EdgeSurvivor(true);
       if (!last.ok()) return last.status();
-      if (*last) bounds_.high = HighBoundAt(**last);
+      if (*last) bounds_.last = HighBoundAt(**last);
     }
     return Status::Ok();
   }
@@ -849,12 +846,7 @@ Status PopFrom(ZSetWriter* writer, uint64_t count, PopEnd end, std::vector<Score
   if (!writer->exists() || count == 0) return Status::Ok();
   auto it = writer->ref().Scores();
   bool backward = end == PopEnd::kMax;
-  const ScoreFieldBounds& bounds = writer->bounds();
-  if (backward) {
-    bounds.high ? it->SeekForPrev(*bounds.high) : it->SeekToLast();
-  } else {
-    bounds.low ? it->Seek(*bounds.low) : it->SeekToFirst();
-  }
+  backward ? it->SeekToLast() : it->SeekToFirst();  // inside the set's bounds
   KVD_RETURN_IF_ERROR(Walk(*it, backward, {0, count}, Everything(), AppendTo(popped)));
   for (const auto& entry : *popped) writer->Erase(entry.member, entry.score);
   if (!popped->empty()) {
