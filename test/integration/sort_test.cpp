@@ -55,7 +55,10 @@ class RandomSorts {
     // An unsorted set comes out in each server's own iteration order.
     if (by == "nosort" && key == "S" && !store) by = alpha ? "u_*" : "w_*";
     if (!by.empty()) command.insert(command.end(), {"BY", by});
-    if (Pick(3) == 0) command.insert(command.end(), {"LIMIT", OneOf({"0", "1", "-3", "5", "20", "x"}), OneOf({"1", "3", "-1", "0", "100"})});
+    if (Pick(3) == 0) {
+      command.insert(command.end(), {"LIMIT", OneOf({"0", "1", "-3", "5", "20", "x", "9223372036854775807"}),
+                                     OneOf({"1", "3", "-1", "0", "100", "9223372036854775807"})});
+    }
     for (int gets = Pick(4) == 0 ? 1 + Pick(3) : 0; gets > 0; --gets) {
       command.insert(command.end(), {"GET", OneOf({"#", "w_*", "u_*", "h_*->name", "h_*->", "nope", "h_*->missing"})});
     }
@@ -103,6 +106,9 @@ TEST_CASE("sort: STORE writes a list over any type and an empty result deletes i
   CHECK(Int(c, {"RPUSH", "words", "b", "a"}) == 2);
   CHECK(Err(c, {"SORT", "words"}) == "ERR One or more scores can't be converted into double");
   CHECK(Call(c, {"SORT", "words", "ALPHA"}).ToString() == "[a, b]");
+  // A count up to INT64_MAX takes the rest of the list (start + count must not overflow).
+  CHECK(Call(c, {"SORT", "src", "LIMIT", "1", "9223372036854775807"}).ToString() == "[2, 3]");
+  CHECK(Call(c, {"SORT", "src", "LIMIT", "9223372036854775807", "9223372036854775807"}).ToString() == "[]");
 }
 
 }  // namespace kvdtest

@@ -156,7 +156,9 @@ bool WeighItems(CommandContext& ctx, const SortOptions& options, std::vector<Sor
 // LIMIT clamped as Redis clamps it: [start, end] over `length` items, empty when end < start.
 std::pair<int64_t, int64_t> LimitWindow(const SortOptions& options, int64_t length) {
   int64_t start = std::max<int64_t>(options.limit_start, 0);
-  int64_t end = options.limit_count < 0 ? length - 1 : start + options.limit_count - 1;
+  // A count past the end (up to INT64_MAX) takes the rest; start + count could overflow.
+  bool to_the_end = options.limit_count < 0 || start >= length || options.limit_count > length - start;
+  int64_t end = to_the_end ? length - 1 : start + options.limit_count - 1;
   if (start >= length) {
     start = length - 1;
     end = length - 2;
