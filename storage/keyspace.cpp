@@ -120,6 +120,17 @@ Result<int64_t> Keyspace::ExpireTimeMs(uint8_t db, std::string_view key) {
   return static_cast<int64_t>((*meta)->expire_ms);
 }
 
+Result<bool> Keyspace::StoredButExpired(uint8_t db, std::string_view key) {
+  std::string raw;
+  Status status = engine_.Get(engine_.meta(), EncodeMetaKey(db, key), &raw);
+  if (status.Is(Status::Code::kNotFound)) return false;
+  KVD_RETURN_IF_ERROR(status);
+  KeyType type;
+  uint64_t expire_ms = 0;
+  KVD_RETURN_IF_ERROR(PeekMetadata(raw, &type, &expire_ms));
+  return expire_ms != 0 && expire_ms <= engine_.NowMs();
+}
+
 Result<bool> Keyspace::Persist(uint8_t db, std::string_view key) {
   KeyLockGuard guard(engine_.locks(), db, key);
   Result<std::optional<Metadata>> loaded = LoadMeta(engine_, db, key);

@@ -50,6 +50,9 @@ class Keyspace {
   Result<int64_t> PttlMs(uint8_t db, std::string_view key);
   // -2 no key, -1 no expiry, else the absolute unix time in ms.
   Result<int64_t> ExpireTimeMs(uint8_t db, std::string_view key);
+  // Whether the key is still stored although its time has passed (reads
+  // already treat it as missing; a delete will reclaim it).
+  Result<bool> StoredButExpired(uint8_t db, std::string_view key);
   Result<bool> Persist(uint8_t db, std::string_view key);
   // NotFound when `from` does not exist. With only_if_absent, false when `to` exists.
   Result<bool> Rename(uint8_t db, std::string_view from, std::string_view to, bool only_if_absent);

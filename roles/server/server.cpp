@@ -80,7 +80,10 @@ class Server {
     engine_->SetCommitObserver([this](const rocksdb::WriteBatch& batch) {
       if (context_.watches.Empty() && context_.blocking.Empty()) return;
       storage::WrittenKeys written = storage::CollectWrittenKeys(*engine_, batch);
-      context_.watches.Touch(written);
+      context_.watches.Touch(written, [this](uint8_t db, const std::string& key) {
+        auto expire = context_.keyspace.ExpireTimeMs(db, key);
+        return !expire.ok() || *expire != -2;  // when unsure, the watcher is made dirty
+      });
       context_.blocking.Signal(written);
     });
   }

@@ -1,6 +1,7 @@
 #include "roles/server/watch_registry.h"
 
 #include <algorithm>
+#include <optional>
 
 namespace kvd::server {
 
@@ -13,11 +14,11 @@ auto FindWatcher(Watches& watches, const Watcher* watcher) {
 
 }  // namespace
 
-void WatchRegistry::Add(Watcher* watcher, uint8_t db, const std::string& key, bool existed) {
+void WatchRegistry::Add(Watcher* watcher, uint8_t db, const std::string& key, bool existed, bool expired) {
   std::lock_guard lock(mutex_);
   auto& watches = by_key_[Slot(db, key)];
   if (FindWatcher(watches, watcher) != watches.end()) return;
-  watches.push_back({watcher, existed});
+  watches.push_back({watcher, existed, expired});
   watched_.fetch_add(1, std::memory_order_relaxed);
 }
 
@@ -37,7 +38,7 @@ void WatchRegistry::RemoveAll(Watcher* watcher) {
   watcher->dirty = false;
 }
 
-void WatchRegistry::Touch(const storage::WrittenKeys& written) {
+void WatchRegistry::Touch(const storage::WrittenKeys& written, const LiveCheck& exists) {
   if (Empty()) return;
   std::lock_guard lock(mutex_);
   if (written.flushed_all || !written.flushed_dbs.empty()) {
@@ -54,7 +55,15 @@ void WatchRegistry::Touch(const storage::WrittenKeys& written) {
   for (const auto& [db, key] : written.keys) {
     auto it = by_key_.find(Slot(db, key));
     if (it == by_key_.end()) continue;
-    for (const Watch& watch : it->second) watch.watcher->dirty = true;
+    std::optional<bool> live;  // asked once per key, only if needed
+    for (Watch& watch : it->second) {
+      if (watch.expired) {
+        if (!live) live = exists(db, key);
+        watch.expired = false;
+        if (!*live) continue;  // the expired key was reclaimed: no logical change
+      }
+      watch.watcher->dirty = true;
+    }
   }
 }
 

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -31,9 +32,15 @@ class WatchRegistry {
   // `existed`: whether the key was there when watched. FLUSHDB and FLUSHALL
   // touch only watched keys that exist, as in Redis; a key created after
   // WATCH already made its watchers dirty, so existing at WATCH is what counts.
-  void Add(Watcher* watcher, uint8_t db, const std::string& key, bool existed);
+  // `expired`: it was still stored but its time had passed. As in Redis,
+  // reclaiming such a key (DEL, the expiry sweep) changes nothing logically
+  // and leaves the watcher clean; a write that brings the key back does not.
+  void Add(Watcher* watcher, uint8_t db, const std::string& key, bool existed, bool expired);
   void RemoveAll(Watcher* watcher);
-  void Touch(const storage::WrittenKeys& written);
+  // `exists` says whether a key is live now (after the write); it is asked
+  // only about keys that were watched while expired.
+  using LiveCheck = std::function<bool(uint8_t db, const std::string& key)>;
+  void Touch(const storage::WrittenKeys& written, const LiveCheck& exists);
   bool Empty() const { return watched_.load(std::memory_order_relaxed) == 0; }
 
  private:
@@ -42,6 +49,7 @@ class WatchRegistry {
   struct Watch {
     Watcher* watcher;
     bool existed;
+    bool expired;  // until the stored, expired key is reclaimed
   };
   mutable std::mutex mutex_;
   std::unordered_map<std::string, std::vector<Watch>> by_key_;

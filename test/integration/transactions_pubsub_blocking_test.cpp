@@ -140,6 +140,29 @@ TEST_CASE("transactions: WATCH fails EXEC when the key changed, was deleted or e
   CHECK(Simple(a, {"SET", "e", "mine"}) == "QUEUED");
   CHECK(Call(a, {"EXEC"}).IsNull());
 
+  // A key watched after its time passed but before it was reclaimed: its
+  // deletion is no change (Redis 7), bringing it back is.
+  auto watch_expired = [&](const std::string& key) {
+    REQUIRE(Simple(a, {"SET", key, "1", "PX", "20"}) == "OK");
+    REQUIRE(WaitFor([&] { return Int(*b, {"PTTL", key}) == -2; }, 5s));
+    REQUIRE(Simple(a, {"WATCH", key}) == "OK");
+  };
+  auto exec_ping = [&] {
+    REQUIRE(Simple(a, {"MULTI"}) == "OK");
+    REQUIRE(Simple(a, {"PING"}) == "QUEUED");
+    return Call(a, {"EXEC"});
+  };
+  watch_expired("gone");
+  CHECK(Int(*b, {"DEL", "gone"}) == 0);
+  CHECK(exec_ping().elements.size() == 1);
+  watch_expired("back");
+  CHECK(Simple(*b, {"SET", "back", "2"}) == "OK");
+  CHECK(exec_ping().IsNull());
+  watch_expired("gone-then-back");
+  CHECK(Int(*b, {"DEL", "gone-then-back"}) == 0);
+  CHECK(Int(*b, {"RPUSH", "gone-then-back", "x"}) == 1);
+  CHECK(exec_ping().IsNull());
+
   // Untouched watched keys let EXEC run; UNWATCH forgets them.
   CHECK(Simple(a, {"WATCH", "calm"}) == "OK");
   CHECK(Simple(a, {"MULTI"}) == "OK");

@@ -49,7 +49,13 @@ void Watch(CommandContext& ctx) {
     auto ttl = ctx.server.keyspace.ExpireTimeMs(ctx.db(), ctx.args[i]);
     if (!ttl.ok()) return ctx.ReplyError(ttl.status());
     if (*ttl > 0) watched.expire_ms = static_cast<uint64_t>(*ttl);
-    ctx.server.watches.Add(&session.watcher, watched.db, watched.key, *ttl != -2);
+    bool expired = false;
+    if (*ttl == -2) {
+      auto stored = ctx.server.keyspace.StoredButExpired(ctx.db(), ctx.args[i]);
+      if (!stored.ok()) return ctx.ReplyError(stored.status());
+      expired = *stored;
+    }
+    ctx.server.watches.Add(&session.watcher, watched.db, watched.key, *ttl != -2, expired);
     session.watcher.keys.push_back(std::move(watched));
   }
   ctx.reply.Ok();

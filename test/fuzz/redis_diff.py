@@ -1,0 +1,431 @@
+#!/usr/bin/env python3
+"""Differential fuzz: the same random commands to kvd and to redis-server, every reply compared.
+
+Not part of CTest (it needs a running redis-server and takes minutes); the
+integration tests compare each type against redis-server on their own. This
+one mixes every type in one small key space, so commands meet keys of other
+types, transactions, blocking pops with short timeouts, expiry and SCAN.
+
+    kvd server --port 7001 --dir /tmp/fz-kvd &
+    redis-server --port 7002 --save '' --appendonly no &
+    python3 test/fuzz/redis_diff.py 7001 7002 --seed 1 --steps 30000
+    python3 test/fuzz/redis_diff.py 7001 7002 --members 300 --keys 3   # larger collections
+    python3 test/fuzz/redis_diff.py 7001 7002 --resp3                  # after HELLO 3
+    python3 test/fuzz/redis_diff.py 7001 7002 --mode pipelined         # batches in one write
+    python3 test/fuzz/redis_diff.py 7001 7002 --mode watch --steps 3000  # WATCH/MULTI/EXEC, 2 clients
+    python3 test/fuzz/redis_diff.py ... --log cmds.txt                 # every command sent, to replay
+
+Both servers are FLUSHALLed first. Known, accepted differences are left out
+of the command mix: OBJECT ENCODING (redis-server's depends on history),
+DBSIZE (it counts expired keys not yet reclaimed), SWAPDB (not implemented),
+SPOP (random), lex ranges over sorted sets with unequal scores (undefined in
+Redis). Replies that depend on the clock (PEXPIRETIME one ms apart) can differ.
+"""
+import argparse
+import random
+import socket
+import sys
+
+
+def encode(args):
+    out = [b"*%d\r\n" % len(args)]
+    for arg in args:
+        arg = arg.encode() if isinstance(arg, str) else arg
+        out.append(b"$%d\r\n%s\r\n" % (len(arg), arg))
+    return b"".join(out)
+
+
+class Client:
+    """A blocking RESP2/RESP3 client; replies become (type, value) tuples."""
+
+    def __init__(self, port):
+        self.sock = socket.create_connection(("127.0.0.1", port))
+        self.buffer = b""
+
+    def _fill(self, need):
+        while need():
+            data = self.sock.recv(65536)
+            if not data:
+                raise EOFError("connection closed")
+            self.buffer += data
+
+    def _line(self):
+        self._fill(lambda: b"\r\n" not in self.buffer)
+        line, self.buffer = self.buffer.split(b"\r\n", 1)
+        return line
+
+    def _bulk(self, n):
+        self._fill(lambda: len(self.buffer) < n + 2)
+        value, self.buffer = self.buffer[:n], self.buffer[n + 2:]
+        return value
+
+    def reply(self):
+        line = self._line()
+        kind, rest = line[:1], line[1:]
+        simple = {b"+": "status", b"-": "error", b",": "double", b"#": "bool", b"(": "bignum"}
+        if kind in simple:
+            return (simple[kind], rest)
+        if kind == b":":
+            return ("int", int(rest))
+        if kind == b"_":
+            return ("null", None)
+        n = int(rest)
+        if kind == b"$":
+            return ("bulk", None if n < 0 else self._bulk(n))
+        if kind == b"=":
+            return ("verbatim", self._bulk(n))
+        if kind == b"%":
+            return ("map", [(self.reply(), self.reply()) for _ in range(n)])
+        aggregates = {b"*": "array", b"~": "set", b">": "push"}
+        if kind in aggregates:
+            return (aggregates[kind], None if n < 0 else [self.reply() for _ in range(n)])
+        raise ValueError("bad reply line %r" % line)
+
+    def call(self, args):
+        self.sock.sendall(encode(args))
+        return self.reply()
+
+
+def unordered(reply):
+    """Sets, maps and the replies of unordered commands compared as sorted lists."""
+    if reply[0] in ("set", "map", "array") and reply[1] is not None:
+        return (reply[0], sorted(reply[1], key=repr))
+    return reply
+
+
+def length_only(reply):
+    """Random picks: only how many came back (or whether nil) must agree."""
+    if reply[0] in ("array", "set") and reply[1] is not None:
+        return (reply[0], len(reply[1]))
+    if reply[0] == "bulk":
+        return ("bulk", reply[1] is None)
+    return reply
+
+
+class Commands:
+    """Random commands over a small key space of every type."""
+
+    def __init__(self, rng, keys, members):
+        self.rng = rng
+        self.keys = ["k%d" % i for i in range(keys)] + ["{t}a", "{t}b"]
+        self.members = ["m%d" % i for i in range(members)] + ["", "a b", "x\r\ny"]
+        self.table = self._table()
+
+    def pick(self, *choices):
+        return self.rng.choice(choices)
+
+    def key(self):
+        return self.rng.choice(self.keys)
+
+    def mem(self):
+        return self.rng.choice(self.members)
+
+    def num(self):
+        return self.pick("0", "1", "-1", "2", "-2", "3", "10", "-10", "100", str(self.rng.randint(-20, 20)),
+                         "9223372036854775807", "-9223372036854775808", "1.5", "abc", "", " 1", "+1", "01", "1e3")
+
+    def score(self):
+        return self.pick("0", "1", "-1", "2.5", "-2.5", "inf", "-inf", "+inf", "1e10", "nan", "abc", "(1", "3", "0.1",
+                         str(self.rng.randint(-5, 5)))
+
+    def bound(self):
+        return self.pick("-inf", "+inf", "0", "1", "(1", "(0", "2", "(2.5", "-1", "abc", "((1", "3", "[a")
+
+    def lex(self):
+        return self.pick("-", "+", "[m1", "(m1", "[m5", "(m5", "m1", "[", "(", "[a")
+
+    def idx(self):
+        return self.pick("0", "1", "-1", "2", "-2", "5", "-5", "100", "-100", "3", "x", "9223372036854775807",
+                         str(self.rng.randint(-400, 400)), str(self.rng.randint(-40, 40)))
+
+    def maybe(self, *options):
+        return list(self.rng.choice(options))
+
+    def _table(self):
+        k, m, n, s, b, lx, i, opt = self.key, self.mem, self.num, self.score, self.bound, self.lex, self.idx, self.maybe
+        exact, any_order, sizes = "exact", "unordered", "length"
+        strings = [
+            lambda: ["SET", k(), m()] + opt([], ["NX"], ["XX"], ["GET"], ["KEEPTTL"], ["EX", n()], ["PX", "100000"],
+                                            ["NX", "GET"], ["EX", "10", "PX", "10"]),
+            lambda: ["SET", k(), m(), self.pick("EXAT", "PXAT"), self.pick("4102444800", "4102444800000", "0", "-1", "x")],
+            lambda: ["GET", k()], lambda: ["INCR", k()], lambda: ["INCRBY", k(), n()], lambda: ["DECRBY", k(), n()],
+            lambda: ["INCRBYFLOAT", k(), n()], lambda: ["APPEND", k(), m()], lambda: ["STRLEN", k()],
+            lambda: ["INCRBYFLOAT", k(), self.pick("1e308", "1.7976931348623157e308", "-1e308", "inf", "5.0e3")],
+            lambda: ["GETRANGE", k(), i(), i()], lambda: ["SUBSTR", k(), i(), i()],
+            lambda: ["SETRANGE", k(), self.pick("0", "1", "5", "-1", "x", "536870911", "536870912"), m()],
+            lambda: ["SETBIT", k(), self.pick("0", "7", "100", "-1", "x"), self.pick("0", "1", "2")],
+            lambda: ["GETBIT", k(), self.pick("0", "7", "100", "-1")],
+            lambda: ["BITCOUNT", k()] + opt([], [i(), i()], [i(), i(), "BIT"], [i()]),
+            lambda: ["BITPOS", k(), self.pick("0", "1", "2")] + opt([], [i()], [i(), i()], [i(), i(), "BYTE"]),
+            lambda: ["BITFIELD", k(), "SET", self.pick("u8", "i16", "u63", "u64", "i64", "x"),
+                     self.pick("0", "#1", "100", "-1"), n(), "GET", "u4", "0", "INCRBY", "i5", "3", n()],
+            lambda: ["BITFIELD", k(), "OVERFLOW", self.pick("WRAP", "SAT", "FAIL", "X"), "INCRBY",
+                     self.pick("u2", "i8"), "0", n()],
+            lambda: ["MSET", k(), m(), k(), m()], lambda: ["MGET", k(), k(), k()],
+            lambda: ["MSETNX", k(), m(), k(), m()], lambda: ["GETDEL", k()], lambda: ["GETSET", k(), m()],
+            lambda: ["SETNX", k(), m()],
+            lambda: ["GETEX", k()] + opt([], ["PERSIST"], ["EX", "100"], ["EX", "0"], ["PX", "x"], ["EXAT", "4102444800"]),
+        ]
+        keys = [
+            lambda: ["DEL", k(), k()], lambda: ["EXISTS", k(), k()], lambda: ["TYPE", k()], lambda: ["TTL", k()],
+            lambda: ["PERSIST", k()], lambda: ["TOUCH", k(), k()], lambda: ["EXPIRETIME", k()],
+            lambda: ["EXPIRE", k(), self.pick("100", "1000", "-1", "x", "0")] + opt([], ["NX"], ["XX"], ["GT"], ["LT"],
+                                                                                    ["NX", "XX"]),
+            lambda: ["EXPIREAT", k(), self.pick("1", "4102444800", "-5")] + opt([], ["GT"], ["LT"], ["NX"], ["XX"]),
+            lambda: ["PEXPIRE", k(), "-5"],
+            lambda: ["RENAME", k(), k()], lambda: ["RENAMENX", k(), k()], lambda: ["COPY", k(), k()] + opt([], ["REPLACE"]),
+            lambda: ["MOVE", k(), self.pick("1", "0", "16", "x")], lambda: ["SELECT", self.pick("0", "0", "0", "1", "16")],
+            lambda: ["SORT", k(), "ALPHA", "LIMIT", i(), i()],
+        ]
+        hashes = [
+            lambda: ["HSET", k(), m(), m()] + opt([], [m(), m()], [m()]),
+            lambda: ["HSET", k()] + sum([[m(), m()] for _ in range(6)], []),
+            lambda: ["HGET", k(), m()], lambda: ["HSETNX", k(), m(), m()], lambda: ["HDEL", k(), m(), m()],
+            lambda: ["HLEN", k()], lambda: ["HSTRLEN", k(), m()], lambda: ["HEXISTS", k(), m()],
+            lambda: ["HMGET", k(), m(), m()], lambda: ["HINCRBY", k(), m(), n()], lambda: ["HINCRBYFLOAT", k(), m(), n()],
+            lambda: ["HRANDFIELD", k(), "0"] + opt([], ["WITHVALUES"]),
+        ]
+        lists = [
+            lambda: ["LPUSH", k(), m(), m()], lambda: ["RPUSH", k(), m()], lambda: ["RPUSH", k()] + [m() for _ in range(10)],
+            lambda: ["LPUSHX", k(), m()], lambda: ["RPUSHX", k(), m()], lambda: ["LPOP", k()] + opt([], [i()]),
+            lambda: ["RPOP", k()] + opt([], [i()]), lambda: ["LLEN", k()], lambda: ["LRANGE", k(), i(), i()],
+            lambda: ["LINDEX", k(), i()], lambda: ["LSET", k(), i(), m()],
+            lambda: ["LINSERT", k(), self.pick("BEFORE", "AFTER", "x"), m(), m()], lambda: ["LREM", k(), i(), m()],
+            lambda: ["LTRIM", k(), i(), i()],
+            lambda: ["LPOS", k(), m()] + opt([], ["RANK", i()], ["COUNT", i()], ["MAXLEN", i()], ["RANK", "-1", "COUNT", "0"]),
+            lambda: ["RPOPLPUSH", k(), k()],
+            lambda: ["LMOVE", k(), k(), self.pick("LEFT", "RIGHT"), self.pick("LEFT", "RIGHT", "UP")],
+            lambda: ["LMPOP", self.pick("1", "2", "0"), k(), k(), self.pick("LEFT", "RIGHT")] + opt([], ["COUNT", i()]),
+            lambda: ["BLPOP", k(), k(), "0.01"], lambda: ["BRPOP", k(), "0.01"],
+            lambda: ["BLMOVE", k(), k(), "LEFT", "RIGHT", "0.01"],
+            lambda: ["BLMPOP", "0.01", "2", k(), k(), self.pick("LEFT", "RIGHT"), "COUNT", self.pick("1", "3")],
+        ]
+        sets = [
+            lambda: ["SADD", k(), m(), m()], lambda: ["SADD", k()] + [m() for _ in range(10)],
+            lambda: ["SREM", k(), m(), m()], lambda: ["SISMEMBER", k(), m()], lambda: ["SMISMEMBER", k(), m(), m()],
+            lambda: ["SCARD", k()], lambda: ["SMOVE", k(), k(), m()],
+            lambda: ["SINTERCARD", self.pick("2", "0", "3", "-1", "x"), k(), k()] + opt([], ["LIMIT", i()]),
+            lambda: ["SINTERSTORE", k(), k(), k()], lambda: ["SUNIONSTORE", k(), k(), k()],
+            lambda: ["SDIFFSTORE", k(), k(), k()],
+        ]
+        zsets = [
+            lambda: ["ZADD", k()] + opt([], ["NX"], ["XX"], ["GT"], ["LT"], ["CH"], ["INCR"], ["GT", "CH"], ["NX", "GT"],
+                                        ["XX", "LT", "CH"]) + [s(), m()] + opt([], [s(), m()]),
+            lambda: ["ZADD", k()] + sum([[s(), m()] for _ in range(6)], []),
+            lambda: ["ZADD", k(), "INCR", self.pick("inf", "-inf", "1"), m()],
+            lambda: ["ZINCRBY", k(), s(), m()], lambda: ["ZINCRBY", k(), self.pick("inf", "-inf"), m()],
+            lambda: ["ZSCORE", k(), m()], lambda: ["ZMSCORE", k(), m(), m()], lambda: ["ZCARD", k()],
+            lambda: ["ZCOUNT", k(), b(), b()], lambda: ["ZLEXCOUNT", k(), lx(), lx()],
+            lambda: ["ZRANGE", k(), i(), i()] + opt([], ["WITHSCORES"], ["REV"], ["REV", "WITHSCORES"]),
+            lambda: ["ZRANGE", k(), b(), b(), "BYSCORE"] + opt([], ["WITHSCORES"], ["REV"], ["LIMIT", i(), i()],
+                                                              ["REV", "LIMIT", "0", "2", "WITHSCORES"]),
+            lambda: ["ZRANGE", k(), lx(), lx(), "BYLEX"] + opt([], ["REV"], ["LIMIT", i(), i()], ["WITHSCORES"]),
+            lambda: ["ZRANGEBYSCORE", k(), b(), b()] + opt([], ["WITHSCORES"], ["LIMIT", i(), i()]),
+            lambda: ["ZREVRANGEBYSCORE", k(), b(), b()] + opt([], ["WITHSCORES"], ["LIMIT", i(), i()]),
+            lambda: ["ZRANGEBYLEX", k(), lx(), lx()], lambda: ["ZREVRANGEBYLEX", k(), lx(), lx()] + opt([], ["LIMIT", i(), i()]),
+            lambda: ["ZREVRANGE", k(), i(), i()] + opt([], ["WITHSCORES"]), lambda: ["ZRANK", k(), m()],
+            lambda: ["ZREVRANK", k(), m()], lambda: ["ZREM", k(), m(), m()], lambda: ["ZREMRANGEBYRANK", k(), i(), i()],
+            lambda: ["ZREMRANGEBYSCORE", k(), b(), b()], lambda: ["ZREMRANGEBYLEX", k(), lx(), lx()],
+            lambda: ["ZPOPMIN", k()] + opt([], [i()]), lambda: ["ZPOPMAX", k()] + opt([], [i()]),
+            lambda: ["ZMPOP", self.pick("1", "2"), k(), k(), self.pick("MIN", "MAX")] + opt([], ["COUNT", i()]),
+            lambda: ["BZPOPMIN", k(), "0.01"], lambda: ["BZMPOP", "0.01", "1", k(), "MAX"],
+            lambda: ["ZUNIONSTORE", k(), "2", k(), k()] + opt([], ["WEIGHTS", s(), s()],
+                                                               ["AGGREGATE", self.pick("SUM", "MIN", "MAX", "X")]),
+            lambda: ["ZINTERSTORE", k(), "2", k(), k()] + opt([], ["WEIGHTS", "2", "3"], ["AGGREGATE", "MAX"]),
+            lambda: ["ZDIFFSTORE", k(), "2", k(), k()], lambda: ["ZRANGESTORE", k(), k(), i(), i()],
+            lambda: ["ZUNION", "2", k(), k(), "WITHSCORES"], lambda: ["ZINTER", "2", k(), k()] + opt([], ["WITHSCORES"]),
+            lambda: ["ZDIFF", "2", k(), k()],
+        ]
+        unordered_replies = [
+            lambda: ["HGETALL", k()], lambda: ["HKEYS", k()], lambda: ["HVALS", k()], lambda: ["SMEMBERS", k()],
+            lambda: ["SINTER", k(), k()], lambda: ["SUNION", k(), k()], lambda: ["SDIFF", k(), k()],
+            lambda: ["SRANDMEMBER", k(), "0"], lambda: ["KEYS", self.pick("*", "k*", "{t}*", "k[0-2]", "?", "*a*")],
+        ]
+        random_picks = [
+            lambda: ["SRANDMEMBER", k(), i()], lambda: ["HRANDFIELD", k(), i()] + opt([], ["WITHVALUES"]),
+            lambda: ["ZRANDMEMBER", k(), i()] + opt([], ["WITHSCORES"]),
+        ]
+        return ([(exact, g) for g in strings + keys + hashes + lists + sets + zsets] +
+                [(any_order, g) for g in unordered_replies] + [(sizes, g) for g in random_picks])
+
+    def next(self):
+        """(how replies compare, command)"""
+        how, generate = self.rng.choice(self.table)
+        return how, generate()
+
+    def next_exact(self):
+        """A command whose reply is the same on both servers, for MULTI blocks and pipelines."""
+        while True:
+            how, command = self.next()
+            if how == "exact" and command[0] != "SELECT" and not command[0].startswith(("BL", "BR", "BZ")):
+                return command
+
+
+COMPARE = {"exact": lambda r: r, "unordered": unordered, "length": length_only}
+
+
+def is_lex_range(command):
+    return "LEX" in command[0].upper() or "BYLEX" in (str(a).upper() for a in command)
+
+
+def scores_differ(redis, key):
+    """Lex ranges are defined only when all scores are equal."""
+    reply = redis.call(["ZRANGE", key, "0", "-1", "WITHSCORES"])
+    if reply[0] != "array" or not reply[1]:
+        return False
+    pairs = reply[1]
+    scores = [repr(p[1][1]) for p in pairs] if pairs[0][0] == "array" else [repr(x) for x in pairs[1::2]]
+    return len(set(scores)) > 1
+
+
+class Run:
+    def __init__(self, args):
+        self.args = args
+        self.rng = random.Random(args.seed)
+        self.commands = Commands(self.rng, args.keys, args.members)
+        self.log = open(args.log, "w") if args.log else None
+        self.differences = 0
+
+    def connect(self):
+        kvd, redis = Client(self.args.kvd_port), Client(self.args.redis_port)
+        if self.args.resp3:
+            kvd.call(["HELLO", "3"])
+            redis.call(["HELLO", "3"])
+        return kvd, redis
+
+    def record(self, command):
+        if self.log:
+            self.log.write(repr(command) + "\n")
+
+    def differ(self, step, command, kvd_reply, redis_reply, context=None):
+        self.differences += 1
+        print("DIFF at step %d%s: %r\n  kvd:   %r\n  redis: %r" % (
+            step, "" if context is None else " in %r" % (context,), command, kvd_reply, redis_reply))
+        return self.differences > 30
+
+    def both(self, kvd, redis, command, how="exact"):
+        self.record(command)
+        return COMPARE[how](kvd.call(command)), COMPARE[how](redis.call(command))
+
+    def scan(self, kvd, redis, step):
+        command = self.rng.choice([["SCAN"], ["HSCAN", self.commands.key()], ["SSCAN", self.commands.key()],
+                                   ["ZSCAN", self.commands.key()]])
+        options = [[], ["COUNT", "3"], ["MATCH", "m1*"], ["COUNT", "1000"]]
+        if command[0] == "SCAN":
+            options.append(["TYPE", self.rng.choice(["string", "hash", "zset", "list", "set"])])
+        extra = self.rng.choice(options)
+        seen = []
+        for client in (kvd, redis):
+            cursor, items, error = "0", [], None
+            for _ in range(10000):
+                reply = client.call(command + [cursor] + extra)
+                if reply[0] == "error":
+                    error = reply
+                    break
+                cursor = reply[1][0][1].decode()
+                items += [repr(x) for x in reply[1][1][1]]
+                if cursor == "0":
+                    break
+            if command[0] in ("HSCAN", "ZSCAN"):
+                items = [items[j] + "=" + items[j + 1] for j in range(0, len(items) - 1, 2)]
+            seen.append(error or sorted(set(items)))
+        return seen[0] == seen[1] or not self.differ(step, command + extra, seen[0], seen[1])
+
+    def transaction(self, kvd, redis, step):
+        block = [["MULTI"]] + [self.commands.next_exact() for _ in range(self.rng.randint(0, 3))]
+        block.append([self.rng.choice(["EXEC", "EXEC", "DISCARD"])])
+        for command in block:
+            kvd_reply, redis_reply = self.both(kvd, redis, command)
+            if command[0] == "EXEC" and kvd_reply[0] == redis_reply[0] == "array" and kvd_reply[1] and redis_reply[1]:
+                # Queued commands with unordered replies are not picked, but
+                # sets and maps inside (RESP3) are compared unordered.
+                kvd_reply = ("array", [unordered(r) if r[0] in ("set", "map") else r for r in kvd_reply[1]])
+                redis_reply = ("array", [unordered(r) if r[0] in ("set", "map") else r for r in redis_reply[1]])
+            if kvd_reply != redis_reply and self.differ(step, command, kvd_reply, redis_reply, block):
+                return False
+        return True
+
+    def single(self):
+        kvd, redis = self.connect()
+        self.both(kvd, redis, ["FLUSHALL"])
+        for step in range(self.args.steps):
+            roll = self.rng.random()
+            if roll < 0.02:
+                ok = self.scan(kvd, redis, step)
+            elif roll < 0.04:
+                ok = self.transaction(kvd, redis, step)
+            else:
+                how, command = self.commands.next()
+                if is_lex_range(command) and scores_differ(redis, command[1]):
+                    continue
+                kvd_reply, redis_reply = self.both(kvd, redis, command, how)
+                ok = kvd_reply == redis_reply or not self.differ(step, command, kvd_reply, redis_reply)
+            if not ok:
+                break
+
+    def pipelined(self):
+        """Batches of up to 40 commands, mostly on one key, sent in one write each."""
+        kvd, redis = self.connect()
+        self.both(kvd, redis, ["FLUSHALL"])
+        multi_key = {"MSET", "MGET", "MSETNX", "ZUNION", "ZINTER", "ZDIFF", "ZUNIONSTORE", "ZINTERSTORE", "ZDIFFSTORE",
+                     "LMPOP", "ZMPOP", "SINTERCARD", "BITFIELD", "SORT"}
+        for step in range(self.args.steps):
+            key = self.commands.key()
+            batch = []
+            for _ in range(self.rng.randint(1, 40)):
+                command = self.commands.next_exact()
+                if self.rng.random() < 0.7 and command[0] not in multi_key:
+                    command[1] = key
+                if not is_lex_range(command):
+                    batch.append(command)
+            for command in batch:
+                self.record(command)
+            payload = b"".join(encode(c) for c in batch)
+            kvd.sock.sendall(payload)
+            redis.sock.sendall(payload)
+            for command in batch:
+                kvd_reply, redis_reply = kvd.reply(), redis.reply()
+                if kvd_reply != redis_reply and self.differ(step, command, kvd_reply, redis_reply):
+                    return
+
+    def watch(self):
+        """One client WATCHes and runs a transaction while another may write in between."""
+        kvd, redis = self.connect()
+        kvd_other, redis_other = self.connect()
+        self.both(kvd, redis, ["FLUSHALL"])
+        for step in range(self.args.steps):
+            watched = [self.commands.key() for _ in range(self.rng.randint(1, 2))]
+            steps = [(0, ["WATCH"] + watched)]
+            steps += [(self.rng.choice([0, 1, 1]), self.commands.next_exact()) for _ in range(self.rng.randint(0, 2))]
+            if self.rng.random() < 0.1:
+                steps.append((1, self.rng.choice([["FLUSHDB"], ["FLUSHALL"], ["UNWATCH"], ["DEL", watched[0]]])))
+            steps.append((0, ["MULTI"]))
+            steps += [(0, self.commands.next_exact()) for _ in range(self.rng.randint(0, 2))]
+            steps.append((0, ["EXEC"]))
+            for who, command in steps:
+                pair = (kvd, redis) if who == 0 else (kvd_other, redis_other)
+                kvd_reply, redis_reply = self.both(pair[0], pair[1], command)
+                if kvd_reply != redis_reply and self.differ(step, command, kvd_reply, redis_reply, steps):
+                    return
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("kvd_port", type=int)
+    parser.add_argument("redis_port", type=int)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--steps", type=int, default=20000)
+    parser.add_argument("--keys", type=int, default=6, help="keys k0..kN-1 besides {t}a and {t}b")
+    parser.add_argument("--members", type=int, default=8, help="members m0..mN-1 besides three odd ones")
+    parser.add_argument("--mode", choices=["single", "pipelined", "watch"], default="single")
+    parser.add_argument("--resp3", action="store_true", help="HELLO 3 on every connection")
+    parser.add_argument("--log", help="write every command sent to this file")
+    args = parser.parse_args()
+    run = Run(args)
+    getattr(run, args.mode)()
+    print("%s: %d steps, seed %d, %d differences" % (args.mode, args.steps, args.seed, run.differences))
+    sys.exit(1 if run.differences else 0)
+
+
+if __name__ == "__main__":
+    main()
