@@ -249,10 +249,14 @@ Result<int> StringStore::SetBit(uint8_t db, std::string_view key, uint64_t offse
   Current current;
   KVD_RETURN_IF_ERROR(Load(db, key, &current));
   uint64_t byte = offset / 8;
-  if (current.value.size() <= byte) current.value.resize(byte + 1, '\0');
+  bool grows = current.value.size() <= byte;
+  if (grows) current.value.resize(byte + 1, '\0');
   unsigned char mask = static_cast<unsigned char>(1u << (7 - offset % 8));
   auto& cell = reinterpret_cast<unsigned char&>(current.value[byte]);
   int previous = (cell & mask) ? 1 : 0;
+  // As in Redis 7, a bit that already has the value asked for is no write:
+  // WATCH stays clean and nothing goes to the binlog.
+  if (current.exists && !grows && previous == (on ? 1 : 0)) return previous;
   cell = on ? (cell | mask) : (cell & ~mask);
   KVD_RETURN_IF_ERROR(Store(db, key, current.value, current.expire_ms, current.meta_key));
   return previous;

@@ -163,6 +163,19 @@ TEST_CASE("transactions: WATCH fails EXEC when the key changed, was deleted or e
   CHECK(Int(*b, {"RPUSH", "gone-then-back", "x"}) == 1);
   CHECK(exec_ping().IsNull());
 
+  // Commands that change nothing are no write (Redis 7): SETBIT of a bit
+  // already set, SADD of a member already there.
+  CHECK(Int(a, {"SETBIT", "bits", "7", "1"}) == 0);
+  CHECK(Int(a, {"SADD", "members", "m"}) == 1);
+  CHECK(Simple(a, {"WATCH", "bits", "members"}) == "OK");
+  CHECK(Int(*b, {"SETBIT", "bits", "7", "1"}) == 1);
+  CHECK(Int(*b, {"SETBIT", "bits", "0", "0"}) == 0);
+  CHECK(Int(*b, {"SADD", "members", "m"}) == 0);
+  CHECK(exec_ping().elements.size() == 1);
+  CHECK(Simple(a, {"WATCH", "bits"}) == "OK");
+  CHECK(Int(*b, {"SETBIT", "bits", "0", "1"}) == 0);
+  CHECK(exec_ping().IsNull());
+
   // Untouched watched keys let EXEC run; UNWATCH forgets them.
   CHECK(Simple(a, {"WATCH", "calm"}) == "OK");
   CHECK(Simple(a, {"MULTI"}) == "OK");
