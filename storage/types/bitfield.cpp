@@ -86,6 +86,24 @@ uint64_t BitfieldWriteEnd(const std::vector<BitfieldOp>& ops) {
   return end;
 }
 
+std::vector<ByteSpan> WrittenBytes(const std::string& value, const std::vector<BitfieldOp>& ops) {
+  std::vector<ByteSpan> spans;
+  for (const BitfieldOp& op : ops) {
+    if (op.kind == BitfieldOp::Kind::kGet) continue;
+    uint64_t first = op.offset / 8;
+    uint64_t end = (op.offset + static_cast<uint64_t>(op.bits) + 7) / 8;
+    spans.push_back({first, value.substr(first, end - first)});
+  }
+  return spans;
+}
+
+bool SameBytes(const std::string& value, const std::vector<ByteSpan>& before) {
+  for (const ByteSpan& span : before) {
+    if (value.compare(span.first, span.bytes.size(), span.bytes) != 0) return false;
+  }
+  return true;
+}
+
 std::string CombineBits(BitOperation op, const std::vector<std::string>& sources) {
   size_t length = 0;
   for (const std::string& source : sources) length = std::max(length, source.size());

@@ -31,6 +31,16 @@ std::vector<std::optional<int64_t>> RunBitfield(std::string* value, const std::v
 // The byte length a value needs for every SET and INCRBY of `ops` (0: none writes).
 uint64_t BitfieldWriteEnd(const std::vector<BitfieldOp>& ops);
 
+// The bytes the SET and INCRBY ops of `ops` may change, read from `value`
+// (which holds them all) before RunBitfield: after it, SameBytes says whether
+// the ops changed nothing, which Redis 7 does not count as a write.
+struct ByteSpan {
+  uint64_t first = 0;
+  std::string bytes;
+};
+std::vector<ByteSpan> WrittenBytes(const std::string& value, const std::vector<BitfieldOp>& ops);
+bool SameBytes(const std::string& value, const std::vector<ByteSpan>& before);
+
 enum class BitOperation { kAnd, kOr, kXor, kNot };
 
 // BITOP: the result is as long as the longest source, shorter ones (and

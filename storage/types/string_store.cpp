@@ -274,8 +274,13 @@ Result<std::vector<std::optional<int64_t>>> StringStore::Bitfield(uint8_t db, st
   KeyLockGuard guard(engine_.locks(), db, key);
   Current current;
   KVD_RETURN_IF_ERROR(Load(db, key, &current));
-  if (current.value.size() < write_end) current.value.resize(write_end, '\0');
+  bool grows = current.value.size() < write_end;
+  if (grows) current.value.resize(write_end, '\0');
+  std::vector<ByteSpan> before;
+  if (current.exists && !grows) before = WrittenBytes(current.value, ops);
   std::vector<std::optional<int64_t>> replies = RunBitfield(&current.value, ops);
+  // As in Redis 7 (and SETBIT above), ops that changed no byte are no write.
+  if (current.exists && !grows && SameBytes(current.value, before)) return replies;
   KVD_RETURN_IF_ERROR(Store(db, key, current.value, current.expire_ms, current.meta_key));
   return replies;
 }
@@ -297,6 +302,11 @@ Result<size_t> StringStore::BitOp(uint8_t db, BitOperation op, std::string_view 
     KVD_RETURN_IF_ERROR(Store(db, dest, result, 0));
     return result.size();
   }
+  // An empty result deletes the destination; without one there is nothing to write (Redis signals no change).
+  Metadata old;
+  Status existing = ReadLiveMeta(engine_, db, dest, &old);
+  if (existing.Is(Status::Code::kNotFound)) return size_t{0};
+  KVD_RETURN_IF_ERROR(existing);
   WriteSet batch;
   batch.Delete(engine_.meta(), EncodeMetaKey(db, dest));
   KVD_RETURN_IF_ERROR(engine_.Commit(batch));

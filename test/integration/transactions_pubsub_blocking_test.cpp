@@ -164,13 +164,17 @@ TEST_CASE("transactions: WATCH fails EXEC when the key changed, was deleted or e
   CHECK(exec_ping().IsNull());
 
   // Commands that change nothing are no write (Redis 7): SETBIT of a bit
-  // already set, SADD of a member already there.
+  // already set, SADD of a member already there, an empty result stored
+  // where there was no key.
   CHECK(Int(a, {"SETBIT", "bits", "7", "1"}) == 0);
   CHECK(Int(a, {"SADD", "members", "m"}) == 1);
-  CHECK(Simple(a, {"WATCH", "bits", "members"}) == "OK");
+  CHECK(Simple(a, {"WATCH", "bits", "members", "sorted", "combined"}) == "OK");
+  CHECK(Int(*b, {"SORT", "nothing", "STORE", "sorted"}) == 0);
+  CHECK(Int(*b, {"BITOP", "OR", "combined", "nothing"}) == 0);
   CHECK(Int(*b, {"SETBIT", "bits", "7", "1"}) == 1);
   CHECK(Int(*b, {"SETBIT", "bits", "0", "0"}) == 0);
   CHECK(Int(*b, {"SADD", "members", "m"}) == 0);
+  CHECK(Call(*b, {"BITFIELD", "bits", "SET", "u8", "0", "1", "INCRBY", "i4", "4", "0"}).ToString() == "[1, 1]");
   CHECK(exec_ping().elements.size() == 1);
   CHECK(Simple(a, {"WATCH", "bits"}) == "OK");
   CHECK(Int(*b, {"SETBIT", "bits", "0", "1"}) == 0);

@@ -71,6 +71,27 @@ TEST_CASE("bitfield: i64 and u63 edges wrap and saturate without overflowing") {
   CHECK(BitfieldWriteEnd({Op(kGet, false, 8, 1000)}) == 0);
 }
 
+TEST_CASE("bitfield: the bytes SET and INCRBY may change tell whether they changed anything") {
+  std::string value("\x01\xF0\x00", 3);
+  std::vector<BitfieldOp> same = {Op(BitfieldOp::Kind::kSet, false, 8, 0, 1), Op(BitfieldOp::Kind::kGet, false, 8, 8),
+                                  Op(BitfieldOp::Kind::kIncrBy, true, 4, 8, 0)};
+  auto before = WrittenBytes(value, same);
+  CHECK(before.size() == 2);  // GET changes nothing
+  RunBitfield(&value, same);
+  CHECK(SameBytes(value, before));
+
+  std::vector<BitfieldOp> changing = {Op(BitfieldOp::Kind::kIncrBy, false, 3, 13, 1)};
+  before = WrittenBytes(value, changing);
+  RunBitfield(&value, changing);
+  CHECK_FALSE(SameBytes(value, before));
+  CHECK(value == std::string("\x01\xF1\x00", 3));
+  // A SET that writes back what was there is no change, even across a byte boundary.
+  std::vector<BitfieldOp> back = {Op(BitfieldOp::Kind::kSet, false, 12, 4, 0x1F1)};
+  before = WrittenBytes(value, back);
+  RunBitfield(&value, back);
+  CHECK(SameBytes(value, before));
+}
+
 TEST_CASE("bitop: the longest source sets the length, shorter ones read as zeros") {
   CHECK(CombineBits(BitOperation::kAnd, {"abc", "x"}) == std::string("\x60\x00\x00", 3));
   CHECK(CombineBits(BitOperation::kOr, {"a", "", "\x02"}) == "c");
