@@ -14,6 +14,11 @@ types, transactions, blocking pops with short timeouts, expiry and SCAN.
     python3 test/fuzz/redis_diff.py 7001 7002 --mode pipelined         # batches in one write
     python3 test/fuzz/redis_diff.py 7001 7002 --mode watch --steps 3000  # WATCH/MULTI/EXEC, 2 clients
     python3 test/fuzz/redis_diff.py ... --log cmds.txt                 # every command sent, to replay
+    python3 test/fuzz/redis_diff.py --start build/kvd --suite         # CTest: starts both servers itself
+
+With --start it runs both servers on free loopback ports in a temporary
+directory and stops them (by pid) at the end; without redis-server it exits
+with 77, which CTest reports as skipped. --suite runs every mode briefly.
 
 Both servers are FLUSHALLed first. Known, accepted differences are left out
 of the command mix: OBJECT ENCODING (redis-server's depends on history),
@@ -22,9 +27,14 @@ SPOP (random), lex ranges over sorted sets with unequal scores (undefined in
 Redis). Replies that depend on the clock (PEXPIRETIME one ms apart) can differ.
 """
 import argparse
+import os
 import random
+import shutil
 import socket
+import subprocess
 import sys
+import tempfile
+import time
 
 
 def encode(args):
@@ -125,8 +135,11 @@ class Commands:
                          "9223372036854775807", "-9223372036854775808", "1.5", "abc", "", " 1", "+1", "01", "1e3")
 
     def expiry(self):
-        # No short positive times: a key expiring between the two servers' replies is not a difference.
-        return self.pick("0", "-1", "x", "1.5", "100000", "9223372036854775807", "-9223372036854775808")
+        # Relative times are long (no key expires between the two servers'
+        # replies) and rarely repeat: GT and LT between two equal relative
+        # times depend on whether a millisecond passed in between.
+        return self.pick("0", "-1", "x", "1.5", "9223372036854775807", "-9223372036854775808",
+                         str(self.rng.randint(1000, 10 ** 7)))
 
     def score(self):
         return self.pick("0", "1", "-1", "2.5", "-2.5", "inf", "-inf", "+inf", "1e10", "nan", "abc", "(1", "3", "0.1",
@@ -149,7 +162,7 @@ class Commands:
         k, m, n, s, b, lx, i, opt = self.key, self.mem, self.num, self.score, self.bound, self.lex, self.idx, self.maybe
         exact, any_order, sizes = "exact", "unordered", "length"
         strings = [
-            lambda: ["SET", k(), m()] + opt([], ["NX"], ["XX"], ["GET"], ["KEEPTTL"], ["EX", self.expiry()], ["PX", "100000"],
+            lambda: ["SET", k(), m()] + opt([], ["NX"], ["XX"], ["GET"], ["KEEPTTL"], ["EX", self.expiry()], ["PX", str(self.rng.randint(10 ** 6, 10 ** 9))],
                                             ["NX", "GET"], ["EX", "10", "PX", "10"]),
             lambda: ["SET", k(), m(), self.pick("EXAT", "PXAT"), self.pick("4102444800", "4102444800000", "0", "-1", "x")],
             lambda: ["GET", k()], lambda: ["INCR", k()], lambda: ["INCRBY", k(), n()], lambda: ["DECRBY", k(), n()],
@@ -168,13 +181,12 @@ class Commands:
             lambda: ["MSET", k(), m(), k(), m()], lambda: ["MGET", k(), k(), k()],
             lambda: ["MSETNX", k(), m(), k(), m()], lambda: ["GETDEL", k()], lambda: ["GETSET", k(), m()],
             lambda: ["SETNX", k(), m()],
-            lambda: ["GETEX", k()] + opt([], ["PERSIST"], ["EX", "100"], ["EX", "0"], ["PX", "x"], ["EXAT", "4102444800"]),
+            lambda: ["GETEX", k()] + opt([], ["PERSIST"], ["EX", self.expiry()], ["PX", "x"], ["EXAT", "4102444800"]),
         ]
         keys = [
             lambda: ["DEL", k(), k()], lambda: ["EXISTS", k(), k()], lambda: ["TYPE", k()], lambda: ["TTL", k()],
             lambda: ["PERSIST", k()], lambda: ["TOUCH", k(), k()], lambda: ["EXPIRETIME", k()],
-            lambda: ["EXPIRE", k(), self.pick("100", "1000", "-1", "x", "0")] + opt([], ["NX"], ["XX"], ["GT"], ["LT"],
-                                                                                    ["NX", "XX"]),
+            lambda: ["EXPIRE", k(), self.expiry()] + opt([], ["NX"], ["XX"], ["GT"], ["LT"], ["NX", "XX"]),
             lambda: ["EXPIREAT", k(), self.pick("1", "4102444800", "-5")] + opt([], ["GT"], ["LT"], ["NX"], ["XX"]),
             lambda: ["PEXPIRE", k(), "-5"],
             lambda: ["RENAME", k(), k()], lambda: ["RENAMENX", k(), k()], lambda: ["COPY", k(), k()] + opt([], ["REPLACE"]),
@@ -413,10 +425,71 @@ class Run:
                     return
 
 
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for_ping(port, process, deadline_s=30):
+    deadline = time.monotonic() + deadline_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError("server on port %d exited with %s" % (port, process.returncode))
+        try:
+            if Client(port).call(["PING"])[0] == "status":
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError("no PING answer on port %d within %d s" % (port, deadline_s))
+
+
+class Servers:
+    """A kvd and a redis-server of our own, on free ports in a temporary directory."""
+
+    def __init__(self, kvd_binary):
+        self.dir = tempfile.mkdtemp(prefix="kvd-redis-diff.")
+        self.processes = []
+        self.kvd_port, self.redis_port = free_port(), free_port()
+        self._start([kvd_binary, "server", "--port", str(self.kvd_port), "--dir", os.path.join(self.dir, "kvd"),
+                     "--logfile", os.path.join(self.dir, "kvd.log")], self.kvd_port)
+        self._start(["redis-server", "--port", str(self.redis_port), "--bind", "127.0.0.1", "--save", "",
+                     "--appendonly", "no", "--dir", self.dir, "--logfile", os.path.join(self.dir, "redis.log")],
+                    self.redis_port)
+
+    def _start(self, argv, port):
+        process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.processes.append(process)
+        wait_for_ping(port, process)
+
+    def stop(self):
+        for process in self.processes:
+            process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+# --suite: every mode, a little of each (about a minute on two cores).
+SUITE = [
+    dict(mode="single", seed=1, steps=12000),
+    dict(mode="single", seed=2, steps=8000, keys=3, members=200),
+    dict(mode="single", seed=3, steps=6000, resp3=True),
+    dict(mode="pipelined", seed=4, steps=300),
+    dict(mode="watch", seed=5, steps=1500),
+]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("kvd_port", type=int)
-    parser.add_argument("redis_port", type=int)
+    parser.add_argument("kvd_port", type=int, nargs="?")
+    parser.add_argument("redis_port", type=int, nargs="?")
+    parser.add_argument("--start", metavar="KVD_BINARY", help="start a kvd and a redis-server of our own")
+    parser.add_argument("--suite", action="store_true", help="run every mode briefly (see SUITE)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--steps", type=int, default=20000)
     parser.add_argument("--keys", type=int, default=6, help="keys k0..kN-1 besides {t}a and {t}b")
@@ -425,10 +498,31 @@ def main():
     parser.add_argument("--resp3", action="store_true", help="HELLO 3 on every connection")
     parser.add_argument("--log", help="write every command sent to this file")
     args = parser.parse_args()
-    run = Run(args)
-    getattr(run, args.mode)()
-    print("%s: %d steps, seed %d, %d differences" % (args.mode, args.steps, args.seed, run.differences))
-    sys.exit(1 if run.differences else 0)
+    if args.start is None and (args.kvd_port is None or args.redis_port is None):
+        parser.error("give the two ports, or --start KVD_BINARY")
+    if args.start is not None and shutil.which("redis-server") is None:
+        print("redis-server not found: skipped")
+        sys.exit(77)
+    servers = Servers(args.start) if args.start else None
+    try:
+        if servers:
+            args.kvd_port, args.redis_port = servers.kvd_port, servers.redis_port
+        runs = [vars(args)]
+        if args.suite:
+            runs = [dict(vars(args), resp3=False, keys=6, members=8) for _ in SUITE]
+            for settings, overrides in zip(runs, SUITE):
+                settings.update(overrides)
+        failed = False
+        for settings in map(lambda d: argparse.Namespace(**d), runs):
+            run = Run(settings)
+            getattr(run, settings.mode)()
+            print("%s%s: %d steps, seed %d, %d differences" % (
+                settings.mode, " (RESP3)" if settings.resp3 else "", settings.steps, settings.seed, run.differences))
+            failed = failed or run.differences > 0
+    finally:
+        if servers:
+            servers.stop()
+    sys.exit(1 if failed else 0)
 
 
 if __name__ == "__main__":
