@@ -134,6 +134,10 @@ TEST_CASE("hashes: HRANDFIELD") {
 
   CHECK(Bulk(c, {"HRANDFIELD", "missing"}) == "<nil>");
   CHECK(ExactCall(c, {"HRANDFIELD", "missing", "3"}) == "[]");
+  // As Redis, the count is read before the rest of the syntax.
+  CHECK(Err(c, {"HRANDFIELD", "missing", "x", "a", "b"}) == "ERR value is not an integer or out of range");
+  CHECK(Err(c, {"HRANDFIELD", "missing", "2", "a", "b"}) == "ERR syntax error");
+  CHECK(Err(c, {"HRANDFIELD", "missing", "2", "WITHSCORES"}) == "ERR syntax error");
   CHECK(Int(c, {"HSET", "h", "a", "1", "b", "2", "c", "3"}) == 3);
   std::string one = Bulk(c, {"HRANDFIELD", "h"});
   CHECK((one == "a" || one == "b" || one == "c"));

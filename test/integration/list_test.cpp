@@ -322,6 +322,16 @@ TEST_CASE("lists: blocking timeouts are refused or accepted as redis-server does
       CHECK_MESSAGE(ExactCall(pair.kvd(), command) == ExactCall(pair.reference(), command), Joined(command));
     }
   }
+  // BLMPOP and BZMPOP read numkeys, the side and COUNT before the timeout: their errors come first.
+  for (const Args& command : std::vector<Args>{{"BLMPOP", "x", "0", "none", "LEFT"},
+                                               {"BLMPOP", "x", "1", "none", "LEFT", "COUNT", "0"},
+                                               {"BLMPOP", "x", "1", "none", "UP"},
+                                               {"BLMPOP", "x", "1", "none", "LEFT"},
+                                               {"BZMPOP", "x", "2", "none", "MIN"},
+                                               {"BZMPOP", "x", "1", "none", "MAX", "COUNT", "-1"},
+                                               {"BZMPOP", "x", "1", "none", "MAX"}}) {
+    CHECK_MESSAGE(ExactCall(pair.kvd(), command) == ExactCall(pair.reference(), command), Joined(command));
+  }
 }
 
 TEST_CASE("lists: random commands answer as redis-server does") {

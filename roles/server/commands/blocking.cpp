@@ -139,13 +139,14 @@ bool ParseMultiPop(CommandContext& ctx, size_t numkeys_index, MultiPopArgs* out)
   return true;
 }
 
+// BLMPOP and BZMPOP read their timeout last, as Redis does (its errors come after the others').
 void BLMPop(CommandContext& ctx) {
-  uint64_t deadline = 0;
-  if (!ParseTimeout(ctx, 1, &deadline)) return;
   MultiPopArgs args;
   if (!ParseMultiPop(ctx, 2, &args)) return;
   ListSide side;
   if (!ParseSide(args.where, &side)) return ctx.ReplySyntaxError();
+  uint64_t deadline = 0;
+  if (!ParseTimeout(ctx, 1, &deadline)) return;
   auto popped = ctx.server.lists.PopFirstNonEmpty(ctx.db(), args.keys, side, args.count);
   if (!popped.ok()) return ctx.ReplyError(popped.status());
   if (popped->has_value() && !(*popped)->values.empty()) {
@@ -179,8 +180,6 @@ void BZPopMin(CommandContext& ctx) { BlockingZPop(ctx, PopEnd::kMin); }
 void BZPopMax(CommandContext& ctx) { BlockingZPop(ctx, PopEnd::kMax); }
 
 void BZMPop(CommandContext& ctx) {
-  uint64_t deadline = 0;
-  if (!ParseTimeout(ctx, 1, &deadline)) return;
   MultiPopArgs args;
   if (!ParseMultiPop(ctx, 2, &args)) return;
   PopEnd end;
@@ -191,6 +190,8 @@ void BZMPop(CommandContext& ctx) {
   } else {
     return ctx.ReplySyntaxError();
   }
+  uint64_t deadline = 0;
+  if (!ParseTimeout(ctx, 1, &deadline)) return;
   auto popped = ctx.server.zsets.MultiPop(ctx.db(), args.keys, args.count, end);
   if (!popped.ok()) return ctx.ReplyError(popped.status());
   if (popped->has_value() && !(*popped)->popped.empty()) {

@@ -149,16 +149,20 @@ void ReplyRandomFields(CommandContext& ctx, const std::vector<storage::FieldValu
 }
 
 // Parses HRANDFIELD's count as Redis bounds it; replies on error.
-bool ParseRandomCount(CommandContext& ctx, bool with_values, int64_t* count) {
+bool ParseRandomCount(CommandContext& ctx, int64_t* count) {
   if (!ParseIntArg(ctx, 2, count)) return false;
   if (*count == INT64_MIN) {
     ctx.reply.Error(kCountOutOfRange);
     return false;
   }
+  return true;
+}
+
+bool RandomCountAnswerable(CommandContext& ctx, bool with_values, int64_t count) {
   // Redis refuses counts whose reply length (two per pair) could overflow;
   // kvd also refuses repeating counts too large to ever be answered.
-  bool too_large = (with_values && (*count < -INT64_MAX / 2 || *count > INT64_MAX / 2)) ||
-                   (*count < 0 && static_cast<uint64_t>(-*count) > storage::kMaxRandomRepeats);
+  bool too_large = (with_values && (count < -INT64_MAX / 2 || count > INT64_MAX / 2)) ||
+                   (count < 0 && static_cast<uint64_t>(-count) > storage::kMaxRandomRepeats);
   if (too_large) {
     ctx.reply.Error(kOutOfRange);
     return false;
@@ -172,12 +176,14 @@ void HRandField(CommandContext& ctx) {
     if (!picked.ok()) return ctx.ReplyError(picked.status());
     return picked->empty() ? ctx.reply.NullBulk() : ctx.reply.Bulk(picked->front().field);
   }
+  // In Redis's order: the count, the syntax, then the count's size.
+  int64_t count = 0;
+  if (!ParseRandomCount(ctx, &count)) return;
   bool with_values = ctx.args.size() == 4;
   if (ctx.args.size() > 4 || (with_values && !EqualsIgnoreCase(ctx.args[3], "WITHVALUES"))) {
     return ctx.ReplySyntaxError();
   }
-  int64_t count = 0;
-  if (!ParseRandomCount(ctx, with_values, &count)) return;
+  if (!RandomCountAnswerable(ctx, with_values, count)) return;
   bool distinct = count >= 0;
   uint64_t wanted = distinct ? static_cast<uint64_t>(count) : static_cast<uint64_t>(-count);
   auto picked = ctx.server.hashes.RandomFields(ctx.db(), ctx.args[1], wanted, distinct);
