@@ -322,14 +322,20 @@ TEST_CASE("lists: blocking timeouts are refused or accepted as redis-server does
       CHECK_MESSAGE(ExactCall(pair.kvd(), command) == ExactCall(pair.reference(), command), Joined(command));
     }
   }
-  // BLMPOP and BZMPOP read numkeys, the side and COUNT before the timeout: their errors come first.
+  // The MPOP family reads numkeys, the side, COUNT and (blocking) the timeout, in that order.
   for (const Args& command : std::vector<Args>{{"BLMPOP", "x", "0", "none", "LEFT"},
                                                {"BLMPOP", "x", "1", "none", "LEFT", "COUNT", "0"},
                                                {"BLMPOP", "x", "1", "none", "UP"},
                                                {"BLMPOP", "x", "1", "none", "LEFT"},
                                                {"BZMPOP", "x", "2", "none", "MIN"},
                                                {"BZMPOP", "x", "1", "none", "MAX", "COUNT", "-1"},
-                                               {"BZMPOP", "x", "1", "none", "MAX"}}) {
+                                               {"BZMPOP", "x", "1", "none", "MAX"},
+                                               {"BLMPOP", "0.01", "1", "none", "UP", "COUNT", "x"},
+                                               {"LMPOP", "1", "none", "UP", "COUNT", "x"},
+                                               {"ZMPOP", "1", "none", "UP", "COUNT", "0"},
+                                               {"LMPOP", "1", "none", "LEFT", "COUNT", "2", "COUNT", "2"},
+                                               {"ZMPOP", "1", "none", "MIN", "COUNT"},
+                                               {"ZMPOP", "0", "none", "MIN"}}) {
     CHECK_MESSAGE(ExactCall(pair.kvd(), command) == ExactCall(pair.reference(), command), Joined(command));
   }
 }

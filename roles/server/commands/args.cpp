@@ -2,6 +2,7 @@
 
 #include <strings.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cstdlib>
@@ -125,6 +126,44 @@ void ReplyBulks(CommandContext& ctx, const std::vector<std::string>& items) {
 void ReplyHelp(CommandContext& ctx, std::initializer_list<const char*> lines) {
   ctx.reply.ArrayHeader(lines.size());
   for (const char* line : lines) ctx.reply.SimpleString(line);
+}
+
+bool ParseMultiPop(CommandContext& ctx, size_t numkeys_index, std::initializer_list<std::string_view> sides,
+                   MultiPopArgs* out) {
+  int64_t numkeys = 0;
+  if (!ParseInt64(ctx.args[numkeys_index], &numkeys) || numkeys <= 0) {
+    ctx.reply.Error("ERR numkeys should be greater than 0");
+    return false;
+  }
+  size_t first = numkeys_index + 1;
+  if (static_cast<uint64_t>(numkeys) >= ctx.args.size() - first) {  // the keys, then at least the side
+    ctx.ReplySyntaxError();
+    return false;
+  }
+  for (size_t i = 0; i < static_cast<size_t>(numkeys); ++i) out->keys.emplace_back(ctx.args[first + i]);
+  size_t i = first + static_cast<size_t>(numkeys);
+  auto side = std::find_if(sides.begin(), sides.end(),
+                           [&](std::string_view name) { return EqualsIgnoreCase(ctx.args[i], name); });
+  if (side == sides.end()) {
+    ctx.ReplySyntaxError();
+    return false;
+  }
+  out->side = static_cast<size_t>(side - sides.begin());
+  bool count_given = false;
+  for (++i; i < ctx.args.size(); i += 2) {
+    if (count_given || !EqualsIgnoreCase(ctx.args[i], "COUNT") || i + 1 == ctx.args.size()) {
+      ctx.ReplySyntaxError();
+      return false;
+    }
+    int64_t count = 0;
+    if (!ParseInt64(ctx.args[i + 1], &count) || count <= 0) {
+      ctx.reply.Error("ERR count should be greater than 0");
+      return false;
+    }
+    out->count = static_cast<uint64_t>(count);
+    count_given = true;
+  }
+  return true;
 }
 
 }  // namespace kvd::server

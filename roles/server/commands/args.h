@@ -49,6 +49,17 @@ void ReplySubKeyScan(CommandContext& ctx, const std::function<Result<uint64_t>()
                                                                           size_t count)>& scan,
                      bool with_values);
 
+// LMPOP, ZMPOP and their blocking forms: "numkeys key... SIDE [COUNT n]" from
+// `numkeys_index` on, read in Redis's order (numkeys, the side, then COUNT;
+// the blocking forms read their timeout after all of it). Replies on error.
+struct MultiPopArgs {
+  std::vector<std::string_view> keys;
+  size_t side = 0;  // which of `sides` was given
+  uint64_t count = 1;
+};
+bool ParseMultiPop(CommandContext& ctx, size_t numkeys_index, std::initializer_list<std::string_view> sides,
+                   MultiPopArgs* out);
+
 // Replies an array of bulk strings.
 void ReplyBulks(CommandContext& ctx, const std::vector<std::string>& items);
 // A HELP reply: one status line per entry, as Redis answers HELP subcommands.

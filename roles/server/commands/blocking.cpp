@@ -99,52 +99,11 @@ void BLMove(CommandContext& ctx) {
 
 void BRPopLPush(CommandContext& ctx) { BlockingMove(ctx, ListSide::kRight, ListSide::kLeft, 3); }
 
-// "numkeys key... WHERE [COUNT n]" starting at `numkeys_index`; replies on error.
-struct MultiPopArgs {
-  std::vector<std::string_view> keys;
-  std::string_view where;
-  uint64_t count = 1;
-};
-
-bool ParseMultiPop(CommandContext& ctx, size_t numkeys_index, MultiPopArgs* out) {
-  int64_t numkeys = 0;
-  if (!ParseInt64(ctx.args[numkeys_index], &numkeys) || numkeys <= 0) {
-    ctx.reply.Error("ERR numkeys should be greater than 0");
-    return false;
-  }
-  size_t first = numkeys_index + 1;
-  if (static_cast<uint64_t>(numkeys) >= ctx.args.size() - first) {  // the keys, then at least WHERE
-    ctx.ReplySyntaxError();
-    return false;
-  }
-  for (size_t i = 0; i < static_cast<size_t>(numkeys); ++i) out->keys.emplace_back(ctx.args[first + i]);
-  size_t i = first + static_cast<size_t>(numkeys);
-  out->where = ctx.args[i++];
-  bool count_given = false;
-  while (i < ctx.args.size()) {
-    if (EqualsIgnoreCase(ctx.args[i], "COUNT") && i + 1 < ctx.args.size() && !count_given) {
-      int64_t count = 0;
-      if (!ParseInt64(ctx.args[i + 1], &count) || count <= 0) {
-        ctx.reply.Error("ERR count should be greater than 0");
-        return false;
-      }
-      out->count = static_cast<uint64_t>(count);
-      count_given = true;
-      i += 2;
-    } else {
-      ctx.ReplySyntaxError();
-      return false;
-    }
-  }
-  return true;
-}
-
 // BLMPOP and BZMPOP read their timeout last, as Redis does (its errors come after the others').
 void BLMPop(CommandContext& ctx) {
   MultiPopArgs args;
-  if (!ParseMultiPop(ctx, 2, &args)) return;
-  ListSide side;
-  if (!ParseSide(args.where, &side)) return ctx.ReplySyntaxError();
+  if (!ParseMultiPop(ctx, 2, {"LEFT", "RIGHT"}, &args)) return;
+  ListSide side = args.side == 0 ? ListSide::kLeft : ListSide::kRight;
   uint64_t deadline = 0;
   if (!ParseTimeout(ctx, 1, &deadline)) return;
   auto popped = ctx.server.lists.PopFirstNonEmpty(ctx.db(), args.keys, side, args.count);
@@ -181,15 +140,8 @@ void BZPopMax(CommandContext& ctx) { BlockingZPop(ctx, PopEnd::kMax); }
 
 void BZMPop(CommandContext& ctx) {
   MultiPopArgs args;
-  if (!ParseMultiPop(ctx, 2, &args)) return;
-  PopEnd end;
-  if (EqualsIgnoreCase(args.where, "MIN")) {
-    end = PopEnd::kMin;
-  } else if (EqualsIgnoreCase(args.where, "MAX")) {
-    end = PopEnd::kMax;
-  } else {
-    return ctx.ReplySyntaxError();
-  }
+  if (!ParseMultiPop(ctx, 2, {"MIN", "MAX"}, &args)) return;
+  PopEnd end = args.side == 0 ? PopEnd::kMin : PopEnd::kMax;
   uint64_t deadline = 0;
   if (!ParseTimeout(ctx, 1, &deadline)) return;
   auto popped = ctx.server.zsets.MultiPop(ctx.db(), args.keys, args.count, end);

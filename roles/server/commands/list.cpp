@@ -16,8 +16,6 @@ constexpr const char* kRankZero =
     "from the end of the list";
 constexpr const char* kCountNegative = "ERR COUNT can't be negative";
 constexpr const char* kMaxlenNegative = "ERR MAXLEN can't be negative";
-constexpr const char* kNumkeysNotPositive = "ERR numkeys should be greater than 0";
-constexpr const char* kCountNotPositive = "ERR count should be greater than 0";
 
 // "LEFT"/"RIGHT" (any case); false for anything else.
 bool ParseSide(std::string_view text, ListSide* side) {
@@ -216,20 +214,10 @@ std::vector<size_t> MPopKeys(const std::vector<std::string>& args) {
 }
 
 void LMPop(CommandContext& ctx) {
-  int64_t numkeys = MPopNumKeys(ctx.args);
-  if (numkeys == 0) return ctx.reply.Error(kNumkeysNotPositive);
-  if (static_cast<uint64_t>(numkeys) > ctx.args.size() - 3) return ctx.ReplySyntaxError();
-  size_t side_index = 2 + static_cast<size_t>(numkeys);
-  ListSide side = ListSide::kLeft;
-  if (!ParseSide(ctx.args[side_index], &side)) return ctx.ReplySyntaxError();
-  int64_t count = 1;
-  size_t rest = ctx.args.size() - side_index - 1;
-  if (rest != 0) {
-    if (rest != 2 || !EqualsIgnoreCase(ctx.args[side_index + 1], "COUNT")) return ctx.ReplySyntaxError();
-    if (!ParseInt64(ctx.args[side_index + 2], &count) || count <= 0) return ctx.reply.Error(kCountNotPositive);
-  }
-  std::vector<std::string_view> keys(ctx.args.begin() + 2, ctx.args.begin() + static_cast<ptrdiff_t>(side_index));
-  auto popped = ctx.server.lists.PopFirstNonEmpty(ctx.db(), keys, side, static_cast<uint64_t>(count));
+  MultiPopArgs args;
+  if (!ParseMultiPop(ctx, 1, {"LEFT", "RIGHT"}, &args)) return;
+  ListSide side = args.side == 0 ? ListSide::kLeft : ListSide::kRight;
+  auto popped = ctx.server.lists.PopFirstNonEmpty(ctx.db(), args.keys, side, args.count);
   if (!popped.ok()) return ctx.ReplyError(popped.status());
   if (!popped->has_value()) return ctx.reply.NullArray();
   ctx.reply.ArrayHeader(2);

@@ -28,8 +28,6 @@ constexpr const char* kLimitNeedsByScoreOrLex =
     "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX";
 constexpr const char* kWithScoresByLex = "ERR syntax error, WITHSCORES not supported in combination with BYLEX";
 constexpr const char* kWeightNotFloat = "ERR weight value is not a float";
-constexpr const char* kNumKeysPositive = "ERR numkeys should be greater than 0";
-constexpr const char* kCountPositive = "ERR count should be greater than 0";
 constexpr const char* kLimitNegative = "ERR LIMIT can't be negative";
 constexpr const char* kInvalidCursor = "ERR invalid cursor";
 constexpr const char* kRandCountRange =
@@ -276,37 +274,11 @@ void PopGeneric(CommandContext& ctx, storage::PopEnd end) {
 void ZPopMin(CommandContext& ctx) { PopGeneric(ctx, storage::PopEnd::kMin); }
 void ZPopMax(CommandContext& ctx) { PopGeneric(ctx, storage::PopEnd::kMax); }
 
-// Parses a positive count as Redis's getRangeLong with a message: the same
-// message for a non-integer and for a value below 1.
-bool ParsePositiveWithMessage(CommandContext& ctx, size_t index, const char* message, int64_t* out) {
-  if (ParseInt64(ctx.args[index], out) && *out >= 1) return true;
-  ctx.reply.Error(message);
-  return false;
-}
-
 void ZMPop(CommandContext& ctx) {
-  int64_t numkeys = 0;
-  if (!ParsePositiveWithMessage(ctx, 1, kNumKeysPositive, &numkeys)) return;
-  if (static_cast<uint64_t>(numkeys) >= ctx.args.size() - 2) return ctx.ReplySyntaxError();
-  size_t where_index = 2 + static_cast<size_t>(numkeys);
-  storage::PopEnd end;
-  if (EqualsIgnoreCase(ctx.args[where_index], "MIN")) {
-    end = storage::PopEnd::kMin;
-  } else if (EqualsIgnoreCase(ctx.args[where_index], "MAX")) {
-    end = storage::PopEnd::kMax;
-  } else {
-    return ctx.ReplySyntaxError();
-  }
-  int64_t count = -1;
-  for (size_t j = where_index + 1; j < ctx.args.size(); ++j) {
-    if (count == -1 && EqualsIgnoreCase(ctx.args[j], "COUNT") && j + 1 < ctx.args.size()) {
-      if (!ParsePositiveWithMessage(ctx, ++j, kCountPositive, &count)) return;
-    } else {
-      return ctx.ReplySyntaxError();
-    }
-  }
-  std::vector<std::string_view> keys(ctx.args.begin() + 2, ctx.args.begin() + static_cast<std::ptrdiff_t>(where_index));
-  auto result = ctx.server.zsets.MultiPop(ctx.db(), keys, count == -1 ? 1 : static_cast<uint64_t>(count), end);
+  MultiPopArgs args;
+  if (!ParseMultiPop(ctx, 1, {"MIN", "MAX"}, &args)) return;
+  storage::PopEnd end = args.side == 0 ? storage::PopEnd::kMin : storage::PopEnd::kMax;
+  auto result = ctx.server.zsets.MultiPop(ctx.db(), args.keys, args.count, end);
   if (!result.ok()) return ctx.ReplyError(result.status());
   if (!*result) return ctx.reply.NullArray();
   ctx.reply.ArrayHeader(2);
