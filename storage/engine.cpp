@@ -765,7 +765,15 @@ void Engine::BackgroundLoop() {
   std::unique_lock lock(background_mutex_);
   auto next_periodic = steady_clock::now() + std::chrono::seconds(1);
   while (true) {
-    background_wakeup_.wait_until(lock, next_periodic, [&] { return stopping_ || !durability_waiters_.empty(); });
+    background_wakeup_.wait_until(
+        lock, next_periodic, [&] { return stopping_ || !durability_waiters_.empty() || flush_data_wanted_; });
+    if (flush_data_wanted_ && !stopping_) {
+      flush_data_wanted_ = false;
+      lock.unlock();
+      FlushDataSoon();
+      lock.lock();
+      continue;
+    }
     if (!durability_waiters_.empty()) {
       std::vector<std::function<void(Status)>> waiters;
       waiters.swap(durability_waiters_);
@@ -782,6 +790,26 @@ void Engine::BackgroundLoop() {
     RunPeriodicChores();
     lock.lock();
   }
+}
+
+void Engine::NoteDeletedSubKeys() {
+  int64_t now = static_cast<int64_t>(SteadyNowMs());
+  int64_t last = last_data_flush_ms_.load(std::memory_order_relaxed);
+  if (now - last < 1000 || !last_data_flush_ms_.compare_exchange_strong(last, now)) return;
+  {
+    std::lock_guard lock(background_mutex_);
+    flush_data_wanted_ = true;
+  }
+  background_wakeup_.notify_all();
+}
+
+void Engine::FlushDataSoon() {
+  std::lock_guard db_in_place(fsync_mutex_);  // ReplaceDatabase may be swapping db_
+  rocksdb::FlushOptions flush;
+  flush.wait = false;
+  flush.allow_write_stall = true;
+  rocksdb::Status flushed = db_->Flush(flush, data_);
+  if (!flushed.ok()) KVD_LOG(kWarning) << "flushing deleted sub-keys: " << flushed.ToString();
 }
 
 void Engine::RunPeriodicChores() {

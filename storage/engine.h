@@ -246,6 +246,12 @@ class Engine {
   // replication offsets — stay identical on master and replicas; Aborted if not.
   Status ApplyReplicated(uint64_t sequence, std::string data);
 
+  // A walk over sub-keys stepped over many deleted ones (SPOP or SREM of most
+  // of a set). While they sit in the memtable no compaction can drop them,
+  // so the background thread flushes the data column family — at most once
+  // a second; the deletion-triggered compaction then removes them.
+  void NoteDeletedSubKeys();
+
  private:
   Engine() = default;
   Status OpenDb();
@@ -267,6 +273,8 @@ class Engine {
   void BackgroundLoop();
   // Each second: the everysec fsync and the binlog retention.
   void RunPeriodicChores();
+  // Schedules a flush of the data column family (NoteDeletedSubKeys).
+  void FlushDataSoon();
 
   EngineOptions options_;
   std::unique_ptr<rocksdb::DB> db_;
@@ -293,6 +301,8 @@ class Engine {
   std::mutex background_mutex_;
   std::condition_variable background_wakeup_;
   std::vector<std::function<void(Status)>> durability_waiters_;  // guarded by background_mutex_
+  bool flush_data_wanted_ = false;                                // guarded by background_mutex_
+  std::atomic<int64_t> last_data_flush_ms_{0};
   bool stopping_ = false;
   std::thread background_;
   bool closed_ = false;

@@ -152,11 +152,25 @@ Result<std::vector<std::optional<std::string>>> GetSubKeys(Engine& engine, uint8
   return result;
 }
 
-Result<std::vector<FieldValue>> ReadAllSubKeys(Engine& engine, uint8_t db, std::string_view key, uint64_t version) {
+Result<std::vector<FieldValue>> ReadAllSubKeys(Engine& engine, uint8_t db, std::string_view key, uint64_t version,
+                                               bool note_deleted) {
   std::vector<FieldValue> items;
-  SubKeyIterator it(engine, engine.data(), db, key, version);
+  // RocksDB counts the entries skipped between two live ones.
+  constexpr uint64_t kLongRunOfDeleted = 128;
+  SubKeyIterator it(engine, engine.data(), db, key, version, nullptr, {}, note_deleted ? kLongRunOfDeleted : 0);
   for (it.SeekToFirst(); it.Valid(); it.Next()) items.push_back({std::string(it.field()), std::string(it.value())});
   KVD_RETURN_IF_ERROR(it.status());
+  if (!it.SteppedOverTooMany()) return items;
+  engine.NoteDeletedSubKeys();
+  // The rest, without a limit, from just after the last entry taken.
+  SubKeyIterator rest(engine, engine.data(), db, key, version);
+  if (items.empty()) {
+    rest.SeekToFirst();
+  } else {
+    rest.Seek(items.back().field + '\0');
+  }
+  for (; rest.Valid(); rest.Next()) items.push_back({std::string(rest.field()), std::string(rest.value())});
+  KVD_RETURN_IF_ERROR(rest.status());
   return items;
 }
 
@@ -203,9 +217,9 @@ Result<std::shared_ptr<const SamplingIndex::Pivots>> SamplingIndex::Find(Engine&
 Result<std::vector<FieldValue>> SampleSubKeys(Engine& engine, SamplingIndex& index, uint8_t db, std::string_view key,
                                               const Metadata& meta, uint64_t count, bool distinct) {
   if (meta.size == 0 || count == 0) return std::vector<FieldValue>();
-  if (distinct && count >= meta.size) return ReadAllSubKeys(engine, db, key, meta.version);
+  if (distinct && count >= meta.size) return ReadAllSubKeys(engine, db, key, meta.version, true);
   if (meta.size <= kInMemorySampleLimit) {
-    auto all = ReadAllSubKeys(engine, db, key, meta.version);
+    auto all = ReadAllSubKeys(engine, db, key, meta.version, true);
     if (!all.ok()) return all.status();
     if (all->empty()) return std::vector<FieldValue>();
     return PickFromMemory(std::move(all).value(), count, distinct);
@@ -355,7 +369,7 @@ Result<std::vector<FieldValue>> HashStore::GetAll(uint8_t db, std::string_view k
   auto exists = LoadForRead(db, key, &meta);
   if (!exists.ok()) return exists.status();
   if (!*exists) return std::vector<FieldValue>();
-  return ReadAllSubKeys(engine_, db, key, meta.version);
+  return ReadAllSubKeys(engine_, db, key, meta.version, true);
 }
 
 Result<int64_t> HashStore::IncrBy(uint8_t db, std::string_view key, std::string_view field, int64_t delta) {

@@ -42,8 +42,12 @@ Result<std::vector<std::optional<std::string>>> GetSubKeys(Engine& engine, uint8
 // many existed.
 Result<int64_t> RemoveSubKeys(Engine& engine, uint8_t db, std::string_view key, Metadata meta,
                               const std::vector<std::string_view>& distinct_fields);
-// Every sub-key of one version of a key, in field order.
-Result<std::vector<FieldValue>> ReadAllSubKeys(Engine& engine, uint8_t db, std::string_view key, uint64_t version);
+// Every sub-key of one version of a key, in field order. With
+// `note_deleted`, a walk that steps over long runs of deleted (or
+// overwritten) entries asks the engine to flush them toward compaction
+// (NoteDeletedSubKeys), so the next walks do not meet them again.
+Result<std::vector<FieldValue>> ReadAllSubKeys(Engine& engine, uint8_t db, std::string_view key, uint64_t version,
+                                               bool note_deleted = false);
 // Visits `count` sub-keys from field `from` on and keeps those matching the
 // glob `pattern` (nullopt: all; "" matches only an empty field, as in Redis).
 Result<SubKeyScanPage> ScanSubKeys(Engine& engine, uint8_t db, std::string_view key, uint64_t version,

@@ -109,7 +109,7 @@ Result<std::vector<std::string>> SetStore::Members(uint8_t db, std::string_view 
   auto exists = LoadForRead(db, key, &meta);
   if (!exists.ok()) return exists.status();
   if (!*exists) return std::vector<std::string>();
-  auto all = ReadAllSubKeys(engine_, db, key, meta.version);
+  auto all = ReadAllSubKeys(engine_, db, key, meta.version, true);
   if (!all.ok()) return all.status();
   return FieldsOf(std::move(all).value());
 }

@@ -7,6 +7,8 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <thread>
+#include <chrono>
 
 #include "storage/keyspace.h"
 #include "storage/types/hash_store.h"
@@ -69,6 +71,39 @@ TEST_CASE_FIXTURE(SetFixture, "set: add, remove, members, card") {
   CHECK(Add("bin", {"", std::string_view("\0x", 2)}) == 2);
   CHECK(IsMember("bin", ""));
   CHECK(IsMember("bin", std::string_view("\0x", 2)));
+}
+
+TEST_CASE_FIXTURE(SetFixture, "set: members across long runs of deleted ones, which get flushed toward compaction") {
+  // Live members at both ends, 5000 removed ones between them and before them.
+  std::vector<std::string> names;
+  for (int i = 0; i < 10010; ++i) names.push_back("m" + std::to_string(100000 + i));
+  CHECK(Add("s", std::vector<std::string_view>(names.begin(), names.end())) == 10010);
+  std::vector<std::string_view> removed;
+  Members kept;
+  for (int i = 0; i < 10010; ++i) {
+    bool keep = (i >= 5000 && i < 5005) || i >= 10005;
+    if (keep) {
+      kept.push_back(names[i]);
+    } else {
+      removed.push_back(names[i]);
+    }
+  }
+  CHECK(Must(sets.Remove(0, "s", removed)) == 10000);
+  auto in_memtable = [&] {
+    uint64_t entries = 0;
+    engine->db()->GetIntProperty(engine->data(), "rocksdb.num-entries-active-mem-table", &entries);
+    return entries;
+  };
+  REQUIRE(in_memtable() > 10000);
+  CHECK(MembersOf("s") == kept);  // the walk stops at the first long run and goes on without a limit
+  // The walk asked for the deleted entries to leave the memtable (the background thread flushes).
+  bool flushed = false;
+  for (int i = 0; i < 500 && !flushed; ++i) {
+    flushed = in_memtable() < 100;
+    if (!flushed) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  CHECK(flushed);
+  CHECK(MembersOf("s") == kept);
 }
 
 TEST_CASE_FIXTURE(SetFixture, "set: wrong type everywhere") {
