@@ -53,8 +53,7 @@ std::string PrefixEnd(std::string prefix) {
 }  // namespace
 
 SubKeyIterator::SubKeyIterator(Engine& engine, rocksdb::ColumnFamilyHandle* cf, uint8_t db, std::string_view key,
-                               uint64_t version, const rocksdb::Snapshot* snapshot, const FieldRange& range,
-                               uint64_t max_deleted_steps)
+                               uint64_t version, const rocksdb::Snapshot* snapshot, const FieldRange& range)
     : prefix_(EncodeSubKeyPrefix(db, key, version)), lower_(prefix_), upper_(PrefixEnd(prefix_)) {
   if (range.first) lower_.append(*range.first);
   if (range.last) {
@@ -67,7 +66,6 @@ SubKeyIterator::SubKeyIterator(Engine& engine, rocksdb::ColumnFamilyHandle* cf, 
   options.iterate_lower_bound = &lower_slice_;
   options.iterate_upper_bound = &upper_slice_;
   options.snapshot = snapshot;
-  options.max_skippable_internal_keys = max_deleted_steps;
   it_ = engine.NewIterator(options, cf);
 }
 
@@ -107,10 +105,7 @@ std::string_view SubKeyIterator::value() const {
 }
 
 Status SubKeyIterator::status() const {
-  if (it_->status().ok() || it_->status().IsIncomplete()) return Status::Ok();
-  return Status::IOError(it_->status().ToString());
+  return it_->status().ok() ? Status::Ok() : Status::IOError(it_->status().ToString());
 }
-
-bool SubKeyIterator::SteppedOverTooMany() const { return it_->status().IsIncomplete(); }
 
 }  // namespace kvd::storage

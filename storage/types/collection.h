@@ -39,11 +39,8 @@ void ReadAheadMembers(Engine& engine, uint8_t db, std::string_view key, const st
 // left beyond the ends of a collection are neither sought over nor stepped over.
 class SubKeyIterator {
  public:
-  // `max_deleted_steps` (0: no limit): after stepping over that many deleted
-  // entries in a row the iterator stops, invalid, and SteppedOverTooMany() says so.
   SubKeyIterator(Engine& engine, rocksdb::ColumnFamilyHandle* cf, uint8_t db, std::string_view key,
-                 uint64_t version, const rocksdb::Snapshot* snapshot = nullptr, const FieldRange& range = {},
-                 uint64_t max_deleted_steps = 0);
+                 uint64_t version, const rocksdb::Snapshot* snapshot = nullptr, const FieldRange& range = {});
   void SeekToFirst();
   void SeekToLast();
   // Seeks to the first sub-key whose field is >= `field`.
@@ -55,8 +52,7 @@ class SubKeyIterator {
   void Prev();
   std::string_view field() const;  // the sub-key after the key/version prefix
   std::string_view value() const;
-  Status status() const;  // Ok when it only stopped at max_deleted_steps
-  bool SteppedOverTooMany() const;
+  Status status() const;
 
  private:
   std::string prefix_;

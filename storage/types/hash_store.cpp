@@ -1,5 +1,8 @@
 #include "storage/types/hash_store.h"
 
+#include <rocksdb/perf_context.h>
+#include <rocksdb/perf_level.h>
+
 #include <algorithm>
 #include <cmath>
 #include <random>
@@ -24,6 +27,32 @@ constexpr uint64_t kInMemorySampleLimit = 1024;
 constexpr uint64_t kMaxPivots = 8192;
 // ...and at least this many elements between two pivots.
 constexpr uint64_t kMinPivotSpacing = 32;
+
+// While it lives (and is on), counts the entries this thread's iterators step
+// over without returning them: deletions and the versions they or newer
+// writes hide. RocksDB's per-thread counters, off on the io threads otherwise.
+class SteppedOverCounter {
+ public:
+  explicit SteppedOverCounter(bool on) : on_(on), level_(rocksdb::GetPerfLevel()) {
+    if (on_ && level_ < rocksdb::PerfLevel::kEnableCount) rocksdb::SetPerfLevel(rocksdb::PerfLevel::kEnableCount);
+    start_ = Total();
+  }
+  ~SteppedOverCounter() {
+    if (on_) rocksdb::SetPerfLevel(level_);
+  }
+  SteppedOverCounter(const SteppedOverCounter&) = delete;
+  SteppedOverCounter& operator=(const SteppedOverCounter&) = delete;
+  uint64_t Count() const { return Total() - start_; }
+
+ private:
+  static uint64_t Total() {
+    const rocksdb::PerfContext& counted = *rocksdb::get_perf_context();
+    return counted.internal_delete_skipped_count + counted.internal_key_skipped_count;
+  }
+  bool on_;
+  rocksdb::PerfLevel level_;
+  uint64_t start_ = 0;
+};
 
 std::mt19937_64& Rng() {
   thread_local std::mt19937_64 rng{std::random_device{}()};
@@ -153,24 +182,16 @@ Result<std::vector<std::optional<std::string>>> GetSubKeys(Engine& engine, uint8
 }
 
 Result<std::vector<FieldValue>> ReadAllSubKeys(Engine& engine, uint8_t db, std::string_view key, uint64_t version,
-                                               bool note_deleted) {
+                                               bool note_deleted, bool* met_deleted_runs) {
   std::vector<FieldValue> items;
-  // RocksDB counts the entries skipped between two live ones.
-  constexpr uint64_t kLongRunOfDeleted = 128;
-  SubKeyIterator it(engine, engine.data(), db, key, version, nullptr, {}, note_deleted ? kLongRunOfDeleted : 0);
+  SteppedOverCounter stepped_over(note_deleted);
+  SubKeyIterator it(engine, engine.data(), db, key, version);
   for (it.SeekToFirst(); it.Valid(); it.Next()) items.push_back({std::string(it.field()), std::string(it.value())});
   KVD_RETURN_IF_ERROR(it.status());
-  if (!it.SteppedOverTooMany()) return items;
-  engine.NoteDeletedSubKeys();
-  // The rest, without a limit, from just after the last entry taken.
-  SubKeyIterator rest(engine, engine.data(), db, key, version);
-  if (items.empty()) {
-    rest.SeekToFirst();
-  } else {
-    rest.Seek(items.back().field + '\0');
+  if (note_deleted && stepped_over.Count() > 4 * items.size() + 1024) {
+    engine.NoteDeletedSubKeys();
+    if (met_deleted_runs != nullptr) *met_deleted_runs = true;
   }
-  for (; rest.Valid(); rest.Next()) items.push_back({std::string(rest.field()), std::string(rest.value())});
-  KVD_RETURN_IF_ERROR(rest.status());
   return items;
 }
 
@@ -208,10 +229,35 @@ Result<std::shared_ptr<const SamplingIndex::Pivots>> SamplingIndex::Find(Engine&
   // Built without the lock: a walk of a large collection must not stall other keys.
   auto built = BuildPivots(engine, db, key, meta);
   if (!built.ok()) return built.status();
-  std::lock_guard<std::mutex> lock(mutex_);
-  entries_.emplace_front(std::move(id), *built);
-  if (entries_.size() > kCapacity) entries_.pop_back();
+  Keep(std::move(id), *built);
   return built;
+}
+
+std::shared_ptr<const SamplingIndex::Pivots> SamplingIndex::Cached(uint8_t db, std::string_view key,
+                                                                   const Metadata& meta) {
+  std::string id = EncodeSubKeyPrefix(db, key, meta.version);
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (const auto& [entry_id, pivots] : entries_) {
+    if (entry_id == id) return PivotsUsable(*pivots, meta) ? pivots : nullptr;
+  }
+  return nullptr;
+}
+
+void SamplingIndex::RememberAll(uint8_t db, std::string_view key, const Metadata& meta,
+                                const std::vector<FieldValue>& all) {
+  if (all.empty()) return;
+  auto pivots = std::make_shared<Pivots>();
+  pivots->spacing = 1;
+  pivots->built_size = all.size();
+  for (const FieldValue& element : all) pivots->fields.push_back(element.field);
+  Keep(EncodeSubKeyPrefix(db, key, meta.version), std::move(pivots));
+}
+
+void SamplingIndex::Keep(std::string id, std::shared_ptr<const Pivots> pivots) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  entries_.remove_if([&](const auto& entry) { return entry.first == id; });
+  entries_.emplace_front(std::move(id), std::move(pivots));
+  if (entries_.size() > kCapacity) entries_.pop_back();
 }
 
 Result<std::vector<FieldValue>> SampleSubKeys(Engine& engine, SamplingIndex& index, uint8_t db, std::string_view key,
@@ -219,9 +265,17 @@ Result<std::vector<FieldValue>> SampleSubKeys(Engine& engine, SamplingIndex& ind
   if (meta.size == 0 || count == 0) return std::vector<FieldValue>();
   if (distinct && count >= meta.size) return ReadAllSubKeys(engine, db, key, meta.version, true);
   if (meta.size <= kInMemorySampleLimit) {
-    auto all = ReadAllSubKeys(engine, db, key, meta.version, true);
+    // Read whole for an exact pick, unless the last walk met long runs of
+    // deleted entries (SPOP of most of a set): until compaction drops them,
+    // its elements kept as pivots make each pick one seek instead of a walk.
+    if (auto pivots = index.Cached(db, key, meta)) {
+      return DrawWithPivots(engine, *pivots, db, key, meta, count, distinct);
+    }
+    bool met_deleted_runs = false;
+    auto all = ReadAllSubKeys(engine, db, key, meta.version, true, &met_deleted_runs);
     if (!all.ok()) return all.status();
     if (all->empty()) return std::vector<FieldValue>();
+    if (met_deleted_runs) index.RememberAll(db, key, meta, *all);
     return PickFromMemory(std::move(all).value(), count, distinct);
   }
   // A sample that is a large part of the collection costs about one walk anyway.

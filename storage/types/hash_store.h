@@ -43,11 +43,12 @@ Result<std::vector<std::optional<std::string>>> GetSubKeys(Engine& engine, uint8
 Result<int64_t> RemoveSubKeys(Engine& engine, uint8_t db, std::string_view key, Metadata meta,
                               const std::vector<std::string_view>& distinct_fields);
 // Every sub-key of one version of a key, in field order. With
-// `note_deleted`, a walk that steps over long runs of deleted (or
-// overwritten) entries asks the engine to flush them toward compaction
-// (NoteDeletedSubKeys), so the next walks do not meet them again.
+// `note_deleted`, a walk that steps over many more deleted (or overwritten)
+// entries than it returns asks the engine to flush them toward compaction
+// (NoteDeletedSubKeys), so later walks do not meet them again, and sets
+// `*met_deleted_runs` if given.
 Result<std::vector<FieldValue>> ReadAllSubKeys(Engine& engine, uint8_t db, std::string_view key, uint64_t version,
-                                               bool note_deleted = false);
+                                               bool note_deleted = false, bool* met_deleted_runs = nullptr);
 // Visits `count` sub-keys from field `from` on and keeps those matching the
 // glob `pattern` (nullopt: all; "" matches only an empty field, as in Redis).
 Result<SubKeyScanPage> ScanSubKeys(Engine& engine, uint8_t db, std::string_view key, uint64_t version,
@@ -67,8 +68,14 @@ class SamplingIndex {
   };
   // The pivots for the collection `meta` describes, built or rebuilt as needed.
   Result<std::shared_ptr<const Pivots>> Find(Engine& engine, uint8_t db, std::string_view key, const Metadata& meta);
+  // Pivots kept for it and still usable, or null; nothing is built.
+  std::shared_ptr<const Pivots> Cached(uint8_t db, std::string_view key, const Metadata& meta);
+  // Keeps every element of a small collection read whole as its pivots.
+  void RememberAll(uint8_t db, std::string_view key, const Metadata& meta, const std::vector<FieldValue>& all);
 
  private:
+  void Keep(std::string id, std::shared_ptr<const Pivots> pivots);
+
   static constexpr size_t kCapacity = 64;
   std::mutex mutex_;
   std::list<std::pair<std::string, std::shared_ptr<const Pivots>>> entries_;  // most recent first

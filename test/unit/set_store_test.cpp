@@ -4,6 +4,7 @@
 #include <rocksdb/perf_level.h>
 
 #include <algorithm>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -104,6 +105,40 @@ TEST_CASE_FIXTURE(SetFixture, "set: members across long runs of deleted ones, wh
   }
   CHECK(flushed);
   CHECK(MembersOf("s") == kept);
+}
+
+TEST_CASE_FIXTURE(SetFixture, "set: random picks among many deleted members draw every live one and no other") {
+  std::vector<std::string> names;
+  for (int i = 0; i < 20000; ++i) names.push_back("m" + std::to_string(100000 + i));
+  CHECK(Add("s", std::vector<std::string_view>(names.begin(), names.end())) == 20000);
+  std::vector<std::string_view> removed;
+  std::set<std::string> live;
+  for (int i = 0; i < 20000; ++i) {
+    if (i % 1000 == 7) {
+      live.insert(names[i]);
+    } else {
+      removed.push_back(names[i]);
+    }
+  }
+  CHECK(Must(sets.Remove(0, "s", removed)) == 19980);
+  // The first pick reads the set whole and keeps its members as pivots; the
+  // next ones seek among them (until a pop moves the size by an eighth).
+  std::map<std::string, int> seen;
+  for (int i = 0; i < 4000; ++i) {
+    for (const std::string& member : Must(sets.RandomMembers(0, "s", 1, true))) ++seen[member];
+  }
+  CHECK(seen.size() == live.size());
+  for (const auto& [member, times] : seen) {
+    CHECK(live.count(member) == 1);
+    CHECK(times > 100);  // 200 expected of each
+  }
+  // Pops go through the same picks and empty the set exactly.
+  std::set<std::string> popped;
+  for (int i = 0; i < 20; ++i) {
+    for (const std::string& member : Must(sets.Pop(0, "s", 1))) CHECK(popped.insert(member).second);
+  }
+  CHECK(popped == live);
+  CHECK(Must(sets.Card(0, "s")) == 0);
 }
 
 TEST_CASE_FIXTURE(SetFixture, "set: wrong type everywhere") {
