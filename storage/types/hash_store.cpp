@@ -253,6 +253,24 @@ void SamplingIndex::RememberAll(uint8_t db, std::string_view key, const Metadata
   Keep(EncodeSubKeyPrefix(db, key, meta.version), std::move(pivots));
 }
 
+void SamplingIndex::Forget(uint8_t db, std::string_view key, uint64_t version,
+                           const std::vector<std::string>& removed) {
+  std::string id = EncodeSubKeyPrefix(db, key, version);
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (auto& [entry_id, pivots] : entries_) {
+    if (entry_id != id) continue;
+    if (pivots->spacing != 1) return;
+    auto kept = std::make_shared<Pivots>(*pivots);  // readers may hold the old one
+    for (const std::string& member : removed) {
+      auto at = std::lower_bound(kept->fields.begin(), kept->fields.end(), member);
+      if (at != kept->fields.end() && *at == member) kept->fields.erase(at);
+    }
+    kept->built_size = kept->fields.size();
+    pivots = std::move(kept);
+    return;
+  }
+}
+
 void SamplingIndex::Keep(std::string id, std::shared_ptr<const Pivots> pivots) {
   std::lock_guard<std::mutex> lock(mutex_);
   entries_.remove_if([&](const auto& entry) { return entry.first == id; });

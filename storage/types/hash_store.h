@@ -72,6 +72,9 @@ class SamplingIndex {
   std::shared_ptr<const Pivots> Cached(uint8_t db, std::string_view key, const Metadata& meta);
   // Keeps every element of a small collection read whole as its pivots.
   void RememberAll(uint8_t db, std::string_view key, const Metadata& meta, const std::vector<FieldValue>& all);
+  // SPOP took these: pivots that are every element (RememberAll's) drop them,
+  // so pops never make them drift into a rebuild.
+  void Forget(uint8_t db, std::string_view key, uint64_t version, const std::vector<std::string>& removed);
 
  private:
   void Keep(std::string id, std::shared_ptr<const Pivots> pivots);

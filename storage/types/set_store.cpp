@@ -145,6 +145,7 @@ Result<std::vector<std::string>> SetStore::Pop(uint8_t db, std::string_view key,
   meta.size -= std::min<uint64_t>(meta.size, members.size());
   StoreCollectionMeta(engine_, &batch, db, key, meta);
   KVD_RETURN_IF_ERROR(engine_.Commit(batch));
+  sampling_.Forget(db, key, meta.version, members);
   return members;
 }
 
