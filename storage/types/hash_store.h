@@ -84,9 +84,12 @@ class SamplingIndex {
   std::list<std::pair<std::string, std::shared_ptr<const Pivots>>> entries_;  // most recent first
 };
 
-// `count` random sub-keys of a collection described by `meta`, each element
-// equally likely. Distinct picks return at most meta.size elements; otherwise
-// elements may repeat.
+// `count` random sub-keys of a collection described by `meta`. A small
+// collection read whole gives each element the same chance; picks through
+// pivots (large collections, and small ones among many deleted entries) are
+// close to that while the collection stays within an eighth of the size the
+// pivots were taken at. Distinct picks return at most meta.size elements;
+// otherwise elements may repeat.
 Result<std::vector<FieldValue>> SampleSubKeys(Engine& engine, SamplingIndex& index, uint8_t db, std::string_view key,
                                               const Metadata& meta, uint64_t count, bool distinct);
 
