@@ -63,15 +63,6 @@ std::string KvdBinary() {
   return other != nullptr && *other != '\0' ? other : KVD_BINARY;
 }
 
-bool WaitFor(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
-  auto deadline = Clock::now() + timeout;
-  while (true) {
-    if (condition()) return true;
-    if (Clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(10ms);  // polling interval, not synchronisation
-  }
-}
-
 uint16_t FreePort() {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   REQUIRE(fd >= 0);

@@ -18,6 +18,7 @@
 
 #include "protocol/resp_client.h"
 #include "protocol/resp_value.h"
+#include "test/wait_for.h"
 
 namespace kvdtest {
 
@@ -30,8 +31,7 @@ using namespace std::chrono_literals;
 // Path of the kvd executable under test (the build's, or $KVD_TEST_BINARY).
 std::string KvdBinary();
 
-// Polls `condition` (every few milliseconds) until it is true or `timeout` passed.
-bool WaitFor(const std::function<bool()>& condition, std::chrono::milliseconds timeout);
+using kvd::test::WaitFor;
 
 // A loopback port that was free a moment ago (bind to port 0 and ask the kernel).
 uint16_t FreePort();

@@ -8,7 +8,6 @@
 #include <optional>
 #include <set>
 #include <string>
-#include <thread>
 #include <chrono>
 
 #include "storage/keyspace.h"
@@ -98,12 +97,7 @@ TEST_CASE_FIXTURE(SetFixture, "set: members across long runs of deleted ones, wh
   REQUIRE(in_memtable() > 10000);
   CHECK(MembersOf("s") == kept);  // the walk stops at the first long run and goes on without a limit
   // The walk asked for the deleted entries to leave the memtable (the background thread flushes).
-  bool flushed = false;
-  for (int i = 0; i < 500 && !flushed; ++i) {
-    flushed = in_memtable() < 100;
-    if (!flushed) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  CHECK(flushed);
+  CHECK(test::WaitFor([&] { return in_memtable() < 100; }, std::chrono::seconds(5)));
   CHECK(MembersOf("s") == kept);
 }
 

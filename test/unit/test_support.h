@@ -15,6 +15,7 @@
 #include "common/status.h"
 #include "storage/encoding.h"
 #include "storage/engine.h"
+#include "test/wait_for.h"
 
 namespace kvd::test {
 
