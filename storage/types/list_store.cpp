@@ -236,11 +236,8 @@ Result<uint64_t> ListStore::Push(uint8_t db, std::string_view key, ListSide side
 Result<uint64_t> ListStore::Replace(uint8_t db, std::string_view key, const std::vector<std::string_view>& values) {
   KeyLockGuard guard(engine_.locks(), db, key);
   if (values.empty()) {
-    // Nothing to store deletes the key; without one there is nothing to write (Redis signals no change).
-    Metadata old;
-    Status existing = ReadLiveMeta(engine_, db, key, &old);
-    if (existing.Is(Status::Code::kNotFound)) return uint64_t{0};
-    KVD_RETURN_IF_ERROR(existing);
+    KVD_RETURN_IF_ERROR(DeleteIfLive(engine_, db, key));
+    return uint64_t{0};
   }
   State state;
   state.meta.type = KeyType::kList;

@@ -335,16 +335,11 @@ Result<uint64_t> SetStore::CombineAndStore(uint8_t db, SetOperation operation, s
   auto members = CombineLoaded(db, operation, keys, *sources);
   if (!members.ok()) return members.status();
 
-  WriteSet batch;
   if (members->empty()) {
-    Metadata old;
-    Status status = ReadLiveMeta(engine_, db, destination, &old);
-    if (status.Is(Status::Code::kNotFound)) return uint64_t{0};
-    KVD_RETURN_IF_ERROR(status);
-    batch.Delete(engine_.meta(), EncodeMetaKey(db, destination));
-    KVD_RETURN_IF_ERROR(engine_.Commit(batch));
+    KVD_RETURN_IF_ERROR(DeleteIfLive(engine_, db, destination));
     return uint64_t{0};
   }
+  WriteSet batch;
   // A new version orphans whatever the destination held before (the
   // compaction filter removes it), so replacing any type is O(result).
   Metadata meta;

@@ -302,14 +302,7 @@ Result<size_t> StringStore::BitOp(uint8_t db, BitOperation op, std::string_view 
     KVD_RETURN_IF_ERROR(Store(db, dest, result, 0));
     return result.size();
   }
-  // An empty result deletes the destination; without one there is nothing to write (Redis signals no change).
-  Metadata old;
-  Status existing = ReadLiveMeta(engine_, db, dest, &old);
-  if (existing.Is(Status::Code::kNotFound)) return size_t{0};
-  KVD_RETURN_IF_ERROR(existing);
-  WriteSet batch;
-  batch.Delete(engine_.meta(), EncodeMetaKey(db, dest));
-  KVD_RETURN_IF_ERROR(engine_.Commit(batch));
+  KVD_RETURN_IF_ERROR(DeleteIfLive(engine_, db, dest));
   return size_t{0};
 }
 

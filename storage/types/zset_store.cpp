@@ -666,15 +666,8 @@ Status ComputeCombination(Engine& engine, uint8_t db, const std::vector<std::str
 // Replaces `key` (whatever it holds) with a new zset of `entries` (distinct
 // members); an empty result deletes the key. The caller holds the key's lock.
 Status WriteWhole(Engine& engine, uint8_t db, std::string_view key, const std::vector<ScoredMember>& entries) {
+  if (entries.empty()) return DeleteIfLive(engine, db, key);
   WriteSet batch;
-  if (entries.empty()) {
-    Metadata old;
-    Status status = ReadLiveMeta(engine, db, key, &old);
-    if (status.Is(Status::Code::kNotFound)) return Status::Ok();
-    KVD_RETURN_IF_ERROR(status);
-    batch.Delete(engine.meta(), EncodeMetaKey(db, key));
-    return engine.Commit(batch);
-  }
   Metadata meta;
   meta.type = KeyType::kZSet;
   meta.version = engine.NextVersion();
