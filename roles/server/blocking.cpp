@@ -4,19 +4,22 @@
 
 namespace kvd::server {
 
-void BlockingRegistry::Block(uint64_t client_id, uint8_t db, const std::vector<std::string>& keys, Wake wake,
-                             bool front) {
-  std::lock_guard lock(mutex_);
-  RemoveLocked(client_id);
-  for (const auto& key : keys) {
-    auto& queue = queues_[Slot(db, key)];
-    if (front) {
-      queue.push_front(client_id);
-    } else {
-      queue.push_back(client_id);
-    }
+void BlockingRegistry::Block(uint64_t client_id, uint8_t db, const std::vector<std::string>& named, Wake wake) {
+  // A key named twice (BLPOP k k 0) is one place in one queue.
+  std::vector<std::string> keys;
+  for (const auto& key : named) {
+    if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(key);
   }
-  waiters_[client_id] = Waiter{db, keys, std::move(wake)};
+  std::lock_guard lock(mutex_);
+  auto known = waiters_.find(client_id);
+  if (known != waiters_.end() && known->second.db == db && known->second.keys == keys) {
+    known->second.woken = false;
+    known->second.wake = std::move(wake);
+    return;
+  }
+  RemoveLocked(client_id);
+  for (const auto& key : keys) queues_[Slot(db, key)].push_back(client_id);
+  waiters_[client_id] = Waiter{db, keys, std::move(wake), false, {}};
   blocked_.store(waiters_.size(), std::memory_order_relaxed);
 }
 
@@ -29,9 +32,36 @@ bool BlockingRegistry::HasWaiters(uint8_t db, const std::vector<std::string_view
   return false;
 }
 
-void BlockingRegistry::Unblock(uint64_t client_id) {
+std::string BlockingRegistry::WokenBy(uint64_t client_id) const {
+  std::lock_guard lock(mutex_);
+  auto it = waiters_.find(client_id);
+  return it == waiters_.end() || !it->second.woken ? std::string() : it->second.woken_by;
+}
+
+void BlockingRegistry::Served(uint64_t client_id) {
   std::lock_guard lock(mutex_);
   RemoveLocked(client_id);
+}
+
+void BlockingRegistry::Unblock(uint64_t client_id) {
+  std::vector<Wake> to_wake;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = waiters_.find(client_id);
+    if (it == waiters_.end()) return;
+    if (it->second.woken) WakeNextLocked(Slot(it->second.db, it->second.woken_by), client_id, &to_wake);
+    RemoveLocked(client_id);
+  }
+  for (auto& wake : to_wake) wake();
+}
+
+void BlockingRegistry::PassOn(uint64_t client_id, uint8_t db, const std::vector<std::string>& keys) {
+  std::vector<Wake> to_wake;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& key : keys) WakeNextLocked(Slot(db, key), client_id, &to_wake);
+  }
+  for (auto& wake : to_wake) wake();
 }
 
 void BlockingRegistry::RemoveLocked(uint64_t client_id) {
@@ -48,20 +78,32 @@ void BlockingRegistry::RemoveLocked(uint64_t client_id) {
   blocked_.store(waiters_.size(), std::memory_order_relaxed);
 }
 
+void BlockingRegistry::WakeNextLocked(const std::string& slot, uint64_t after, std::vector<Wake>* to_wake) {
+  auto queue = queues_.find(slot);
+  if (queue == queues_.end()) return;
+  const auto& ids = queue->second;
+  auto from = after == 0 ? ids.begin() : std::find(ids.begin(), ids.end(), after);
+  if (from == ids.end()) {
+    from = ids.begin();  // `after` is not in this queue (any more): start at the front
+  } else if (after != 0) {
+    ++from;
+  }
+  for (auto id = from; id != ids.end(); ++id) {
+    Waiter& waiter = waiters_.at(*id);
+    if (waiter.woken || *id == after) continue;
+    waiter.woken = true;
+    waiter.woken_by = slot.substr(1);
+    to_wake->push_back(waiter.wake);
+    return;
+  }
+}
+
 void BlockingRegistry::Signal(const storage::WrittenKeys& written) {
   if (Empty()) return;
   std::vector<Wake> to_wake;
   {
     std::lock_guard lock(mutex_);
-    for (const auto& [db, key] : written.keys) {
-      auto queue = queues_.find(Slot(db, key));
-      if (queue == queues_.end() || queue->second.empty()) continue;
-      uint64_t first = queue->second.front();
-      auto waiter = waiters_.find(first);
-      if (waiter == waiters_.end()) continue;
-      to_wake.push_back(std::move(waiter->second.wake));
-      RemoveLocked(first);
-    }
+    for (const auto& [db, key] : written.keys) WakeNextLocked(Slot(db, key), 0, &to_wake);
   }
   for (auto& wake : to_wake) wake();
 }

@@ -479,7 +479,7 @@ void Connection::Block(const CommandContext& ctx, bool front) {
   std::weak_ptr<ClientState> weak = state_;
   server_.blocking.Block(state_->id, ctx.db(), ctx.block_keys, [weak] {
     if (auto client = weak.lock()) client->Wake();
-  }, front);
+  });
   if (front) return;  // re-blocked after a wake-up: the timer is already running
   if (ctx.block_deadline_ms != 0) ArmBlockTimer(ctx.block_deadline_ms);
 }
@@ -545,6 +545,8 @@ void Connection::RunBlockedCommand(bool timed_out) {
   postponed_ = false;
   state_->postponed.store(false, std::memory_order_relaxed);
   ctx.block_timed_out = timed_out && !was_postponed;
+  ctx.block_retry = !was_postponed;  // a postponed command runs for the first time
+  if (!timed_out) ctx.block_ready_key = server_.blocking.WokenBy(state_->id);
   storage::Engine::TakeThreadCommitted();
   server_.engine.OpenGroup();
   uint64_t writes_before = storage::Engine::ThreadWrites();
@@ -558,19 +560,49 @@ void Connection::RunBlockedCommand(bool timed_out) {
   server_.stats.Add(tally);
   if (ctx.paused_until_ms != 0) return Postpone(ctx);  // the pause was extended
   if (!ctx.block_keys.empty() && (!timed_out || was_postponed)) {
-    // Someone else took the data: keep our place in line (a command that
-    // waited for a pause blocks for the first time, with its own timeout).
+    // Someone else took the data, or a key holds another type: keep our place
+    // in line (a command that waited for a pause blocks for the first time,
+    // with its own timeout).
     Block(ctx, !was_postponed);
+    PassOn(ctx);
     return;
   }
+  PassOn(ctx);  // timed out, yet a key of another type may serve the next in line
+  bool wrote = storage::Engine::ThreadWrites() != writes_before;
+  LeaveQueues(ctx, wrote);
   if (std::exchange(drop_late_reply_, false)) output_.resize(reply_start);
   state_->blocked.store(false, std::memory_order_relaxed);
   wake_pending_ = timeout_pending_ = unblock_with_error_ = false;
   block_timer_.cancel();
   // BLMOVE's push may ready a key others wait for.
-  if (spec != nullptr && storage::Engine::ThreadWrites() != writes_before) ServeBlockedClients(*spec, ctx);
+  if (spec != nullptr && wrote) ServeBlockedClients(*spec, ctx);
   blocked_args_.clear();
   AfterCommands();
+}
+
+// Inside ServeBlockedClients the waiters this wakes run in its loop, before
+// the command that readied the key is answered; elsewhere they are posted.
+void Connection::PassOn(const CommandContext& ctx) {
+  if (ctx.block_passed_keys.empty()) return;
+  bool collecting = std::exchange(t_collecting_wakes, t_serving_blocked);
+  server_.blocking.PassOn(state_->id, ctx.db(), ctx.block_passed_keys);
+  t_collecting_wakes = collecting;
+}
+
+// Redis goes on to the next client of the key it serves from: a served
+// client wakes the next waiter of the key it took from (the writes wake the
+// waiters of the keys they ready), and an answer that wrote nothing (BLMOVE
+// to a destination of another type answers WRONGTYPE and leaves the element)
+// hands its wake-up on.
+void Connection::LeaveQueues(const CommandContext& ctx, bool wrote) {
+  bool collecting = std::exchange(t_collecting_wakes, t_serving_blocked);
+  if (wrote && !ctx.block_served_key.empty()) {
+    server_.blocking.PassOn(state_->id, ctx.db(), {ctx.block_served_key});
+    server_.blocking.Served(state_->id);
+  } else {
+    server_.blocking.Unblock(state_->id);
+  }
+  t_collecting_wakes = collecting;
 }
 
 void Connection::CompactInput() {

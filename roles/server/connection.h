@@ -102,6 +102,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // command then would start a second write beside the one in flight.
   void OnBlockedWake(bool timed_out);
   bool RunPendingWake();
+  void PassOn(const CommandContext& ctx);
+  void LeaveQueues(const CommandContext& ctx, bool wrote);
   void RunBlockedCommand(bool timed_out);
 
   boost::asio::ip::tcp::socket socket_;

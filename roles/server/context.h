@@ -105,6 +105,14 @@ struct CommandContext {
   uint64_t block_deadline_ms = 0;
   // Set when the command runs again after its timeout: answer the empty reply.
   bool block_timed_out = false;
+  // Set when a blocked command runs again (a key was written, or its time is
+  // up): a key that now holds another type does not serve it and is no error;
+  // such keys are listed in `block_passed_keys`, for the waiters behind it.
+  bool block_retry = false;
+  std::vector<std::string> block_passed_keys = {};
+  // On a retry, the key whose write woke it (tried first); once served, the key it took from.
+  std::string block_ready_key = {};
+  std::string block_served_key = {};
   // CLIENT PAUSE covers the command until then (engine clock, ms): the
   // connection holds it, with everything after it, and runs it again then.
   uint64_t paused_until_ms = 0;

@@ -31,6 +31,7 @@ Redis). Replies that depend on the clock (PEXPIRETIME one ms apart) can differ.
 import argparse
 import os
 import random
+import select
 import shutil
 import socket
 import subprocess
@@ -306,6 +307,11 @@ class Commands:
                 return command
 
 
+# Commands whose first key the pipelined and blocking modes leave alone when they
+# aim a batch at one key: multi-key forms, and HyperLogLogs stay on their own keys.
+KEEP_KEYS = {"MSET", "MGET", "MSETNX", "ZUNION", "ZINTER", "ZDIFF", "ZUNIONSTORE", "ZINTERSTORE", "ZDIFFSTORE",
+             "LMPOP", "ZMPOP", "SINTERCARD", "BITFIELD", "SORT", "PFADD", "PFCOUNT", "PFMERGE"}
+
 COMPARE = {"exact": lambda r: r, "unordered": unordered, "length": length_only, "clock": lambda r: r}
 
 
@@ -328,7 +334,7 @@ class Run:
         self.args = args
         self.rng = random.Random(args.seed)
         self.commands = Commands(self.rng, args.keys, args.members)
-        self.log = open(args.log, "w") if args.log else None
+        self.log = open(args.log, "w", buffering=1) if args.log else None
         self.differences = 0
 
     def connect(self):
@@ -415,15 +421,12 @@ class Run:
         """Batches of up to 40 commands, mostly on one key, sent in one write each."""
         kvd, redis = self.connect()
         self.both(kvd, redis, ["FLUSHALL"])
-        # Keys not rewritten: multi-key forms, and HyperLogLogs stay on their own keys.
-        keep_keys = {"MSET", "MGET", "MSETNX", "ZUNION", "ZINTER", "ZDIFF", "ZUNIONSTORE", "ZINTERSTORE", "ZDIFFSTORE",
-                     "LMPOP", "ZMPOP", "SINTERCARD", "BITFIELD", "SORT", "PFADD", "PFCOUNT", "PFMERGE"}
         for step in range(self.args.steps):
             key = self.commands.key()
             batch = []
             for _ in range(self.rng.randint(1, 40)):
                 command = self.commands.next_exact()
-                if self.rng.random() < 0.7 and command[0] not in keep_keys:
+                if self.rng.random() < 0.7 and command[0] not in KEEP_KEYS:
                     command[1] = key
                 if not is_lex_range(command):
                     batch.append(command)
@@ -456,6 +459,131 @@ class Run:
                 kvd_reply, redis_reply = self.both(pair[0], pair[1], command)
                 if kvd_reply != redis_reply and self.differ(step, command, kvd_reply, redis_reply, steps):
                     return
+
+    def blocking(self):
+        """Clients block on a few keys (timeout 0); a writer runs a batch; who is served with what must agree.
+
+        Redis serves blocked clients right after the command that made their
+        key ready, before the writer's next command, in the order they
+        blocked. The clients still blocked after the batch are released with
+        CLIENT UNBLOCK, whose reply (1: was blocked) is compared too.
+        """
+        writer = self.connect()
+        blockers = [self.connect() for _ in range(3)]
+        ids = [(k.call(["CLIENT", "ID"])[1], r.call(["CLIENT", "ID"])[1]) for k, r in blockers]
+        self.both(*writer, ["FLUSHALL"])
+        keys = self.commands.keys[:2] + ["{t}a", "{t}b"]
+        for step in range(self.args.steps):
+            waiting = []
+            for index in range(self.rng.randint(1, 3)):
+                command = self.blocking_command(keys)
+                self.record(command)
+                outcome = [self.block(client, server, command, client_id)
+                           for client, server, client_id in zip(blockers[index], writer, ids[index])]
+                if outcome[0] != outcome[1]:
+                    if self.differ(step, command, outcome[0], outcome[1]):
+                        return
+                    return  # the servers' states now differ
+                if outcome[0] == "blocked":
+                    waiting.append((index, command))
+            batch = []
+            for _ in range(self.rng.randint(1, 6)):
+                command = self.rng.choice([self.commands.next_exact, self.feeding_command])()
+                if command[0] not in KEEP_KEYS and len(command) > 1 and self.rng.random() < 0.7:
+                    command[1] = self.rng.choice(keys)
+                # Redis 7.0 does not wake the clients blocked on a key that a STORE
+                # form overwrites (setKey → dbOverwrite); kvd does (one more difference).
+                overwrites = command[0].upper().endswith("STORE") or "STORE" in command[2:]
+                if not is_lex_range(command) and not overwrites:
+                    batch.append(command)
+            # One transaction that readies two keys of one waiter: Redis serves the key
+            # readied first, kvd the waiter's first key (a documented difference).
+            many_keys = any(len(set(blocking_keys(command))) > 1 for _, command in waiting)
+            if self.rng.random() < 0.2 and not many_keys:
+                batch = [["MULTI"]] + batch + [["EXEC"]]
+            for command in batch:
+                self.record(command)
+            payload = b"".join(encode(c) for c in batch)
+            for client in writer:
+                client.sock.sendall(payload)
+            for command in batch:
+                kvd_reply, redis_reply = writer[0].reply(), writer[1].reply()
+                if kvd_reply != redis_reply and self.differ(step, command, kvd_reply, redis_reply, batch):
+                    return
+            for index, command in waiting:
+                # kvd may run a woken client's command a moment after the writer's
+                # reply (when that connection is busy writing); Redis before it.
+                for client_id, server in zip(ids[index], writer):
+                    self.wait_unflagged(server, client_id, 0.02)
+                kvd_released = writer[0].call(["CLIENT", "UNBLOCK", str(ids[index][0])])
+                redis_released = writer[1].call(["CLIENT", "UNBLOCK", str(ids[index][1])])
+                kvd_reply, redis_reply = blockers[index][0].reply(), blockers[index][1].reply()
+                if (kvd_released, kvd_reply) != (redis_released, redis_reply) and self.differ(
+                        step, command, (kvd_released, kvd_reply), (redis_released, redis_reply), batch):
+                    return
+            # A difference in what was served shows in the keys even when every reply agreed.
+            for key in keys:
+                kvd_state, redis_state = (dump_key(client, key) for client in writer)
+                if kvd_state != redis_state and self.differ(step, ["(state of)", key], kvd_state, redis_state,
+                                                            [command for _, command in waiting] + batch):
+                    return
+
+    def blocking_command(self, keys):
+        key = lambda: self.rng.choice(keys)
+        side = lambda: self.rng.choice(["LEFT", "RIGHT"])
+        return self.rng.choice([
+            lambda: ["BLPOP", key(), "0"], lambda: ["BRPOP", key(), key(), "0"],
+            lambda: ["BLMOVE", key(), key(), side(), side(), "0"], lambda: ["BRPOPLPUSH", key(), key(), "0"],
+            lambda: ["BLMPOP", "0", "2", key(), key(), side()] + self.rng.choice([[], ["COUNT", "2"]]),
+            lambda: ["BZPOPMIN", key(), "0"], lambda: ["BZPOPMAX", key(), key(), "0"],
+            lambda: ["BZMPOP", "0", "1", key(), self.rng.choice(["MIN", "MAX"])] + self.rng.choice([[], ["COUNT", "3"]]),
+        ])()
+
+    def feeding_command(self):
+        """Writes that make a waiting client's key ready (or take it away again)."""
+        m = self.commands.mem
+        return self.rng.choice([
+            lambda: ["RPUSH", "k0", m()], lambda: ["LPUSH", "k0", m(), m()], lambda: ["ZADD", "k0", "1", m()],
+            lambda: ["LMOVE", "k0", "k0", "LEFT", "RIGHT"], lambda: ["RPOPLPUSH", "k0", "k0"],
+            lambda: ["DEL", "k0"], lambda: ["LPOP", "k0"], lambda: ["ZADD", "k0", "2", m(), "3", m()],
+        ])()
+
+    def wait_unflagged(self, server, client_id, seconds):
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if b" flags=b " not in server.call(["CLIENT", "LIST", "ID", str(client_id)])[1]:
+                return
+
+    def block(self, client, server, command, client_id):
+        """Sends a blocking command; "blocked" once CLIENT LIST flags the client so, else its reply."""
+        client.sock.sendall(encode(command))
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            readable, _, _ = select.select([client.sock], [], [], 0)
+            if readable or client.buffer:
+                return client.reply()
+            listed = server.call(["CLIENT", "LIST", "ID", str(client_id)])[1]
+            if b" flags=b " in listed and b" cmd=%s " % command[0].lower().encode() in listed:
+                return "blocked"
+        return "neither blocked nor answered within 10 s"
+
+
+def dump_key(client, key):
+    """A key's type and contents, for comparing two servers' states."""
+    kind = client.call(["TYPE", key])[1]
+    read = {b"list": ["LRANGE", key, "0", "-1"], b"zset": ["ZRANGE", key, "0", "-1", "WITHSCORES"],
+            b"string": ["GET", key], b"hash": ["HGETALL", key], b"set": ["SMEMBERS", key]}.get(kind)
+    return kind, unordered(client.call(read)) if read else None
+
+
+def blocking_keys(command):
+    """The keys a blocking command waits on (BLMOVE and BRPOPLPUSH: only the source)."""
+    name = command[0].upper()
+    if name in ("BLMPOP", "BZMPOP"):
+        return command[3:3 + int(command[2])]
+    if name in ("BLMOVE", "BRPOPLPUSH"):
+        return command[1:2]
+    return command[1:-1]
 
 
 def free_port():
@@ -514,6 +642,7 @@ SUITE = [
     dict(mode="single", seed=3, steps=6000, resp3=True),
     dict(mode="pipelined", seed=4, steps=300),
     dict(mode="watch", seed=5, steps=1500),
+    dict(mode="blocking", seed=6, steps=300),
 ]
 
 
@@ -527,7 +656,7 @@ def main():
     parser.add_argument("--steps", type=int, default=20000)
     parser.add_argument("--keys", type=int, default=6, help="keys k0..kN-1 besides {t}a and {t}b")
     parser.add_argument("--members", type=int, default=8, help="members m0..mN-1 besides three odd ones")
-    parser.add_argument("--mode", choices=["single", "pipelined", "watch"], default="single")
+    parser.add_argument("--mode", choices=["single", "pipelined", "watch", "blocking"], default="single")
     parser.add_argument("--resp3", action="store_true", help="HELLO 3 on every connection")
     parser.add_argument("--log", help="write every command sent to this file")
     args = parser.parse_args()

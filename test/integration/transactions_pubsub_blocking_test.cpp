@@ -572,6 +572,52 @@ TEST_CASE("blocking: timeouts, BLMOVE, BZPOPMIN, inside MULTI, and errors") {
   CHECK(BlockedClientsAre(c, 0));
 }
 
+// Redis serves a blocked client only from a key of the type it waits for, and
+// goes on to the next client of a key when one cannot use it.
+TEST_CASE("blocking: a key written with another type leaves its waiters blocked and serves the next in line") {
+  ServerWithClient s;
+  RespClient& c = *s.client;
+  auto list_waiter = s.server.Connect();
+  auto zset_waiter = s.server.Connect();
+  int64_t list_id = Int(*list_waiter, {"CLIENT", "ID"});
+
+  // A sorted set where a BLPOP waits: no WRONGTYPE, the BLPOP keeps waiting,
+  // and the BZPOPMIN behind it is served.
+  Send(*list_waiter, {"BLPOP", "k", "0"});
+  REQUIRE(BlockedClientsAre(c, 1));
+  Send(*zset_waiter, {"BZPOPMIN", "k", "0"});
+  REQUIRE(BlockedClientsAre(c, 2));
+  CHECK(Int(c, {"ZADD", "k", "1", "m"}) == 1);
+  CHECK(Read(*zset_waiter).ToString() == "[k, m, 1]");
+  CHECK(BlockedClientsAre(c, 1));
+  CHECK(Simple(c, {"SET", "k", "string"}) == "OK");
+  CHECK(Int(c, {"CLIENT", "UNBLOCK", std::to_string(list_id)}) == 1);  // still waiting: released as on timeout
+  CHECK(Read(*list_waiter).IsNull());
+
+  // BLMOVE to a destination of another type: WRONGTYPE, the element stays,
+  // and the next client of the source gets it.
+  CHECK(Simple(c, {"SET", "dst", "string"}) == "OK");
+  Send(*list_waiter, {"BLMOVE", "src", "dst", "LEFT", "LEFT", "0"});
+  REQUIRE(BlockedClientsAre(c, 1));
+  Send(*zset_waiter, {"BLPOP", "src", "0"});
+  REQUIRE(BlockedClientsAre(c, 2));
+  CHECK(Int(c, {"RPUSH", "src", "v"}) == 1);
+  CHECK(Read(*list_waiter).ToString() == "(error) WRONGTYPE Operation against a key holding the wrong kind of value");
+  CHECK(Read(*zset_waiter).ToString() == "[src, v]");
+  CHECK(BlockedClientsAre(c, 0));
+
+  // A client waiting on two keys is served from the key that was pushed to
+  // by a BLMOVE chain: the one whose push woke it.
+  Send(*list_waiter, {"BRPOPLPUSH", "a", "b", "0"});
+  REQUIRE(BlockedClientsAre(c, 1));
+  Send(*zset_waiter, {"BLMPOP", "0", "2", "b", "a", "LEFT"});
+  REQUIRE(BlockedClientsAre(c, 2));
+  CHECK(Int(c, {"LPUSH", "a", "x", "y"}) == 2);
+  CHECK(Read(*list_waiter).ToString() == "x");      // moved from a's right end to b
+  CHECK(Read(*zset_waiter).ToString() == "[a, [y]]");  // Redis: still serving the clients of a
+  CHECK(Strings(c, {"LRANGE", "b", "0", "-1"}) == List{"x"});
+}
+
 // While a client is blocked its connection keeps a read armed (to notice a
 // disconnect). A pass after the wake-up once moved the input buffer under that
 // read: the next request then re-ran the old pipeline and was itself lost.

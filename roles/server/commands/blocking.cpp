@@ -4,6 +4,12 @@
 // asks the connection to park (ctx.block_keys); the connection runs the same
 // command again when one of the keys is written or the timeout fires
 // (ctx.block_timed_out), and inside EXEC it never parks.
+//
+// As in Redis, a parked client is served only from a key of its type: a key
+// written with another type (SET, ZADD on a key a BLPOP waits for) leaves it
+// waiting, where the first run answers WRONGTYPE. BLMOVE's destination is the
+// exception in Redis too: a wrong one answers WRONGTYPE when the source has data.
+#include <algorithm>
 #include <cmath>
 
 #include "common/numbers.h"
@@ -56,16 +62,63 @@ bool ParseSide(std::string_view text, ListSide* side) {
 
 const char* SideName(ListSide side) { return side == ListSide::kLeft ? "LEFT" : "RIGHT"; }
 
+bool IsWrongType(const Status& status) { return status.code() == Status::Code::kWrongType; }
+
+// The first key that has something for the client. On a retry, keys of
+// another type are passed over instead of answering WRONGTYPE.
+template <typename Popped, typename PopOne>
+Result<std::optional<Popped>> PopForWaiter(CommandContext& ctx, const std::vector<std::string_view>& keys,
+                                           PopOne pop) {
+  if (!ctx.block_retry) return pop(keys);
+  std::vector<std::string_view> order;
+  if (std::find(keys.begin(), keys.end(), ctx.block_ready_key) != keys.end()) order.push_back(ctx.block_ready_key);
+  for (std::string_view key : keys) {
+    if (std::find(order.begin(), order.end(), key) == order.end()) order.push_back(key);
+  }
+  for (std::string_view key : order) {
+    Result<std::optional<Popped>> popped = pop({key});
+    if (!popped.ok() && IsWrongType(popped.status())) {
+      ctx.block_passed_keys.emplace_back(key);
+      continue;
+    }
+    if (!popped.ok() || popped->has_value()) return popped;
+  }
+  return std::optional<Popped>{};
+}
+
+Result<std::optional<storage::ListPopResult>> PopList(CommandContext& ctx, const std::vector<std::string_view>& keys,
+                                                      ListSide side, size_t count) {
+  return PopForWaiter<storage::ListPopResult>(ctx, keys, [&](const std::vector<std::string_view>& some) {
+    return ctx.server.lists.PopFirstNonEmpty(ctx.db(), some, side, count);
+  });
+}
+
+Result<std::optional<storage::MultiPopResult>> PopZSet(CommandContext& ctx, const std::vector<std::string_view>& keys,
+                                                       size_t count, PopEnd end) {
+  return PopForWaiter<storage::MultiPopResult>(ctx, keys, [&](const std::vector<std::string_view>& some) {
+    return ctx.server.zsets.MultiPop(ctx.db(), some, count, end);
+  });
+}
+
+// On a retry, whether `key` now holds something other than a list.
+Result<bool> HoldsOtherThanList(CommandContext& ctx, std::string_view key) {
+  if (!ctx.block_retry) return false;
+  auto type = ctx.server.keyspace.Type(ctx.db(), key);
+  if (!type.ok()) return type.status();
+  return type->has_value() && **type != storage::KeyType::kList;
+}
+
 // Served blocking commands are recorded in the binlog as the non-blocking
 // command that did the same on the key that was served.
 void BlockingListPop(CommandContext& ctx, ListSide side) {
   uint64_t deadline = 0;
   if (!ParseTimeout(ctx, ctx.args.size() - 1, &deadline)) return;
   std::vector<std::string_view> keys(ctx.args.begin() + 1, ctx.args.end() - 1);
-  auto popped = ctx.server.lists.PopFirstNonEmpty(ctx.db(), keys, side, 1);
+  auto popped = PopList(ctx, keys, side, 1);
   if (!popped.ok()) return ctx.ReplyError(popped.status());
   if (popped->has_value() && !(*popped)->values.empty()) {
     ctx.Propagate({side == ListSide::kLeft ? "LPOP" : "RPOP", (*popped)->key});
+    ctx.block_served_key = (*popped)->key;
     ctx.reply.ArrayHeader(2);
     ctx.reply.Bulk((*popped)->key);
     ctx.reply.Bulk((*popped)->values.front());
@@ -80,10 +133,17 @@ void BRPop(CommandContext& ctx) { BlockingListPop(ctx, ListSide::kRight); }
 void BlockingMove(CommandContext& ctx, ListSide from, ListSide to, size_t timeout_index) {
   uint64_t deadline = 0;
   if (!ParseTimeout(ctx, timeout_index, &deadline)) return;
+  auto source_taken = HoldsOtherThanList(ctx, ctx.args[1]);
+  if (!source_taken.ok()) return ctx.ReplyError(source_taken.status());
+  if (*source_taken) {
+    ctx.block_passed_keys.push_back(ctx.args[1]);
+    return WaitOrGiveUp(ctx, {ctx.args[1]}, deadline);
+  }
   auto moved = ctx.server.lists.Move(ctx.db(), ctx.args[1], ctx.args[2], from, to);
   if (!moved.ok()) return ctx.ReplyError(moved.status());
   if (moved->has_value()) {
     ctx.Propagate({"LMOVE", ctx.args[1], ctx.args[2], SideName(from), SideName(to)});
+    ctx.block_served_key = ctx.args[1];
     return ctx.reply.Bulk(**moved);
   }
   // Redis answers a null bulk where it may not block (inside EXEC), a null array on timeout.
@@ -106,10 +166,11 @@ void BLMPop(CommandContext& ctx) {
   ListSide side = args.side == 0 ? ListSide::kLeft : ListSide::kRight;
   uint64_t deadline = 0;
   if (!ParseTimeout(ctx, 1, &deadline)) return;
-  auto popped = ctx.server.lists.PopFirstNonEmpty(ctx.db(), args.keys, side, args.count);
+  auto popped = PopList(ctx, args.keys, side, args.count);
   if (!popped.ok()) return ctx.ReplyError(popped.status());
   if (popped->has_value() && !(*popped)->values.empty()) {
     ctx.Propagate({"LMPOP", "1", (*popped)->key, SideName(side), "COUNT", std::to_string(args.count)});
+    ctx.block_served_key = (*popped)->key;
     ctx.reply.ArrayHeader(2);
     ctx.reply.Bulk((*popped)->key);
     ReplyBulks(ctx, (*popped)->values);
@@ -122,10 +183,11 @@ void BlockingZPop(CommandContext& ctx, PopEnd end) {
   uint64_t deadline = 0;
   if (!ParseTimeout(ctx, ctx.args.size() - 1, &deadline)) return;
   std::vector<std::string_view> keys(ctx.args.begin() + 1, ctx.args.end() - 1);
-  auto popped = ctx.server.zsets.MultiPop(ctx.db(), keys, 1, end);
+  auto popped = PopZSet(ctx, keys, 1, end);
   if (!popped.ok()) return ctx.ReplyError(popped.status());
   if (popped->has_value() && !(*popped)->popped.empty()) {
     ctx.Propagate({end == PopEnd::kMin ? "ZPOPMIN" : "ZPOPMAX", (*popped)->key});
+    ctx.block_served_key = (*popped)->key;
     ctx.reply.ArrayHeader(3);
     ctx.reply.Bulk((*popped)->key);
     ctx.reply.Bulk((*popped)->popped.front().member);
@@ -144,11 +206,12 @@ void BZMPop(CommandContext& ctx) {
   PopEnd end = args.side == 0 ? PopEnd::kMin : PopEnd::kMax;
   uint64_t deadline = 0;
   if (!ParseTimeout(ctx, 1, &deadline)) return;
-  auto popped = ctx.server.zsets.MultiPop(ctx.db(), args.keys, args.count, end);
+  auto popped = PopZSet(ctx, args.keys, args.count, end);
   if (!popped.ok()) return ctx.ReplyError(popped.status());
   if (popped->has_value() && !(*popped)->popped.empty()) {
     ctx.Propagate({"ZMPOP", "1", (*popped)->key, end == PopEnd::kMin ? "MIN" : "MAX", "COUNT",
                    std::to_string(args.count)});
+    ctx.block_served_key = (*popped)->key;
     ctx.reply.ArrayHeader(2);
     ctx.reply.Bulk((*popped)->key);
     ctx.reply.ArrayHeader((*popped)->popped.size());
