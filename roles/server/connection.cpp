@@ -31,6 +31,18 @@ thread_local std::vector<std::shared_ptr<Connection>> t_waiting_to_send;
 thread_local bool t_collecting_wakes = false;
 thread_local bool t_serving_blocked = false;  // a ServeBlockedClients loop runs: it serves what follows too
 thread_local std::vector<std::weak_ptr<Connection>> t_collected_wakes;
+
+// While a blocked client's command runs inside a ServeBlockedClients loop,
+// the clients it hands a wake-up to run in that loop too, before the command
+// that readied the key is answered; elsewhere they are posted.
+class CollectWakesWhileServing {
+ public:
+  CollectWakesWhileServing() : saved_(std::exchange(t_collecting_wakes, t_serving_blocked)) {}
+  ~CollectWakesWhileServing() { t_collecting_wakes = saved_; }
+
+ private:
+  bool saved_;
+};
 }  // namespace
 
 Connection::Connection(asio::ip::tcp::socket socket, ServerContext& server, std::shared_ptr<ClientState> state,
@@ -473,14 +485,14 @@ void Connection::Deliver(std::string bytes) {
   if (!writing_ && !replies_held_) WriteOut();
 }
 
-void Connection::Block(const CommandContext& ctx, bool front) {
+void Connection::Block(const CommandContext& ctx, bool again) {
   if (!blocked()) blocked_args_ = ctx.args;
   state_->blocked.store(true, std::memory_order_relaxed);
   std::weak_ptr<ClientState> weak = state_;
   server_.blocking.Block(state_->id, ctx.db(), ctx.block_keys, [weak] {
     if (auto client = weak.lock()) client->Wake();
   });
-  if (front) return;  // re-blocked after a wake-up: the timer is already running
+  if (again) return;  // re-blocked after a wake-up: the timer is already running
   if (ctx.block_deadline_ms != 0) ArmBlockTimer(ctx.block_deadline_ms);
 }
 
@@ -580,13 +592,11 @@ void Connection::RunBlockedCommand(bool timed_out) {
   AfterCommands();
 }
 
-// Inside ServeBlockedClients the waiters this wakes run in its loop, before
-// the command that readied the key is answered; elsewhere they are posted.
+// Keys of another type than the command waits for: the clients behind it may use them.
 void Connection::PassOn(const CommandContext& ctx) {
   if (ctx.block_passed_keys.empty()) return;
-  bool collecting = std::exchange(t_collecting_wakes, t_serving_blocked);
+  CollectWakesWhileServing collect;
   server_.blocking.PassOn(state_->id, ctx.db(), ctx.block_passed_keys);
-  t_collecting_wakes = collecting;
 }
 
 // Redis goes on to the next client of the key it serves from: a served
@@ -595,14 +605,10 @@ void Connection::PassOn(const CommandContext& ctx) {
 // to a destination of another type answers WRONGTYPE and leaves the element)
 // hands its wake-up on.
 void Connection::LeaveQueues(const CommandContext& ctx, bool wrote) {
-  bool collecting = std::exchange(t_collecting_wakes, t_serving_blocked);
-  if (wrote && !ctx.block_served_key.empty()) {
-    server_.blocking.PassOn(state_->id, ctx.db(), {ctx.block_served_key});
-    server_.blocking.Served(state_->id);
-  } else {
-    server_.blocking.Unblock(state_->id);
-  }
-  t_collecting_wakes = collecting;
+  CollectWakesWhileServing collect;
+  if (!wrote || ctx.block_served_key.empty()) return server_.blocking.Unblock(state_->id);
+  server_.blocking.PassOn(state_->id, ctx.db(), {ctx.block_served_key});
+  server_.blocking.Served(state_->id);
 }
 
 void Connection::CompactInput() {

@@ -92,7 +92,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void WriteOut();
   void CompactInput();
 
-  void Block(const CommandContext& ctx, bool front);
+  void Block(const CommandContext& ctx, bool again);
   // CLIENT PAUSE holds the command: the connection waits as a blocked one
   // does, until the pause's end or CLIENT UNPAUSE, and then runs it.
   void Postpone(const CommandContext& ctx);

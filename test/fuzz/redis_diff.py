@@ -550,9 +550,8 @@ class Run:
 
     def wait_unflagged(self, server, client_id, seconds):
         deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            if b" flags=b " not in server.call(["CLIENT", "LIST", "ID", str(client_id)])[1]:
-                return
+        while time.monotonic() < deadline and client_listing(server, client_id).get("flags") == "b":
+            pass
 
     def block(self, client, server, command, client_id):
         """Sends a blocking command; "blocked" once CLIENT LIST flags the client so, else its reply."""
@@ -562,10 +561,16 @@ class Run:
             readable, _, _ = select.select([client.sock], [], [], 0)
             if readable or client.buffer:
                 return client.reply()
-            listed = server.call(["CLIENT", "LIST", "ID", str(client_id)])[1]
-            if b" flags=b " in listed and b" cmd=%s " % command[0].lower().encode() in listed:
+            listed = client_listing(server, client_id)
+            if listed.get("flags") == "b" and listed.get("cmd") == command[0].lower():
                 return "blocked"
         return "neither blocked nor answered within 10 s"
+
+
+def client_listing(server, client_id):
+    """One client's CLIENT LIST fields (flags, cmd...), as a dict."""
+    line = server.call(["CLIENT", "LIST", "ID", str(client_id)])[1].decode().strip()
+    return dict(field.split("=", 1) for field in line.split(" ") if "=" in field)
 
 
 def dump_key(client, key):
