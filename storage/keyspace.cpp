@@ -131,6 +131,14 @@ Result<bool> Keyspace::StoredButExpired(uint8_t db, std::string_view key) {
   return expire_ms != 0 && expire_ms <= engine_.NowMs();
 }
 
+Result<bool> Keyspace::Stored(uint8_t db, std::string_view key) {
+  std::string raw;
+  Status status = engine_.Get(engine_.meta(), EncodeMetaKey(db, key), &raw);
+  if (status.Is(Status::Code::kNotFound)) return false;
+  KVD_RETURN_IF_ERROR(status);
+  return true;
+}
+
 Result<bool> Keyspace::Persist(uint8_t db, std::string_view key) {
   KeyLockGuard guard(engine_.locks(), db, key);
   Result<std::optional<Metadata>> loaded = LoadMeta(engine_, db, key);

@@ -53,6 +53,8 @@ class Keyspace {
   // Whether the key is still stored although its time has passed (reads
   // already treat it as missing; a delete will reclaim it).
   Result<bool> StoredButExpired(uint8_t db, std::string_view key);
+  // Whether a record of the key is stored, live or expired.
+  Result<bool> Stored(uint8_t db, std::string_view key);
   Result<bool> Persist(uint8_t db, std::string_view key);
   // NotFound when `from` does not exist. With only_if_absent, false when `to` exists.
   Result<bool> Rename(uint8_t db, std::string_view from, std::string_view to, bool only_if_absent);

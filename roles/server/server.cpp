@@ -81,8 +81,8 @@ class Server {
       if (context_.watches.Empty() && context_.blocking.Empty()) return;
       storage::WrittenKeys written = storage::CollectWrittenKeys(*engine_, batch);
       context_.watches.Touch(written, [this](uint8_t db, const std::string& key) {
-        auto expire = context_.keyspace.ExpireTimeMs(db, key);
-        return !expire.ok() || *expire != -2;  // when unsure, the watcher is made dirty
+        auto stored = context_.keyspace.Stored(db, key);
+        return !stored.ok() || *stored;  // when unsure, the watcher is made dirty
       });
       context_.blocking.Signal(written);
     });

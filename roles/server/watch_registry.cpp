@@ -38,7 +38,7 @@ void WatchRegistry::RemoveAll(Watcher* watcher) {
   watcher->dirty = false;
 }
 
-void WatchRegistry::Touch(const storage::WrittenKeys& written, const LiveCheck& exists) {
+void WatchRegistry::Touch(const storage::WrittenKeys& written, const StoredCheck& stored) {
   if (Empty()) return;
   std::lock_guard lock(mutex_);
   if (written.flushed_all || !written.flushed_dbs.empty()) {
@@ -55,12 +55,12 @@ void WatchRegistry::Touch(const storage::WrittenKeys& written, const LiveCheck& 
   for (const auto& [db, key] : written.keys) {
     auto it = by_key_.find(Slot(db, key));
     if (it == by_key_.end()) continue;
-    std::optional<bool> live;  // asked once per key, only if needed
+    std::optional<bool> still_stored;  // asked once per key, only if needed
     for (Watch& watch : it->second) {
       if (watch.expired) {
-        if (!live) live = exists(db, key);
+        if (!still_stored) still_stored = stored(db, key);
         watch.expired = false;
-        if (!*live) continue;  // the expired key was reclaimed: no logical change
+        if (!*still_stored) continue;  // the expired key was reclaimed: no logical change
       }
       watch.watcher->dirty = true;
     }

@@ -34,13 +34,14 @@ class WatchRegistry {
   // WATCH already made its watchers dirty, so existing at WATCH is what counts.
   // `expired`: it was still stored but its time had passed. As in Redis,
   // reclaiming such a key (DEL, the expiry sweep) changes nothing logically
-  // and leaves the watcher clean; a write that brings the key back does not.
+  // and leaves the watcher clean; any write that stores the key again does
+  // not, even a SET whose time has already passed.
   void Add(Watcher* watcher, uint8_t db, const std::string& key, bool existed, bool expired);
   void RemoveAll(Watcher* watcher);
-  // `exists` says whether a key is live now (after the write); it is asked
-  // only about keys that were watched while expired.
-  using LiveCheck = std::function<bool(uint8_t db, const std::string& key)>;
-  void Touch(const storage::WrittenKeys& written, const LiveCheck& exists);
+  // `stored` says whether a record of the key is stored now (after the
+  // write), live or expired; it is asked only about keys watched while expired.
+  using StoredCheck = std::function<bool(uint8_t db, const std::string& key)>;
+  void Touch(const storage::WrittenKeys& written, const StoredCheck& stored);
   bool Empty() const { return watched_.load(std::memory_order_relaxed) == 0; }
 
  private:

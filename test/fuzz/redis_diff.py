@@ -26,7 +26,10 @@ of the command mix: OBJECT ENCODING (redis-server's depends on history),
 DBSIZE (it counts expired keys not yet reclaimed), SWAPDB (not implemented),
 reading a HyperLogLog's bytes (kvd does not write the cached count back),
 SPOP (random), lex ranges over sorted sets with unequal scores (undefined in
-Redis). Replies that depend on the clock (PEXPIRETIME one ms apart) can differ.
+Redis), and in watch mode a BITFIELD ... OVERFLOW FAIL that changes no field
+(redis-server 7.0 still creates or extends the key then, but tells neither
+WATCH nor its replicas; kvd does both). Replies that depend on the clock
+(PEXPIRETIME one ms apart) can differ.
 """
 import argparse
 import os
@@ -306,6 +309,14 @@ class Commands:
             if how == "exact" and command[0] != "SELECT" and not command[0].startswith(("BL", "BR", "BZ")):
                 return command
 
+    def next_for_watch(self):
+        """As next_exact, without lex ranges (undefined over unequal scores) and
+        the one write redis-server hides from WATCH (see the module text)."""
+        while True:
+            command = self.next_exact()
+            if not is_lex_range(command) and (command[0] != "BITFIELD" or "FAIL" not in command):
+                return command
+
 
 # Commands whose first key the pipelined and blocking modes leave alone when they
 # aim a batch at one key: multi-key forms, and HyperLogLogs stay on their own keys.
@@ -357,8 +368,8 @@ class Run:
     def both(self, kvd, redis, command, how="exact"):
         self.record(command)
         kvd_reply, redis_reply = COMPARE[how](kvd.call(command)), COMPARE[how](redis.call(command))
-        if how == "clock" and kvd_reply[0] == redis_reply[0] == "int" and abs(kvd_reply[1] - redis_reply[1]) <= 2:
-            return kvd_reply, kvd_reply  # the two servers read the clock a millisecond or two apart
+        if how == "clock" and kvd_reply[0] == redis_reply[0] == "int" and abs(kvd_reply[1] - redis_reply[1]) <= 20:
+            return kvd_reply, kvd_reply  # the two servers read the clock apart (more on a busy machine)
         return kvd_reply, redis_reply
 
     def scan(self, kvd, redis, step):
@@ -448,11 +459,11 @@ class Run:
         for step in range(self.args.steps):
             watched = [self.commands.key() for _ in range(self.rng.randint(1, 2))]
             steps = [(0, ["WATCH"] + watched)]
-            steps += [(self.rng.choice([0, 1, 1]), self.commands.next_exact()) for _ in range(self.rng.randint(0, 2))]
+            steps += [(self.rng.choice([0, 1, 1]), self.commands.next_for_watch()) for _ in range(self.rng.randint(0, 2))]
             if self.rng.random() < 0.1:
                 steps.append((1, self.rng.choice([["FLUSHDB"], ["FLUSHALL"], ["UNWATCH"], ["DEL", watched[0]]])))
             steps.append((0, ["MULTI"]))
-            steps += [(0, self.commands.next_exact()) for _ in range(self.rng.randint(0, 2))]
+            steps += [(0, self.commands.next_for_watch()) for _ in range(self.rng.randint(0, 2))]
             steps.append((0, ["EXEC"]))
             for who, command in steps:
                 pair = (kvd, redis) if who == 0 else (kvd_other, redis_other)

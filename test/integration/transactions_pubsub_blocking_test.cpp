@@ -162,6 +162,11 @@ TEST_CASE("transactions: WATCH fails EXEC when the key changed, was deleted or e
   CHECK(Int(*b, {"DEL", "gone-then-back"}) == 0);
   CHECK(Int(*b, {"RPUSH", "gone-then-back", "x"}) == 1);
   CHECK(exec_ping().IsNull());
+  // A SET whose time has passed already stores the key again, expired: a
+  // change, as for redis-server (the key is in its dictionary after the write).
+  watch_expired("set-in-the-past");
+  CHECK(Simple(*b, {"SET", "set-in-the-past", "2", "PXAT", "1000"}) == "OK");
+  CHECK(exec_ping().IsNull());
 
   // Commands that change nothing are no write (Redis 7): SETBIT of a bit
   // already set, SADD of a member already there, an empty result stored
