@@ -186,7 +186,7 @@ void Connection::ExecutePass(PassTally& tally) {
     uint64_t writes_before = storage::Engine::ThreadWrites();
     const CommandSpec* spec = Dispatch(ctx);
     bool wrote = storage::Engine::ThreadWrites() != writes_before;
-    bool dropped = ApplyReplyMode(reply_start, spec);
+    bool dropped = ApplyReplyMode(reply_start + ctx.pushed_bytes, spec);
     if (wrote && !dropped) write_replies_.emplace_back(reply_start, output_.size());
     if (spec != nullptr) last_command = spec->name;
     if (ctx.close_after_reply) close_after_write_ = true;

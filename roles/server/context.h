@@ -135,6 +135,9 @@ struct CommandContext {
   // thread (ServerContext::background): this writes the reply there, and the
   // connection sends it and reads its next command after that.
   std::function<void(protocol::RespWriter&)> background_reply = {};
+  // Messages to this client written ahead of its reply (PUBLISH to a channel
+  // it is subscribed to): CLIENT REPLY OFF or SKIP drops the reply, not them.
+  size_t pushed_bytes = 0;
 
   uint8_t db() const { return static_cast<uint8_t>(client.db.load(std::memory_order_relaxed)); }
   // Replies with the Redis error text for a failed Status.

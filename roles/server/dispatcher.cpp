@@ -18,6 +18,14 @@ std::string UnknownCommandError(const std::vector<std::string>& args) {
   return "ERR unknown command '" + args[0].substr(0, 128) + "', with args beginning with: " + quoted;
 }
 
+// As Redis names a command in its errors: "get", "client|reply" (the
+// subcommand, already known to exist, as the table spells it).
+std::string FullName(const CommandSpec& spec, const std::vector<std::string>& args) {
+  std::string name(spec.name);
+  if (spec.subcommands.empty() || args.size() < 2) return name;
+  return name + "|" + std::string(FindSubcommand(spec, args[1])->name);
+}
+
 // Returns an error text when the command must not run, or nullptr.
 std::string Admit(const CommandSpec* spec, const CommandContext& ctx) {
   if (spec == nullptr) return UnknownCommandError(ctx.args);
@@ -30,8 +38,7 @@ std::string Admit(const CommandSpec* spec, const CommandContext& ctx) {
       return "ERR unknown subcommand '" + ctx.args[1].substr(0, 128) + "'. Try " + ToUpper(spec->name) + " HELP.";
     }
     if (!ArityAllows(sub->arity, ctx.args.size())) {
-      return "ERR wrong number of arguments for '" + std::string(spec->name) + "|" + std::string(sub->name) +
-             "' command";
+      return "ERR wrong number of arguments for '" + FullName(*spec, ctx.args) + "' command";
     }
   }
   if (!ctx.client.authenticated.load(std::memory_order_relaxed) && !(spec->flags & kNoAuth)) {
@@ -48,7 +55,7 @@ std::string Admit(const CommandSpec* spec, const CommandContext& ctx) {
   }
   if (ctx.client.session.subscriptions() > 0 && ctx.client.protocol.load(std::memory_order_relaxed) == 2 &&
       !(spec->flags & kSubscribedOk)) {
-    return "ERR Can't execute '" + ToLower(ctx.args[0]) +
+    return "ERR Can't execute '" + FullName(*spec, ctx.args) +
            "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context";
   }
   return {};

@@ -57,7 +57,8 @@ void PubSub::RemoveClient(const ClientState& client, const std::set<std::string>
   for (const auto& pattern : patterns) RemoveFrom(patterns_, pattern, client.id);
 }
 
-int64_t PubSub::Publish(const std::string& channel, const std::string& message) {
+int64_t PubSub::Publish(const std::string& channel, const std::string& message, const ClientState* publisher,
+                        std::string* to_publisher) {
   std::vector<std::pair<std::shared_ptr<ClientState>, std::string>> deliveries;
   {
     std::lock_guard lock(mutex_);
@@ -76,10 +77,12 @@ int64_t PubSub::Publish(const std::string& channel, const std::string& message) 
   }
   for (auto& [client, pattern] : deliveries) {
     int protocol = client->protocol.load(std::memory_order_relaxed);
-    if (pattern.empty()) {
-      client->Push(EncodeMessage(protocol, {"message", channel, message}));
+    std::string encoded = pattern.empty() ? EncodeMessage(protocol, {"message", channel, message})
+                                          : EncodeMessage(protocol, {"pmessage", pattern, channel, message});
+    if (client.get() == publisher && to_publisher != nullptr) {
+      to_publisher->append(encoded);
     } else {
-      client->Push(EncodeMessage(protocol, {"pmessage", pattern, channel, message}));
+      client->Push(std::move(encoded));
     }
   }
   return static_cast<int64_t>(deliveries.size());

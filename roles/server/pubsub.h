@@ -24,8 +24,12 @@ class PubSub {
   bool PUnsubscribe(const ClientState& client, const std::string& pattern);
   void RemoveClient(const ClientState& client, const std::set<std::string>& channels,
                     const std::set<std::string>& patterns);
-  // Returns how many clients received the message.
-  int64_t Publish(const std::string& channel, const std::string& message);
+  // Returns how many clients received the message. What goes to `publisher`
+  // itself (a RESP3 client subscribed to the channel) is appended to
+  // `to_publisher` instead: Redis puts it in that client's output before the
+  // reply to PUBLISH.
+  int64_t Publish(const std::string& channel, const std::string& message, const ClientState* publisher = nullptr,
+                  std::string* to_publisher = nullptr);
 
   // Channels with subscribers, those whose name matches `pattern` when there is one.
   std::vector<std::string> Channels(std::optional<std::string_view> pattern) const;

@@ -14,6 +14,8 @@ short timeouts, expiry and SCAN.
     python3 test/fuzz/redis_diff.py 7001 7002 --resp3                  # after HELLO 3
     python3 test/fuzz/redis_diff.py 7001 7002 --mode pipelined         # batches in one write
     python3 test/fuzz/redis_diff.py 7001 7002 --mode watch --steps 3000  # WATCH/MULTI/EXEC, 2 clients
+    python3 test/fuzz/redis_diff.py 7001 7002 --mode blocking          # blocked clients and a writer
+    python3 test/fuzz/redis_diff.py 7001 7002 --mode pubsub --resp3    # subscribers and a publisher
     python3 test/fuzz/redis_diff.py ... --log cmds.txt                 # every command sent, to replay
     python3 test/fuzz/redis_diff.py --start build/kvd --suite         # CTest: starts both servers itself
 
@@ -28,7 +30,10 @@ reading a HyperLogLog's bytes (kvd does not write the cached count back),
 SPOP (random), lex ranges over sorted sets with unequal scores (undefined in
 Redis), and in watch mode a BITFIELD ... OVERFLOW FAIL that changes no field
 (redis-server 7.0 still creates or extends the key then, but tells neither
-WATCH nor its replicas; kvd does both). Replies that depend on the clock
+WATCH nor its replicas; kvd does both), and in pubsub mode a RESP3 client's
+PUBLISH inside MULTI to a channel it is subscribed to (redis-server 7.0
+writes the message inside EXEC's array, breaking its count; kvd sends it
+after the array). Replies that depend on the clock
 (PEXPIRETIME one ms apart) can differ.
 """
 import argparse
@@ -539,6 +544,88 @@ class Run:
                                                             [command for _, command in waiting] + batch):
                     return
 
+    def pubsub(self):
+        """Three clients subscribe, unsubscribe and run other commands; a fourth publishes.
+
+        After each step every subscriber is sent PING with a unique text, and
+        what it received up to that PING's answer (subscription replies,
+        messages, errors) must be the same frames, in the same order, from
+        both servers: redis-server delivers a message to every subscriber
+        before it answers PUBLISH.
+        """
+        publisher = self.connect()
+        subscribers = [self.connect() for _ in range(3)]
+        self.both(*publisher, ["FLUSHALL"])
+        for step in range(self.args.steps):
+            who = self.rng.randrange(len(subscribers) + 1)
+            if who == len(subscribers):
+                command, how = self.publisher_command()
+                kvd_reply, redis_reply = self.both(*publisher, command, how)
+                if kvd_reply != redis_reply and self.differ(step, command, kvd_reply, redis_reply):
+                    return
+            else:
+                commands = self.subscriber_commands()
+                command = commands[0] if len(commands) == 1 else ["(batch)"] + commands
+                for sent in commands:
+                    self.record(sent)
+                for client in subscribers[who]:
+                    client.sock.sendall(b"".join(encode(sent) for sent in commands))
+            # The acting client first: what it published reaches the others before its barrier answers.
+            for index in sorted(range(len(subscribers)), key=lambda i: i != who):
+                barrier = "barrier-%d-%d" % (step, index)
+                self.record(["PING", barrier])
+                every_name = index == who and len(command) == 1 and command[0] in ("UNSUBSCRIBE", "PUNSUBSCRIBE")
+                kvd_frames, redis_frames = (comparable_frames(self.frames_until(client, barrier), every_name)
+                                            for client in subscribers[index])
+                context = command if index == who else ["(frames of client %d after)" % index, command]
+                if kvd_frames != redis_frames and self.differ(step, context, kvd_frames, redis_frames):
+                    return
+
+    CHANNELS = ["c0", "c1", "news.a", "news.b", "x*"]
+    PATTERNS = ["c*", "news.*", "*", "n?ws.[ab]", "x\\*", "c0"]
+
+    def publisher_command(self):
+        """A command of the publishing client, and how its reply is compared."""
+        channel = lambda: self.rng.choice(self.CHANNELS + ["nobody"])
+        return self.rng.choice([
+            lambda: (["PUBLISH", channel(), self.rng.choice(["hello", "", "x\r\ny"])], "exact"),
+            lambda: (["PUBLISH", channel(), "m"], "exact"),
+            lambda: (["PUBSUB", "CHANNELS"] + self.maybe([], [self.rng.choice(self.PATTERNS)]), "unordered"),
+            lambda: (["PUBSUB", "NUMSUB"] + [channel() for _ in range(self.rng.randint(0, 3))], "exact"),
+            lambda: (["PUBSUB", "NUMPAT"], "exact"),
+        ])()
+
+    def subscriber_commands(self):
+        """What a subscribing client sends in one write: usually one command."""
+        channels = lambda: [self.rng.choice(self.CHANNELS) for _ in range(self.rng.randint(1, 3))]
+        patterns = lambda: [self.rng.choice(self.PATTERNS) for _ in range(self.rng.randint(1, 3))]
+        return self.rng.choice([
+            lambda: [["SUBSCRIBE"] + channels()], lambda: [["SUBSCRIBE"] + channels()],
+            lambda: [["UNSUBSCRIBE"] + self.maybe([], channels())], lambda: [["PSUBSCRIBE"] + patterns()],
+            lambda: [["PUNSUBSCRIBE"] + self.maybe([], patterns())], lambda: [["PUBLISH", "c0", "self"]],
+            lambda: [["PING"]], lambda: [["GET", "k0"]], lambda: [["ECHO", "e"]], lambda: [["SUBSCRIBE"]],
+            lambda: [["PSUBSCRIBE"]], lambda: [["RESET"] if self.rng.random() < 0.2 else ["PING", "p"]],
+            # Not to itself in RESP3: redis-server 7.0 writes such a message inside EXEC's array (see the module text).
+            lambda: [["MULTI"], ["ECHO", "in-multi"] if self.args.resp3 else ["PUBLISH", "c0", "in-multi"],
+                     ["SUBSCRIBE", "c1"], ["EXEC"]],
+            lambda: [["CLIENT", "REPLY", "OFF"], ["PUBLISH", "c0", "quiet"], ["CLIENT", "REPLY", "ON"]],
+        ])()
+
+    def maybe(self, *choices):
+        return self.rng.choice(choices)
+
+    def frames_until(self, client, barrier):
+        """Sends PING barrier; every frame before its answer, and that answer."""
+        client.sock.sendall(encode(["PING", barrier]))
+        frames = []
+        while True:
+            frame = client.reply()
+            frames.append(frame)
+            text = barrier.encode()
+            if frame == ("bulk", text) or frame in (("array", [("bulk", b"pong"), ("bulk", text)]),
+                                                    ("push", [("bulk", b"pong"), ("bulk", text)])):
+                return frames
+
     def blocking_command(self, keys):
         key = lambda: self.rng.choice(keys)
         side = lambda: self.rng.choice(["LEFT", "RIGHT"])
@@ -576,6 +663,31 @@ class Run:
             if listed.get("flags") == "b" and listed.get("cmd") == command[0].lower():
                 return "blocked"
         return "neither blocked nor answered within 10 s"
+
+
+def comparable_frames(frames, every_name):
+    """Frames with the orders Redis leaves undefined sorted: the pattern
+    messages of one message (redis-server walks a hash table of patterns) and,
+    for an UNSUBSCRIBE or PUNSUBSCRIBE of everything, the names it lists
+    (the counts still count down in order)."""
+    def kind(frame):
+        return frame[1][0][1] if frame[0] in ("array", "push") and frame[1] and frame[1][0][0] == "bulk" else None
+    out, run = [], []
+    for frame in frames + [None]:
+        name = kind(frame) if frame else None
+        if run and name != kind(run[0]):
+            if kind(run[0]) == b"pmessage":
+                run.sort(key=repr)
+            elif every_name:
+                names = sorted(repr(f[1][1]) for f in run)
+                run = [(names, [f[1][2] for f in run])]
+            out += run
+            run = []
+        if name in (b"pmessage", b"unsubscribe", b"punsubscribe"):
+            run.append(frame)
+        elif frame is not None:
+            out.append(frame)
+    return out
 
 
 def client_listing(server, client_id):
@@ -659,6 +771,8 @@ SUITE = [
     dict(mode="pipelined", seed=4, steps=300),
     dict(mode="watch", seed=5, steps=1500),
     dict(mode="blocking", seed=6, steps=300),
+    dict(mode="pubsub", seed=7, steps=1500),
+    dict(mode="pubsub", seed=8, steps=1500, resp3=True),
 ]
 
 
@@ -672,7 +786,7 @@ def main():
     parser.add_argument("--steps", type=int, default=20000)
     parser.add_argument("--keys", type=int, default=6, help="keys k0..kN-1 besides {t}a and {t}b")
     parser.add_argument("--members", type=int, default=8, help="members m0..mN-1 besides three odd ones")
-    parser.add_argument("--mode", choices=["single", "pipelined", "watch", "blocking"], default="single")
+    parser.add_argument("--mode", choices=["single", "pipelined", "watch", "blocking", "pubsub"], default="single")
     parser.add_argument("--resp3", action="store_true", help="HELLO 3 on every connection")
     parser.add_argument("--log", help="write every command sent to this file")
     args = parser.parse_args()

@@ -324,6 +324,9 @@ TEST_CASE("pub/sub: messages, patterns, counts and the subscribed context") {
   CHECK(Err(*subscriber, {"GET", "x"}) ==
         "ERR Can't execute 'get': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this "
         "context");
+  CHECK(Err(*subscriber, {"CLIENT", "REPLY", "OFF"}) ==
+        "ERR Can't execute 'client|reply': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed "
+        "in this context");  // a subcommand by its full name, as in Redis
   CHECK(Strings(*subscriber, {"PING"}) == List{"pong", ""});
   CHECK(Strings(*subscriber, {"UNSUBSCRIBE", "news"}) == List{"unsubscribe", "news", "1"});
   CHECK(Strings(*subscriber, {"UNSUBSCRIBE"}) == List{"unsubscribe", "sport", "0"});
@@ -332,6 +335,30 @@ TEST_CASE("pub/sub: messages, patterns, counts and the subscribed context") {
   // A subscriber that disconnects is forgotten.
   psubscriber->Close();
   CHECK(WaitFor([&] { return Int(publisher, {"PUBSUB", "NUMPAT"}) == 0; }, 10s));
+}
+
+TEST_CASE("pub/sub: a RESP3 client that publishes to its own channel gets the message before the count") {
+  ServerWithClient s;
+  RespClient& c = *s.client;
+  auto kind = [](const RespValue& value) { return value.type; };
+  REQUIRE(c.SendRaw(EncodeCommand({"HELLO", "3"}) + EncodeCommand({"SUBSCRIBE", "self"})).ok());
+  REQUIRE(kind(Read(c)) == RespValue::Type::kMap);
+  REQUIRE(Read(c).ToString() == "[subscribe, self, 1]");
+  REQUIRE(c.SendRaw(EncodeCommand({"PUBLISH", "self", "hi"})).ok());
+  RespValue message = Read(c);
+  CHECK(kind(message) == RespValue::Type::kPush);
+  CHECK(message.ToString() == "[message, self, hi]");
+  CHECK(Read(c).integer == 1);
+  // CLIENT REPLY OFF drops the count, not the message (redis-server does the same).
+  REQUIRE(c.SendRaw(EncodeCommand({"CLIENT", "REPLY", "OFF"}) + EncodeCommand({"PUBLISH", "self", "quiet"}) +
+                    EncodeCommand({"CLIENT", "REPLY", "ON"}))
+              .ok());
+  CHECK(Read(c).ToString() == "[message, self, quiet]");
+  CHECK(Read(c).str == "OK");
+  // PUBSUB NUMSUB is a flat array in RESP3 too (Redis 7.0).
+  RespValue counts = Call(c, {"PUBSUB", "NUMSUB", "self"});
+  CHECK(kind(counts) == RespValue::Type::kArray);
+  CHECK(counts.ToString() == "[self, 1]");
 }
 
 TEST_CASE("blocking: BLPOP waits, is served when another client pushes, in FIFO order") {

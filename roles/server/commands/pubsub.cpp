@@ -56,7 +56,16 @@ void PUnsubscribe(CommandContext& ctx) {
   }
 }
 
-void Publish(CommandContext& ctx) { ctx.reply.Integer(ctx.server.pubsub.Publish(ctx.args[1], ctx.args[2])); }
+// A publisher subscribed to the channel gets its message before the reply, as
+// from Redis; inside EXEC the message would land inside the transaction's
+// reply, so there it comes after, as to every other subscriber.
+void Publish(CommandContext& ctx) {
+  std::string to_self;
+  int64_t receivers = ctx.server.pubsub.Publish(ctx.args[1], ctx.args[2], ctx.in_exec ? nullptr : &ctx.client, &to_self);
+  ctx.reply.Raw(to_self);
+  ctx.pushed_bytes = to_self.size();
+  ctx.reply.Integer(receivers);
+}
 
 void PubSubCmd(CommandContext& ctx) {
   const std::string& sub = ctx.args[1];
@@ -71,7 +80,7 @@ void PubSubCmd(CommandContext& ctx) {
     return ReplyBulks(ctx, ctx.server.pubsub.Channels(pattern));
   }
   if (EqualsIgnoreCase(sub, "NUMSUB")) {
-    ctx.reply.MapHeader(ctx.args.size() - 2);
+    ctx.reply.ArrayHeader(2 * (ctx.args.size() - 2));  // a flat array in RESP3 too (Redis 7.0)
     for (size_t i = 2; i < ctx.args.size(); ++i) {
       ctx.reply.Bulk(ctx.args[i]);
       ctx.reply.Integer(ctx.server.pubsub.Subscribers(ctx.args[i]));
