@@ -180,6 +180,10 @@ void Execute(const CommandSpec& spec, CommandContext& ctx) {
   if (!(spec.flags & kWrite)) {
     spec.handler(ctx);
   } else {
+    if (ctx.server.replication.IsReplica()) {
+      // A writable replica's own write (replica-read-only no): see ForkForLocalWrite.
+      if (Status forked = ctx.server.replication.ForkForLocalWrite(); !forked.ok()) return ctx.ReplyError(forked);
+    }
     // What the command writes carries its binlog record.
     storage::Engine::CommandRecord record(ctx.server.engine, ctx.db(), ctx.args);
     spec.handler(ctx);

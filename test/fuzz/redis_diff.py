@@ -704,6 +704,46 @@ def dump_key(client, key):
     return kind, unordered(client.call(read)) if read else None
 
 
+def dataset(port):
+    """Every key of every database with its contents and expiry time, for comparing a master and its replica."""
+    client = Client(port)
+    keys = {}
+    for db in range(16):
+        client.call(["SELECT", str(db)])
+        cursor = b"0"
+        while True:
+            reply = client.call(["SCAN", cursor, "COUNT", "1000"])[1]
+            cursor = reply[0][1]
+            for kind, key in reply[1][1]:
+                keys[(db, key)] = dump_key(client, key) + (client.call(["PEXPIRETIME", key]),)
+            if cursor == b"0":
+                break
+    return keys
+
+
+def replication_offset(port):
+    """The master's offset from its ROLE, or the replica's applied one from its own."""
+    role = Client(port).call(["ROLE"])[1]
+    return role[1][1] if role[0][1] == b"master" else role[4][1]
+
+
+def replica_differences(master_port, replica_port, deadline_s=30):
+    """What the replica holds differently from the master once it has caught up
+    (as text, "" when nothing), and how many keys the master holds."""
+    target = replication_offset(master_port)
+    deadline = time.monotonic() + deadline_s
+    while replication_offset(replica_port) < target:
+        if time.monotonic() > deadline:
+            return "the replica did not reach offset %d within %d s" % (target, deadline_s), 0
+        time.sleep(0.01)
+    master, replica = dataset(master_port), dataset(replica_port)
+    lines = []
+    for key in sorted(set(master) | set(replica)):
+        if master.get(key) != replica.get(key):
+            lines.append("db %d key %r: master %r, replica %r" % (key[0], key[1], master.get(key), replica.get(key)))
+    return "\n".join(lines[:20]), len(master)
+
+
 def blocking_keys(command):
     """The keys a blocking command waits on (BLMOVE and BRPOPLPUSH: only the source)."""
     name = command[0].upper()
@@ -734,7 +774,7 @@ def wait_for_ping(port, process, deadline_s=30):
 
 
 class Servers:
-    """A kvd and a redis-server of our own, on free ports in a temporary directory."""
+    """A kvd, a kvd replica of it and a redis-server of our own, on free ports in a temporary directory."""
 
     def __init__(self, kvd_binary):
         self.dir = tempfile.mkdtemp(prefix="kvd-redis-diff.")
@@ -745,6 +785,11 @@ class Servers:
         self._start(["redis-server", "--port", str(self.redis_port), "--bind", "127.0.0.1", "--save", "",
                      "--appendonly", "no", "--dir", self.dir, "--logfile", os.path.join(self.dir, "redis.log")],
                     self.redis_port)
+        # A replica of the kvd: after each run it must hold what the master holds.
+        self.replica_port = free_port()
+        self._start([kvd_binary, "server", "--port", str(self.replica_port), "--dir",
+                     os.path.join(self.dir, "replica"), "--logfile", os.path.join(self.dir, "replica.log"),
+                     "--replicaof", "127.0.0.1 %d" % self.kvd_port], self.replica_port)
 
     def _start(self, argv, port):
         process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -789,6 +834,8 @@ def main():
     parser.add_argument("--mode", choices=["single", "pipelined", "watch", "blocking", "pubsub"], default="single")
     parser.add_argument("--resp3", action="store_true", help="HELLO 3 on every connection")
     parser.add_argument("--log", help="write every command sent to this file")
+    parser.add_argument("--replica", type=int, metavar="PORT",
+                        help="a kvd replica of the kvd: after each run its data must equal the master's")
     args = parser.parse_args()
     if args.start is None and (args.kvd_port is None or args.redis_port is None):
         parser.error("give the two ports, or --start KVD_BINARY")
@@ -798,7 +845,7 @@ def main():
     servers = Servers(args.start) if args.start else None
     try:
         if servers:
-            args.kvd_port, args.redis_port = servers.kvd_port, servers.redis_port
+            args.kvd_port, args.redis_port, args.replica = servers.kvd_port, servers.redis_port, servers.replica_port
         runs = [vars(args)]
         if args.suite:
             runs = [dict(vars(args), resp3=False, keys=6, members=8) for _ in SUITE]
@@ -811,6 +858,10 @@ def main():
             print("%s%s: %d steps, seed %d, %d differences" % (
                 settings.mode, " (RESP3)" if settings.resp3 else "", settings.steps, settings.seed, run.differences))
             failed = failed or run.differences > 0
+            if settings.replica:
+                replica_report, keys = replica_differences(settings.kvd_port, settings.replica)
+                print("  replica: %s" % (replica_report or "the same %d keys as the master" % keys))
+                failed = failed or bool(replica_report)
     finally:
         if servers:
             servers.stop()

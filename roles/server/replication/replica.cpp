@@ -130,6 +130,11 @@ std::string Replica::Session() {
     if (words.size() >= 4) {
       uint64_t after = std::strtoull(words[3].c_str(), nullptr, 10);
       SaveDivergedWrites(after);
+    } else if (mine.replid2 == words[1]) {
+      // Our history parted from this master's (we were promoted, or wrote as
+      // a writable replica) and it does not know ours: what we wrote after
+      // the parting is not in its history either.
+      SaveDivergedWrites(mine.replid2_last);
     }
     KVD_LOG(kNotice) << "full sync from " << settings_.host << ":" << settings_.port << " (we are at sequence "
                      << latest << ")";

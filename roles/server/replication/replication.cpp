@@ -63,6 +63,17 @@ Status Replication::SetIdentity(const Identity& identity) {
   return Status::Ok();
 }
 
+Status Replication::ForkForLocalWrite() {
+  if (forked_locally_.load()) return Status::Ok();
+  Identity forked = StartNewHistory(identity(), engine_.LatestSequence());
+  KVD_RETURN_IF_ERROR(SetIdentity(forked));
+  forked_locally_ = true;
+  KVD_LOG(kWarning) << "a write on this writable replica: its data now parts from the master's after sequence "
+                    << forked.replid2_last << "; at the master's next write its own writes are saved to a "
+                    << "diverged-*.resp file and it syncs fully";
+  return Status::Ok();
+}
+
 Status Replication::Follow(LinkSettings settings) {
   std::lock_guard role(role_mutex_);
   StopLink();
@@ -70,8 +81,12 @@ Status Replication::Follow(LinkSettings settings) {
   master_.DisconnectAll();
   LinkHooks hooks;
   hooks.identity = [this] { return identity(); };
-  hooks.set_identity = [this](const Identity& identity) { return SetIdentity(identity); };
+  hooks.set_identity = [this](const Identity& identity) {
+    forked_locally_ = false;
+    return SetIdentity(identity);
+  };
   hooks.replace_database = [this](const std::string& dir, const Identity& identity) {
+    forked_locally_ = false;
     return ReplaceDatabase(dir, identity);
   };
   {

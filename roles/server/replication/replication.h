@@ -65,6 +65,14 @@ class Replication {
   std::optional<LinkStatus> Link() const;
 
   Identity identity() const;
+  // Before a write of our own while we are a replica (replica-read-only no):
+  // the first one parts our history from the master's, as a promotion does
+  // (a new replication id, the master's as the second with the last
+  // sequence we share). A replica applies the master's binlog as it is, so
+  // it cannot keep writes the master does not have: the master's next write
+  // (or our next PSYNC) finds them, and we save them to a diverged-*.resp
+  // file and sync fully. The history a sync adopts ends the fork.
+  Status ForkForLocalWrite();
   Master& master() { return master_; }
   AckPolicy& policy() { return policy_; }
 
@@ -93,6 +101,7 @@ class Replication {
 
   mutable std::mutex identity_mutex_;
   Identity identity_;  // guarded by identity_mutex_
+  std::atomic<bool> forked_locally_{false};  // since the last history a sync adopted
 
   std::mutex role_mutex_;  // serialises REPLICAOF
   std::unique_ptr<Replica> replica_;  // guarded by role_mutex_ for changes
