@@ -2,11 +2,15 @@
 
 namespace kvd::storage {
 
-bool BinlogStream::Holds(const std::string& data_dir, uint64_t next_sequence, uint64_t latest_sequence) {
-  if (next_sequence == latest_sequence + 1) return true;
-  if (next_sequence == 0 || next_sequence > latest_sequence + 1) return false;
+BinlogStream::Hold BinlogStream::Find(const std::string& data_dir, uint64_t next_sequence, uint64_t latest_sequence) {
+  if (next_sequence == latest_sequence + 1) return Hold{true, std::nullopt};
+  if (next_sequence == 0 || next_sequence > latest_sequence + 1) return Hold{};
   BinlogStream stream(data_dir, next_sequence);
-  return stream.Position().ok() && stream.file_starts_by_next_;
+  if (!stream.Position().ok() || !stream.file_starts_by_next_) return Hold{};
+  // Read up to the batch holding next_sequence: it must start there.
+  std::vector<StreamedBatch> first;
+  Status read = stream.Read(1, latest_sequence, &first);
+  return Hold{read.ok(), stream.inside_batch_from_};
 }
 
 Status BinlogStream::Position() {
@@ -57,6 +61,7 @@ Result<bool> BinlogStream::ReadCurrent(size_t max_bytes, size_t* bytes, std::vec
     uint64_t sequence = header.sequence, count = header.count;
     if (count == 0 || sequence + count <= next_) continue;  // records only, or already sent
     if (sequence != next_) {
+      if (sequence < next_) inside_batch_from_ = sequence;
       return Status::Corruption("binlog batch at sequence " + std::to_string(sequence) + " where " +
                                 std::to_string(next_) + " was expected, in " + file_->name);
     }

@@ -40,9 +40,16 @@ class BinlogStream {
   // when the binlog no longer holds the next sequence (retention purged it:
   // the replica needs a full sync).
   Status Read(size_t max_bytes, uint64_t latest_sequence, std::vector<StreamedBatch>* out);
-  // True when the binlog of `data_dir` still holds `next_sequence`, or it is
-  // `latest_sequence` + 1, the next one to be written.
-  static bool Holds(const std::string& data_dir, uint64_t next_sequence, uint64_t latest_sequence);
+  // What the binlog of `data_dir` can do for a replica that asks for
+  // `next_sequence`: stream from there (a batch starts there, or it is
+  // `latest_sequence` + 1, the next one to be written) or not; and when
+  // `next_sequence` falls inside a batch (the replica holds other writes at
+  // those sequences), where that batch starts.
+  struct Hold {
+    bool streams = false;
+    std::optional<uint64_t> inside_batch_from;
+  };
+  static Hold Find(const std::string& data_dir, uint64_t next_sequence, uint64_t latest_sequence);
   uint64_t next_sequence() const { return next_; }
 
  private:
@@ -55,6 +62,7 @@ class BinlogStream {
   uint64_t next_;
   std::optional<WalFile> file_;  // the file holding next_, once found
   bool file_starts_by_next_ = false;  // file_'s first batch is at or before next_ (not just the newest file)
+  std::optional<uint64_t> inside_batch_from_;  // set when next_ turned out to fall inside this batch
   std::unique_ptr<WalFileReader> reader_;  // open on file_, refreshed before each read
   uint64_t offset_ = 0;          // of the last batch read from it (re-read and skipped)
 };

@@ -62,6 +62,11 @@ TEST_SUITE("replication") {
     auto ahead = DecidePsync(master, 100, true, "A", 120);
     CHECK_FALSE(ahead.partial);
     CHECK(ahead.diverged_after == 100);
+    // Asking for a sequence inside one of the master's batches: the replica
+    // holds other writes from that batch's start on.
+    auto inside = DecidePsync(master, 100, false, "A", 52, 50);
+    CHECK_FALSE(inside.partial);
+    CHECK(inside.diverged_after == 49);
   }
 
   TEST_CASE("after a failover the old history continues up to the fork and diverges after it") {
@@ -186,7 +191,7 @@ TEST_SUITE("replication") {
     CHECK(Read(*chained.engine, "k0") == "v0");
   }
 
-  TEST_CASE("a batch at the wrong sequence is refused, and Holds tells what the binlog can serve") {
+  TEST_CASE("a batch at the wrong sequence is refused, and Find tells what the binlog can serve") {
     EngineFixture master;
     EngineFixture replica;
     Put(*master.engine, "a", "1");
@@ -200,10 +205,25 @@ TEST_SUITE("replication") {
     CHECK(replica.engine->ApplyReplicated(batches[0].sequence, batches[0].data).Is(Status::Code::kAborted));
 
     uint64_t latest = master.engine->LatestSequence();
-    CHECK(storage::BinlogStream::Holds(master.engine->data_dir(), 1, latest));
-    CHECK(storage::BinlogStream::Holds(master.engine->data_dir(), latest + 1, latest));
-    CHECK_FALSE(storage::BinlogStream::Holds(master.engine->data_dir(), latest + 2, latest));
-    CHECK_FALSE(storage::BinlogStream::Holds(master.engine->data_dir(), 0, latest));
+    auto streams_from = [&](uint64_t next) {
+      return storage::BinlogStream::Find(master.engine->data_dir(), next, latest).streams;
+    };
+    CHECK(streams_from(1));
+    CHECK(streams_from(batches[1].sequence));
+    CHECK(streams_from(latest + 1));
+    CHECK_FALSE(streams_from(latest + 2));
+    CHECK_FALSE(streams_from(0));
+    // A batch of three operations: the two sequences inside it do not start one.
+    rocksdb::WriteBatch three;
+    for (const char* key : {"x", "y", "z"}) three.Put(master.engine->meta(), key, "v");
+    MustOk(master.engine->Commit(&three));
+    MustOk(master.engine->MakeDurable());
+    latest = master.engine->LatestSequence();
+    auto inside = storage::BinlogStream::Find(master.engine->data_dir(), latest - 1, latest);
+    CHECK_FALSE(inside.streams);
+    CHECK(inside.inside_batch_from == latest - 2);
+    CHECK(streams_from(latest - 2));
+    CHECK_FALSE(storage::BinlogStream::Find(master.engine->data_dir(), latest - 2, latest).inside_batch_from);
   }
 
   TEST_CASE("a database swap installs a checkpoint in place, and survives a reopen") {

@@ -52,7 +52,8 @@ Status SaveIdentity(const std::string& db_dir, const Identity& identity) {
 }
 
 PsyncDecision DecidePsync(const Identity& master, uint64_t master_latest, bool binlog_holds_next,
-                          const std::string& replica_replid, uint64_t next_sequence) {
+                          const std::string& replica_replid, uint64_t next_sequence,
+                          std::optional<uint64_t> next_inside_batch_from) {
   std::optional<uint64_t> shared_last;
   if (!replica_replid.empty() && replica_replid == master.replid) {
     shared_last = master_latest;
@@ -64,6 +65,10 @@ PsyncDecision DecidePsync(const Identity& master, uint64_t master_latest, bool b
   uint64_t replica_last = next_sequence - 1;
   if (replica_last > *shared_last) {
     decision.diverged_after = *shared_last;
+    return decision;
+  }
+  if (next_inside_batch_from && *next_inside_batch_from > 0) {
+    decision.diverged_after = *next_inside_batch_from - 1;
     return decision;
   }
   decision.partial = binlog_holds_next;

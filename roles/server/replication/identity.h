@@ -46,8 +46,12 @@ struct PsyncDecision {
   std::optional<uint64_t> diverged_after;
 };
 
-// `binlog_holds_next`: the master's binlog still holds `next_sequence`.
+// `binlog_holds_next`: the master's binlog can stream from `next_sequence`.
+// `next_inside_batch_from`: `next_sequence` falls inside a batch of the
+// master's binlog that starts there, so the replica holds other writes at
+// those sequences.
 PsyncDecision DecidePsync(const Identity& master, uint64_t master_latest, bool binlog_holds_next,
-                          const std::string& replica_replid, uint64_t next_sequence);
+                          const std::string& replica_replid, uint64_t next_sequence,
+                          std::optional<uint64_t> next_inside_batch_from = std::nullopt);
 
 }  // namespace kvd::server::replication

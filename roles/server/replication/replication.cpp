@@ -152,8 +152,9 @@ Status Replication::ReplaceDatabase(const std::string& new_db_dir, const Identit
 
 PsyncDecision Replication::DecidePsync(const std::string& replica_replid, uint64_t next_sequence) {
   uint64_t latest = engine_.LatestSequence();
-  bool holds = storage::BinlogStream::Holds(engine_.data_dir(), next_sequence, latest);
-  return replication::DecidePsync(identity(), latest, holds, replica_replid, next_sequence);
+  storage::BinlogStream::Hold hold = storage::BinlogStream::Find(engine_.data_dir(), next_sequence, latest);
+  return replication::DecidePsync(identity(), latest, hold.streams, replica_replid, next_sequence,
+                                  hold.inside_batch_from);
 }
 
 bool Replication::SemiSyncDegraded() {
