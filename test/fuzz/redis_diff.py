@@ -780,8 +780,9 @@ class Servers:
         self.dir = tempfile.mkdtemp(prefix="kvd-redis-diff.")
         self.processes = []
         self.kvd_port, self.redis_port = free_port(), free_port()
-        self._start([kvd_binary, "server", "--port", str(self.kvd_port), "--dir", os.path.join(self.dir, "kvd"),
-                     "--logfile", os.path.join(self.dir, "kvd.log")], self.kvd_port)
+        self.kvd_argv = [kvd_binary, "server", "--port", str(self.kvd_port), "--dir", os.path.join(self.dir, "kvd"),
+                         "--logfile", os.path.join(self.dir, "kvd.log")]
+        self._start(self.kvd_argv, self.kvd_port)
         self._start(["redis-server", "--port", str(self.redis_port), "--bind", "127.0.0.1", "--save", "",
                      "--appendonly", "no", "--dir", self.dir, "--logfile", os.path.join(self.dir, "redis.log")],
                     self.redis_port)
@@ -796,6 +797,15 @@ class Servers:
         self.processes.append(process)
         wait_for_ping(port, process)
 
+    def restart_kvd(self):
+        """Stops the kvd master (SIGTERM: a clean shutdown) and starts it again on its data."""
+        master = self.processes.pop(0)
+        master.terminate()
+        master.wait(timeout=60)
+        process = subprocess.Popen(self.kvd_argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.processes.insert(0, process)
+        wait_for_ping(self.kvd_port, process)
+
     def stop(self):
         for process in self.processes:
             process.terminate()
@@ -808,16 +818,18 @@ class Servers:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-# --suite: every mode, a little of each (about a minute on two cores).
+# --suite: every mode, a little of each (about half a minute on two cores),
+# then the restart check of --start on what the last run left.
 SUITE = [
+    dict(mode="pubsub", seed=7, steps=1500),
+    dict(mode="pubsub", seed=8, steps=1500, resp3=True),
     dict(mode="single", seed=1, steps=12000),
     dict(mode="single", seed=2, steps=8000, keys=3, members=200),
     dict(mode="single", seed=3, steps=6000, resp3=True),
     dict(mode="pipelined", seed=4, steps=300),
     dict(mode="watch", seed=5, steps=1500),
     dict(mode="blocking", seed=6, steps=300),
-    dict(mode="pubsub", seed=7, steps=1500),
-    dict(mode="pubsub", seed=8, steps=1500, resp3=True),
+    dict(mode="single", seed=9, steps=3000, keys=3, members=100),  # leaves data for the restart check
 ]
 
 
@@ -862,6 +874,18 @@ def main():
                 replica_report, keys = replica_differences(settings.kvd_port, settings.replica)
                 print("  replica: %s" % (replica_report or "the same %d keys as the master" % keys))
                 failed = failed or bool(replica_report)
+        if servers:
+            # What the master held must be there again after a restart, and
+            # the replica must follow the restarted master.
+            before = dataset(servers.kvd_port)
+            servers.restart_kvd()
+            after = dataset(servers.kvd_port)
+            Client(servers.kvd_port).call(["SET", "after-restart", "1"])
+            replica_report, keys = replica_differences(servers.kvd_port, servers.replica_port)
+            same = before == after and not replica_report
+            print("restart: %s" % ("the same %d keys, and the replica follows" % len(after) if same else
+                                   "%d keys before, %d after; replica: %s" % (len(before), len(after), replica_report)))
+            failed = failed or not same
     finally:
         if servers:
             servers.stop()
