@@ -122,9 +122,8 @@ Result<int64_t> Keyspace::ExpireTimeMs(uint8_t db, std::string_view key) {
 
 Result<bool> Keyspace::StoredButExpired(uint8_t db, std::string_view key) {
   std::string raw;
-  Status status = engine_.Get(engine_.meta(), EncodeMetaKey(db, key), &raw);
-  if (status.Is(Status::Code::kNotFound)) return false;
-  KVD_RETURN_IF_ERROR(status);
+  Result<bool> stored = ReadStored(db, key, &raw);
+  if (!stored.ok() || !*stored) return stored;
   KeyType type;
   uint64_t expire_ms = 0;
   KVD_RETURN_IF_ERROR(PeekMetadata(raw, &type, &expire_ms));
@@ -133,7 +132,11 @@ Result<bool> Keyspace::StoredButExpired(uint8_t db, std::string_view key) {
 
 Result<bool> Keyspace::Stored(uint8_t db, std::string_view key) {
   std::string raw;
-  Status status = engine_.Get(engine_.meta(), EncodeMetaKey(db, key), &raw);
+  return ReadStored(db, key, &raw);
+}
+
+Result<bool> Keyspace::ReadStored(uint8_t db, std::string_view key, std::string* raw) {
+  Status status = engine_.Get(engine_.meta(), EncodeMetaKey(db, key), raw);
   if (status.Is(Status::Code::kNotFound)) return false;
   KVD_RETURN_IF_ERROR(status);
   return true;

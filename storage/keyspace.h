@@ -78,6 +78,8 @@ class Keyspace {
   Result<std::pair<std::string, uint64_t>> SweepExpired(std::string_view from, size_t budget);
 
  private:
+  // The key's stored metadata record, live or expired, into `raw`; false when there is none.
+  Result<bool> ReadStored(uint8_t db, std::string_view key, std::string* raw);
   // Writes `meta` (and copies of the sub-keys of `source`) under a new key.
   Status CopyInto(WriteSet* batch, uint8_t src_db, std::string_view src, const Metadata& source,
                   uint8_t dst_db, std::string_view dst);

@@ -79,9 +79,35 @@ std::string LinkStatus(RespClient& client) {
 }
 
 // Waits until `replica` has applied everything `master` has written.
+// What a server saved of its own writes before a full sync replaced them (its diverged-*.resp file).
+std::string SavedDivergedWrites(const KvdServer& server) {
+  std::string saved;
+  for (const auto& entry : std::filesystem::directory_iterator(server.data_dir())) {
+    if (entry.path().filename().string().rfind("diverged-", 0) == 0) saved = ReadFile(entry.path().string());
+  }
+  return saved;
+}
+
 bool CaughtUp(RespClient& master, RespClient& replica, std::chrono::milliseconds timeout = 30s) {
   return WaitFor([&] { return Offset(replica) == Offset(master) && LinkStatus(replica) == "up"; }, timeout);
 }
+
+// A master and one replica of it, a connection to each, and the replica
+// caught up with one key set on the master.
+struct MasterWithReplica {
+  KvdServer master;
+  std::unique_ptr<KvdServer> replica;
+  std::unique_ptr<RespClient> m, r;
+  explicit MasterWithReplica(const std::string& key) {
+    REQUIRE(master.Start());
+    m = master.Connect();
+    replica = std::make_unique<KvdServer>(ReplicaOf(master));
+    REQUIRE(replica->Start());
+    r = replica->Connect();
+    REQUIRE(Simple(*m, {"SET", key, "1"}) == "OK");
+    REQUIRE(CaughtUp(*m, *r));
+  }
+};
 
 // Reports the keys on which two data sets differ (empty when equal).
 std::string Differences(const std::map<std::string, std::string>& expected,
@@ -364,14 +390,9 @@ TEST_CASE("replication: a replica and a replica of it converge with the master u
 }
 
 TEST_CASE("replication: ROLE, INFO replication and REPLICAOF follow Redis") {
-  KvdServer master;
-  REQUIRE(master.Start());
-  auto m = master.Connect();
-  KvdServer replica(ReplicaOf(master));
-  REQUIRE(replica.Start());
-  auto r = replica.Connect();
-  REQUIRE(Simple(*m, {"SET", "a", "1"}) == "OK");
-  REQUIRE(CaughtUp(*m, *r));
+  MasterWithReplica pair("a");
+  auto& [master, replica_ptr, m, r] = pair;
+  KvdServer& replica = *replica_ptr;
 
   RespValue role = Call(*m, {"ROLE"});
   REQUIRE(role.elements.size() == 3);
@@ -701,10 +722,7 @@ TEST_CASE("replication: an old master with diverged writes saves them and resync
   CHECK(Differences(Dataset(*b), Dataset(*a)) == "");
   CHECK(Bulk(*a, {"GET", "lost"}) == "<nil>");
   CHECK(old_master.Log().find("diverged history") != std::string::npos);
-  std::string saved;
-  for (const auto& entry : std::filesystem::directory_iterator(old_master.data_dir())) {
-    if (entry.path().filename().string().rfind("diverged-", 0) == 0) saved = ReadFile(entry.path().string());
-  }
+  std::string saved = SavedDivergedWrites(old_master);
   CHECK(saved.find("lost") != std::string::npos);
   CHECK(saved.find("lost-counter") != std::string::npos);
   CHECK(saved.find("after-failover") == std::string::npos);
@@ -712,14 +730,9 @@ TEST_CASE("replication: an old master with diverged writes saves them and resync
 }
 
 TEST_CASE("replication: a writable replica's own writes are saved, and it resyncs at the master's next write") {
-  KvdServer master;
-  REQUIRE(master.Start());
-  auto m = master.Connect();
-  KvdServer replica(ReplicaOf(master));
-  REQUIRE(replica.Start());
-  auto r = replica.Connect();
-  REQUIRE(Simple(*m, {"SET", "shared", "1"}) == "OK");
-  REQUIRE(CaughtUp(*m, *r));
+  MasterWithReplica pair("shared");
+  auto& [master, replica_ptr, m, r] = pair;
+  KvdServer& replica = *replica_ptr;
 
   REQUIRE(Simple(*r, {"CONFIG", "SET", "replica-read-only", "no"}) == "OK");
   REQUIRE(Simple(*r, {"SET", "local-scratch", "x"}) == "OK");
@@ -733,10 +746,7 @@ TEST_CASE("replication: a writable replica's own writes are saved, and it resync
   REQUIRE(CaughtUp(*m, *r));
   CHECK(Differences(Dataset(*m), Dataset(*r)) == "");
   CHECK(Count(replica.Log(), "full sync done") == 2);
-  std::string saved;
-  for (const auto& entry : std::filesystem::directory_iterator(replica.data_dir())) {
-    if (entry.path().filename().string().rfind("diverged-", 0) == 0) saved = ReadFile(entry.path().string());
-  }
+  std::string saved = SavedDivergedWrites(replica);
   CHECK(saved.find("local-scratch") != std::string::npos);
   CHECK(saved.find("local-set") != std::string::npos);
   CHECK(saved.find("shared") == std::string::npos);
