@@ -78,7 +78,6 @@ std::string LinkStatus(RespClient& client) {
   return InfoField(Bulk(client, {"INFO", "replication"}), "master_link_status");
 }
 
-// Waits until `replica` has applied everything `master` has written.
 // What a server saved of its own writes before a full sync replaced them (its diverged-*.resp file).
 std::string SavedDivergedWrites(const KvdServer& server) {
   std::string saved;
@@ -88,6 +87,7 @@ std::string SavedDivergedWrites(const KvdServer& server) {
   return saved;
 }
 
+// Waits until `replica` has applied everything `master` has written.
 bool CaughtUp(RespClient& master, RespClient& replica, std::chrono::milliseconds timeout = 30s) {
   return WaitFor([&] { return Offset(replica) == Offset(master) && LinkStatus(replica) == "up"; }, timeout);
 }
