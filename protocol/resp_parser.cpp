@@ -188,12 +188,14 @@ RequestParser::Outcome RequestParser::ParseMultibulk(std::string_view input) {
   while (pending_args_ > 0) {
     size_t header_start = pos;
     if (pos >= input.size()) return {State::kNeedMore, pos};
-    if (input[pos] != '$') return Fail(std::string("expected '$', got '") + input[pos] + "'");
     char kind = 0;
     int64_t length = 0;
     int got = read_header(&kind, &length, "too big bulk count string");
     if (got < 0) return {State::kError, 0};
     if (got == 0) return {State::kNeedMore, header_start};
+    // Checked once the header's line is complete, as Redis does: a request cut
+    // short and followed by another waits for the rest instead of failing.
+    if (kind != '$') return Fail(std::string("expected '$', got '") + kind + "'");
     if (length == INT64_MIN || length < 0 || length > limits_.max_bulk_len) return Fail("invalid bulk length");
     size_t needed = static_cast<size_t>(length) + 2;
     if (input.size() - pos < needed) {

@@ -16,6 +16,7 @@ short timeouts, expiry and SCAN.
     python3 test/fuzz/redis_diff.py 7001 7002 --mode watch --steps 3000  # WATCH/MULTI/EXEC, 2 clients
     python3 test/fuzz/redis_diff.py 7001 7002 --mode blocking          # blocked clients and a writer
     python3 test/fuzz/redis_diff.py 7001 7002 --mode pubsub --resp3    # subscribers and a publisher
+    python3 test/fuzz/redis_diff.py 7001 7002 --mode protocol          # malformed requests, raw bytes compared
     python3 test/fuzz/redis_diff.py ... --log cmds.txt                 # every command sent, to replay
     python3 test/fuzz/redis_diff.py --start build/kvd --suite         # CTest: starts both servers itself
 
@@ -33,7 +34,10 @@ Redis), and in watch mode a BITFIELD ... OVERFLOW FAIL that changes no field
 WATCH nor its replicas; kvd does both), and in pubsub mode a RESP3 client's
 PUBLISH inside MULTI to a channel it is subscribed to (redis-server 7.0
 writes the message inside EXEC's array, breaking its count; kvd sends it
-after the array). Replies that depend on the clock
+after the array), and in protocol mode a '\\r' not followed by '\\n' or a NUL
+in a header (redis-server takes the '\\r' as a line end and skips the next
+byte, and its search for '\\r' stops at a NUL; kvd answers a protocol error
+in both cases). Replies that depend on the clock
 (PEXPIRETIME one ms apart) can differ.
 """
 import argparse
@@ -544,6 +548,66 @@ class Run:
                                                             [command for _, command in waiting] + batch):
                     return
 
+    def protocol(self):
+        """Malformed and odd requests, each on a fresh connection to both servers.
+
+        A valid request is mangled (a length changed, bytes cut, inserted or
+        replaced, an inline form with quotes and escapes) and sent, then
+        PING. Everything each server sends back until it closes the
+        connection, or until nothing more comes for a moment, must be the same.
+        """
+        for step in range(self.args.steps):
+            payload = self.mangled_request()
+            if self.rng.random() < 0.3:  # among well-formed requests of a pipeline
+                payload = encode(["SET", "p", "1"]) + payload + encode(["GET", "p"])
+            self.record(["(raw)", payload])
+            kvd_said, redis_said = exchange_raw([self.args.kvd_port, self.args.redis_port], payload + b"PING\r\n")
+            if kvd_said != redis_said and self.differ(step, ["(raw)", payload], kvd_said, redis_said):
+                return
+
+    def mangled_request(self):
+        command = self.rng.choice([["SET", "k0", "v"], ["GET", "k0"], ["ECHO", "hi"], ["PING"],
+                                   ["DEL", "k0", "k1"], ["MSET", "a", "1", "b", "2"]])
+        if self.rng.random() < 0.3:  # the inline form, as telnet and redis-cli --pipe send it
+            words = [self.rng.choice([w, '"%s"' % w, "'%s'" % w, '"a\\x41b"', '"q\\"q"', "'it''s'", '"\\n"',
+                                      '"unclosed', "'unclosed", '""', "x\"y", '"a"b']) for w in command]
+            line = " ".join(words).encode() + self.rng.choice([b"\r\n", b"\n", b"  \r\n", b"\t\r\n"])
+            return self.rng.choice([line, b"\r\n" + line, b"   \r\n" + line])
+        while True:
+            data = self.mangled_multibulk(command)
+            # Left out: a '\r' followed by anything but '\n' (redis-server takes it
+            # for a line end and skips that byte; kvd answers a protocol error),
+            # and a NUL before a header's '\r' (redis-server's strchr stops there
+            # and it waits for more; kvd answers a protocol error).
+            if b"\r" not in data.replace(b"\r\n", b"") and b"\x00" not in data:
+                return data
+
+    def mangled_multibulk(self, command):
+        data = bytearray(encode(command))
+        for _ in range(self.rng.choice([1, 1, 2])):
+            data = self.mutated(data)
+        return bytes(data)
+
+    def mutated(self, data):
+        mutation = self.rng.choice(["length", "cut", "insert", "replace", "count", "none"])
+        marks = [i for i, c in enumerate(data) if c in b"*$" and b"\r" in data[i:]]
+        if mutation == "length" and marks:  # another count or length after a '*' or '$'
+            at = self.rng.choice(marks) + 1
+            end = data.index(b"\r", at)
+            data[at:end] = self.rng.choice([b"-1", b"0", b"-5", b"x", b"", b"99", b"2147483648", b"1048577",
+                                            b"536870913", b"+3", b" 3", b"3 ", b"00"])
+        elif mutation == "cut" and len(data) > 1:
+            del data[self.rng.randrange(1, len(data)):]
+        elif mutation == "insert":
+            at = self.rng.randrange(len(data) + 1)
+            data[at:at] = self.rng.choice([b"\r\n", b"\n", b"\r", b"*", b"$", b"\x00", b"x"])
+        elif mutation == "replace" and data:
+            data[self.rng.randrange(len(data))] = self.rng.choice(b"\r\n*$:+-x0 ")
+        elif mutation == "count":
+            data = bytearray(self.rng.choice([b"*0\r\n", b"*-1\r\n", b"*1\r\n$0\r\n\r\n", b"*2\r\n$3\r\nGET\r\n:1\r\n",
+                                              b"*1\r\n+PING\r\n", b"$4\r\nPING\r\n", b"\r\n", b"\n\n"])) + data
+        return data
+
     def pubsub(self):
         """Three clients subscribe, unsubscribe and run other commands; a fourth publishes.
 
@@ -663,6 +727,37 @@ class Run:
             if listed.get("flags") == "b" and listed.get("cmd") == command[0].lower():
                 return "blocked"
         return "neither blocked nor answered within 10 s"
+
+
+def exchange_raw(ports, payload, quiet_s=0.1):
+    """Sends `payload` on a new connection to each port at once; what each sent
+    back until it closed the connection (then "<closed>" follows), answered
+    the PING that ends `payload`, or went quiet for `quiet_s`."""
+    socks = [socket.create_connection(("127.0.0.1", port)) for port in ports]
+    for sock in socks:
+        sock.sendall(payload)
+    said = [b""] * len(socks)
+    open_ = set(range(len(socks)))
+    while open_:
+        readable, _, _ = select.select([socks[i] for i in open_], [], [], quiet_s)
+        if not readable:
+            break
+        for sock in readable:
+            i = socks.index(sock)
+            try:
+                data = sock.recv(65536)
+            except ConnectionResetError:
+                data = b""
+            if data:
+                said[i] += data
+                if said[i].endswith(b"+PONG\r\n"):
+                    open_.discard(i)
+            else:
+                said[i] += b"<closed>"
+                open_.discard(i)
+    for sock in socks:
+        sock.close()
+    return said
 
 
 def comparable_frames(frames, every_name):
@@ -829,6 +924,7 @@ SUITE = [
     dict(mode="pipelined", seed=4, steps=300),
     dict(mode="watch", seed=5, steps=1500),
     dict(mode="blocking", seed=6, steps=300),
+    dict(mode="protocol", seed=10, steps=300),
     dict(mode="single", seed=9, steps=3000, keys=3, members=100),  # leaves data for the restart check
 ]
 
@@ -843,7 +939,8 @@ def main():
     parser.add_argument("--steps", type=int, default=20000)
     parser.add_argument("--keys", type=int, default=6, help="keys k0..kN-1 besides {t}a and {t}b")
     parser.add_argument("--members", type=int, default=8, help="members m0..mN-1 besides three odd ones")
-    parser.add_argument("--mode", choices=["single", "pipelined", "watch", "blocking", "pubsub"], default="single")
+    parser.add_argument("--mode", choices=["single", "pipelined", "watch", "blocking", "pubsub", "protocol"],
+                        default="single")
     parser.add_argument("--resp3", action="store_true", help="HELLO 3 on every connection")
     parser.add_argument("--log", help="write every command sent to this file")
     parser.add_argument("--replica", type=int, metavar="PORT",

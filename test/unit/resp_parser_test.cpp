@@ -313,6 +313,14 @@ TEST_CASE("parser: protocol errors and their texts") {
   SUBCASE("an argument that does not start with $") {
     CHECK(ErrorFor("*2\r\n$3\r\nfoo\r\nx3\r\nbar\r\n") == "Protocol error: expected '$', got 'x'");
     CHECK(ErrorFor("*1\r\n:1\r\n") == "Protocol error: expected '$', got ':'");
+    // As in Redis, only once that line is complete: a request cut short and
+    // followed by another waits (here for the 4-byte bulk "EPIN" and its line end).
+    Conn cut;
+    cut.Push("*2\r\n$4\r\nE" "PING\r\n");
+    CHECK_FALSE(cut.error);
+    cut.Push("$1\r\nx\r\n");
+    REQUIRE(cut.error);
+    CHECK(*cut.error == "Protocol error: expected '$', got '\n'");
   }
   SUBCASE("too big inline request") {
     ParserLimits limits;
