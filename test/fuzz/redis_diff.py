@@ -17,6 +17,7 @@ short timeouts, expiry and SCAN.
     python3 test/fuzz/redis_diff.py 7001 7002 --mode blocking          # blocked clients and a writer
     python3 test/fuzz/redis_diff.py 7001 7002 --mode pubsub --resp3    # subscribers and a publisher
     python3 test/fuzz/redis_diff.py 7001 7002 --mode protocol          # malformed requests, raw bytes compared
+    python3 test/fuzz/redis_diff.py 7001 7002 --mode expiry            # commands on keys expired a moment ago
     python3 test/fuzz/redis_diff.py ... --log cmds.txt                 # every command sent, to replay
     python3 test/fuzz/redis_diff.py --start build/kvd --suite         # CTest: starts both servers itself
 
@@ -548,6 +549,41 @@ class Run:
                                                             [command for _, command in waiting] + batch):
                     return
 
+    def expiry(self):
+        """Keys that expired a moment ago, still stored in kvd until its sweep
+        reclaims them: every command on them must see them gone, as Redis does."""
+        kvd, redis = self.connect()
+        self.both(kvd, redis, ["FLUSHALL"])
+        for step in range(self.args.steps):
+            keys = [self.commands.key() for _ in range(self.rng.randint(1, 2))]
+            commands = [self.on_keys(keys) for _ in range(self.rng.randint(0, 3))]
+            commands += [self.rng.choice([["PEXPIRE", key, "15"], ["SET", key, "x", "PX", "15"]]) for key in keys]
+            if not self.run_and_compare(kvd, redis, step, commands):
+                return
+            time.sleep(0.03)  # long past those 15 ms on both servers
+            commands = [self.on_keys(keys) for _ in range(self.rng.randint(1, 4))]
+            if self.rng.random() < 0.3:  # watched while expired: what changes it, what does not
+                commands = [["WATCH"] + keys] + commands + [["MULTI"], ["PING"], ["EXEC"]]
+            if not self.run_and_compare(kvd, redis, step, commands):
+                return
+
+    def on_keys(self, keys):
+        """A command with an exact reply, aimed at one of `keys` where it takes a key first."""
+        while True:
+            command = self.commands.next_exact()
+            if not is_lex_range(command):
+                break
+        if command[0] not in KEEP_KEYS and len(command) > 1:
+            command[1] = self.rng.choice(keys)
+        return command
+
+    def run_and_compare(self, kvd, redis, step, commands):
+        for command in commands:
+            kvd_reply, redis_reply = self.both(kvd, redis, command)
+            if kvd_reply != redis_reply and self.differ(step, command, kvd_reply, redis_reply, commands):
+                return False
+        return True
+
     def protocol(self):
         """Malformed and odd requests, each on a fresh connection to both servers.
 
@@ -925,6 +961,7 @@ SUITE = [
     dict(mode="watch", seed=5, steps=1500),
     dict(mode="blocking", seed=6, steps=300),
     dict(mode="protocol", seed=10, steps=300),
+    dict(mode="expiry", seed=11, steps=200),
     dict(mode="single", seed=9, steps=3000, keys=3, members=100),  # leaves data for the restart check
 ]
 
@@ -939,7 +976,7 @@ def main():
     parser.add_argument("--steps", type=int, default=20000)
     parser.add_argument("--keys", type=int, default=6, help="keys k0..kN-1 besides {t}a and {t}b")
     parser.add_argument("--members", type=int, default=8, help="members m0..mN-1 besides three odd ones")
-    parser.add_argument("--mode", choices=["single", "pipelined", "watch", "blocking", "pubsub", "protocol"],
+    parser.add_argument("--mode", choices=["single", "pipelined", "watch", "blocking", "pubsub", "protocol", "expiry"],
                         default="single")
     parser.add_argument("--resp3", action="store_true", help="HELLO 3 on every connection")
     parser.add_argument("--log", help="write every command sent to this file")
