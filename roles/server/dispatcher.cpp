@@ -19,11 +19,11 @@ std::string UnknownCommandError(const std::vector<std::string>& args) {
 }
 
 // As Redis names a command in its errors: "get", "client|reply" (the
-// subcommand, already known to exist, as the table spells it).
+// subcommand as the table spells it).
 std::string FullName(const CommandSpec& spec, const std::vector<std::string>& args) {
   std::string name(spec.name);
-  if (spec.subcommands.empty() || args.size() < 2) return name;
-  return name + "|" + std::string(FindSubcommand(spec, args[1])->name);
+  const SubcommandSpec* sub = args.size() < 2 ? nullptr : FindSubcommand(spec, args[1]);
+  return sub == nullptr ? name : name + "|" + std::string(sub->name);
 }
 
 // Returns an error text when the command must not run, or nullptr.

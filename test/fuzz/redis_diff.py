@@ -560,7 +560,8 @@ class Run:
             commands += [self.rng.choice([["PEXPIRE", key, "15"], ["SET", key, "x", "PX", "15"]]) for key in keys]
             if not self.run_and_compare(kvd, redis, step, commands):
                 return
-            time.sleep(0.03)  # long past those 15 ms on both servers
+            for client in (kvd, redis):  # the keys' 15 ms are over by each server's clock
+                wait_until_server_ms(client, server_ms(client) + 16)
             commands = [self.on_keys(keys) for _ in range(self.rng.randint(1, 4))]
             if self.rng.random() < 0.3:  # watched while expired: what changes it, what does not
                 commands = [["WATCH"] + keys] + commands + [["MULTI"], ["PING"], ["EXEC"]]
@@ -690,7 +691,7 @@ class Run:
         return self.rng.choice([
             lambda: (["PUBLISH", channel(), self.rng.choice(["hello", "", "x\r\ny"])], "exact"),
             lambda: (["PUBLISH", channel(), "m"], "exact"),
-            lambda: (["PUBSUB", "CHANNELS"] + self.maybe([], [self.rng.choice(self.PATTERNS)]), "unordered"),
+            lambda: (["PUBSUB", "CHANNELS"] + self.commands.maybe([], [self.rng.choice(self.PATTERNS)]), "unordered"),
             lambda: (["PUBSUB", "NUMSUB"] + [channel() for _ in range(self.rng.randint(0, 3))], "exact"),
             lambda: (["PUBSUB", "NUMPAT"], "exact"),
         ])()
@@ -701,8 +702,8 @@ class Run:
         patterns = lambda: [self.rng.choice(self.PATTERNS) for _ in range(self.rng.randint(1, 3))]
         return self.rng.choice([
             lambda: [["SUBSCRIBE"] + channels()], lambda: [["SUBSCRIBE"] + channels()],
-            lambda: [["UNSUBSCRIBE"] + self.maybe([], channels())], lambda: [["PSUBSCRIBE"] + patterns()],
-            lambda: [["PUNSUBSCRIBE"] + self.maybe([], patterns())], lambda: [["PUBLISH", "c0", "self"]],
+            lambda: [["UNSUBSCRIBE"] + self.commands.maybe([], channels())], lambda: [["PSUBSCRIBE"] + patterns()],
+            lambda: [["PUNSUBSCRIBE"] + self.commands.maybe([], patterns())], lambda: [["PUBLISH", "c0", "self"]],
             lambda: [["PING"]], lambda: [["GET", "k0"]], lambda: [["ECHO", "e"]], lambda: [["SUBSCRIBE"]],
             lambda: [["PSUBSCRIBE"]], lambda: [["RESET"] if self.rng.random() < 0.2 else ["PING", "p"]],
             # Not to itself in RESP3: redis-server 7.0 writes such a message inside EXEC's array (see the module text).
@@ -710,9 +711,6 @@ class Run:
                      ["SUBSCRIBE", "c1"], ["EXEC"]],
             lambda: [["CLIENT", "REPLY", "OFF"], ["PUBLISH", "c0", "quiet"], ["CLIENT", "REPLY", "ON"]],
         ])()
-
-    def maybe(self, *choices):
-        return self.rng.choice(choices)
 
     def frames_until(self, client, barrier):
         """Sends PING barrier; every frame before its answer, and that answer."""
@@ -763,6 +761,19 @@ class Run:
             if listed.get("flags") == "b" and listed.get("cmd") == command[0].lower():
                 return "blocked"
         return "neither blocked nor answered within 10 s"
+
+
+def server_ms(client):
+    seconds, micros = (int(part[1]) for part in client.call(["TIME"])[1])
+    return seconds * 1000 + micros // 1000
+
+
+def wait_until_server_ms(client, target_ms, deadline_s=10):
+    """Polls TIME (which touches no key) until the server's clock reads `target_ms`."""
+    deadline = time.monotonic() + deadline_s
+    while server_ms(client) < target_ms:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the server's clock did not reach %d within %d s" % (target_ms, deadline_s))
 
 
 def exchange_raw(ports, payload, quiet_s=0.1):

@@ -64,6 +64,9 @@ Status Replication::SetIdentity(const Identity& identity) {
 }
 
 Status Replication::ForkForLocalWrite() {
+  if (forked_locally_.load()) return Status::Ok();  // the usual case: one load per write
+  // Writes of two io threads: one forks, the other waits until the fork is saved.
+  std::lock_guard lock(fork_mutex_);
   if (forked_locally_.load()) return Status::Ok();
   Identity forked = StartNewHistory(identity(), engine_.LatestSequence());
   KVD_RETURN_IF_ERROR(SetIdentity(forked));

@@ -101,6 +101,7 @@ class Replication {
 
   mutable std::mutex identity_mutex_;
   Identity identity_;  // guarded by identity_mutex_
+  std::mutex fork_mutex_;  // serialises ForkForLocalWrite
   std::atomic<bool> forked_locally_{false};  // since the last history a sync adopted
 
   std::mutex role_mutex_;  // serialises REPLICAOF
