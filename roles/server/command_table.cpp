@@ -23,12 +23,13 @@ std::vector<CommandSpec> IntrospectionCommands();  // commands/introspection.cpp
 std::vector<CommandSpec> BitCommands();  // commands/bitops.cpp: BITOP BITFIELD BITFIELD_RO
 std::vector<CommandSpec> HyperLogLogCommands();  // commands/hyperloglog.cpp: PFADD PFCOUNT PFMERGE
 std::vector<CommandSpec> SortCommands();  // commands/sort.cpp: SORT SORT_RO
+std::vector<CommandSpec> DumpCommands();  // commands/dump.cpp: DUMP RESTORE
 
 CommandTable::CommandTable() {
   for (auto family : {ConnectionCommands, ServerCommands, KeyCommands, StringCommands, HashCommands, ListCommands,
                       SetCommands, ZSetCommands, TransactionCommands, PubSubCommands, BlockingCommands,
                       BackupCommands, ReplicationCommands, IntrospectionCommands, BitCommands,
-                      HyperLogLogCommands, SortCommands}) {
+                      HyperLogLogCommands, SortCommands, DumpCommands}) {
     for (const CommandSpec& spec : family()) commands_.push_back(spec);
   }
   index_.reserve(commands_.size());

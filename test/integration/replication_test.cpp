@@ -389,6 +389,22 @@ TEST_CASE("replication: a replica and a replica of it converge with the master u
   CHECK(Err(*r, {"SET", "k", "v"}) == "READONLY You can't write against a read only replica.");
 }
 
+TEST_CASE("replication: RESTORE reaches the replica whole, with the master's expiry time") {
+  MasterWithReplica pair("a");
+  auto& m = *pair.m;
+  auto& r = *pair.r;
+  REQUIRE(Int(m, {"ZADD", "z", "1", "x", "2", "y"}) == 2);
+  REQUIRE(Int(m, {"SADD", "target", "stale"}) == 1);
+  std::string payload = Bulk(m, {"DUMP", "z"});
+  REQUIRE(Simple(m, {"RESTORE", "target", "600000", payload, "REPLACE"}) == "OK");
+  REQUIRE(Simple(m, {"RESTORE", "copy", "0", payload}) == "OK");
+  REQUIRE(CaughtUp(m, r));
+  CHECK(Dataset(r) == Dataset(m));
+  CHECK(Int(r, {"PEXPIRETIME", "target"}) == Int(m, {"PEXPIRETIME", "target"}));
+  CHECK(Strings(r, {"ZRANGE", "target", "0", "-1", "WITHSCORES"}) == std::vector<std::string>{"x", "1", "y", "2"});
+  CHECK(Err(r, {"RESTORE", "other", "0", payload}) == "READONLY You can't write against a read only replica.");
+}
+
 TEST_CASE("replication: ROLE, INFO replication and REPLICAOF follow Redis") {
   MasterWithReplica pair("a");
   auto& [master, replica_ptr, m, r] = pair;

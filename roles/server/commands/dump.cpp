@@ -1,0 +1,197 @@
+// DUMP and RESTORE: a key's value in Redis's serialization (protocol/rdb),
+// so values move between kvd and redis-server in either direction.
+#include "protocol/rdb/dump_payload.h"
+#include "roles/server/command_table.h"
+#include "roles/server/commands/args.h"
+#include "storage/key_locks.h"
+
+namespace kvd::server {
+namespace {
+
+using protocol::rdb::DumpedValue;
+using protocol::rdb::ValueKind;
+
+std::vector<std::string_view> Views(const std::vector<std::string>& items) {
+  return std::vector<std::string_view>(items.begin(), items.end());
+}
+
+// The whole value of a live key; nullopt when there is none.
+Result<std::optional<DumpedValue>> ReadValue(ServerContext& server, uint8_t db, std::string_view key) {
+  auto type = server.keyspace.Type(db, key);
+  if (!type.ok()) return type.status();
+  if (!type->has_value()) return std::optional<DumpedValue>();
+  DumpedValue value;
+  switch (**type) {
+    case storage::KeyType::kString: {
+      auto text = server.strings.Get(db, key);
+      if (!text.ok()) return text.status();
+      if (!text->has_value()) return std::optional<DumpedValue>();  // expired just now
+      value.kind = ValueKind::kString;
+      value.string = std::move(**text);
+      break;
+    }
+    case storage::KeyType::kHash: {
+      auto fields = server.hashes.GetAll(db, key);
+      if (!fields.ok()) return fields.status();
+      value.kind = ValueKind::kHash;
+      for (auto& [field, text] : *fields) value.fields.emplace_back(std::move(field), std::move(text));
+      break;
+    }
+    case storage::KeyType::kList: {
+      auto elements = server.lists.Range(db, key, 0, -1);
+      if (!elements.ok()) return elements.status();
+      value.kind = ValueKind::kList;
+      value.elements = std::move(*elements);
+      break;
+    }
+    case storage::KeyType::kSet: {
+      auto members = server.sets.Members(db, key);
+      if (!members.ok()) return members.status();
+      value.kind = ValueKind::kSet;
+      value.elements = std::move(*members);
+      break;
+    }
+    case storage::KeyType::kZSet: {
+      auto members = server.zsets.Range(db, key, storage::RangeSpec{});
+      if (!members.ok()) return members.status();
+      value.kind = ValueKind::kZSet;
+      for (auto& scored : *members) value.scored.emplace_back(std::move(scored.member), scored.score);
+      break;
+    }
+  }
+  return std::optional<DumpedValue>(std::move(value));
+}
+
+// Creates `key` (which must not exist) holding `value`, expiring at `expire_at_ms` (0: never).
+Status WriteValue(ServerContext& server, uint8_t db, std::string_view key, const DumpedValue& value,
+                  uint64_t expire_at_ms) {
+  Status written;
+  switch (value.kind) {
+    case ValueKind::kString: {
+      storage::SetOptions options;
+      if (expire_at_ms != 0) {
+        options.ttl = storage::SetOptions::Ttl::kSetAt;
+        options.expire_at_ms = expire_at_ms;
+      }
+      return server.strings.Set(db, key, value.string, options).status();
+    }
+    case ValueKind::kList:
+      written = server.lists.Push(db, key, storage::ListSide::kRight, Views(value.elements)).status();
+      break;
+    case ValueKind::kSet:
+      written = server.sets.Add(db, key, Views(value.elements)).status();
+      break;
+    case ValueKind::kHash: {
+      std::vector<std::pair<std::string_view, std::string_view>> pairs(value.fields.begin(), value.fields.end());
+      written = server.hashes.Set(db, key, pairs).status();
+      break;
+    }
+    case ValueKind::kZSet: {
+      std::vector<storage::ScoredMember> members;
+      members.reserve(value.scored.size());
+      for (const auto& [member, score] : value.scored) members.push_back({member, score});
+      written = server.zsets.Add(db, key, members, storage::ZAddOptions{}).status();
+      break;
+    }
+  }
+  if (!written.ok() || expire_at_ms == 0) return written;
+  return server.keyspace.ExpireAt(db, key, static_cast<int64_t>(expire_at_ms), storage::ExpireCondition::kAlways)
+      .status();
+}
+
+void Dump(CommandContext& ctx) {
+  // Writers lock the key: holding it reads its type and its contents as one state.
+  storage::KeyLockGuard guard(ctx.server.engine.locks(), ctx.db(), ctx.args[1]);
+  auto value = ReadValue(ctx.server, ctx.db(), ctx.args[1]);
+  if (!value.ok()) return ctx.ReplyError(value.status());
+  if (!value->has_value()) return ctx.reply.NullBulk();
+  ctx.reply.Bulk(protocol::rdb::EncodeDumpPayload(**value));
+}
+
+struct RestoreOptions {
+  bool replace = false;
+  bool absolute_ttl = false;
+};
+
+// REPLACE, ABSTTL, IDLETIME n and FREQ n (kvd keeps no access times or
+// frequencies: those two are checked as Redis checks them, then ignored).
+bool ParseRestoreOptions(CommandContext& ctx, RestoreOptions* options) {
+  bool idle_given = false, freq_given = false;
+  for (size_t i = 4; i < ctx.args.size(); ++i) {
+    const std::string& option = ctx.args[i];
+    bool has_value = i + 1 < ctx.args.size();
+    if (EqualsIgnoreCase(option, "REPLACE")) {
+      options->replace = true;
+    } else if (EqualsIgnoreCase(option, "ABSTTL")) {
+      options->absolute_ttl = true;
+    } else if (EqualsIgnoreCase(option, "IDLETIME") && has_value && !freq_given) {
+      int64_t idle = 0;
+      if (!ParseIntArg(ctx, ++i, &idle)) return false;
+      if (idle < 0) return ctx.reply.Error("ERR Invalid IDLETIME value, must be >= 0"), false;
+      idle_given = true;
+    } else if (EqualsIgnoreCase(option, "FREQ") && has_value && !idle_given) {
+      int64_t frequency = 0;
+      if (!ParseIntArg(ctx, ++i, &frequency)) return false;
+      if (frequency < 0 || frequency > 255) {
+        return ctx.reply.Error("ERR Invalid FREQ value, must be >= 0 and <= 255"), false;
+      }
+      freq_given = true;
+    } else {
+      return ctx.ReplySyntaxError(), false;
+    }
+  }
+  return true;
+}
+
+// Redis's order of checks: options, an existing key, the TTL, the payload.
+void Restore(CommandContext& ctx) {
+  RestoreOptions options;
+  if (!ParseRestoreOptions(ctx, &options)) return;
+  uint8_t db = ctx.db();
+  const std::string& key = ctx.args[1];
+  storage::KeyLockGuard guard(ctx.server.engine.locks(), db, key);
+  auto exists = ctx.server.keyspace.Exists(db, {key});
+  if (!exists.ok()) return ctx.ReplyError(exists.status());
+  if (*exists != 0 && !options.replace) return ctx.reply.Error("BUSYKEY Target key name already exists.");
+  int64_t ttl = 0;
+  if (!ParseIntArg(ctx, 2, &ttl)) return;
+  if (ttl < 0) return ctx.reply.Error("ERR Invalid TTL value, must be >= 0");
+  auto value = protocol::rdb::DecodeDumpPayload(ctx.args[3]);
+  if (!value.ok()) return ctx.ReplyError(value.status());
+
+  int64_t expire_at_ms = ttl;
+  if (ttl != 0 && !options.absolute_ttl &&
+      __builtin_add_overflow(ttl, static_cast<int64_t>(ctx.server.engine.NowMs()), &expire_at_ms)) {
+    return ctx.reply.Error("ERR Invalid TTL value, must be >= 0");
+  }
+  bool already_expired = ttl != 0 && expire_at_ms <= static_cast<int64_t>(ctx.server.engine.NowMs());
+  storage::Engine::Transaction transaction(ctx.server.engine);  // the delete and the new value land together
+  if (*exists != 0) {
+    if (Status deleted = ctx.server.keyspace.Delete(db, {key}).status(); !deleted.ok()) {
+      return ctx.ReplyError(deleted);
+    }
+  }
+  if (!already_expired) {
+    Status written = WriteValue(ctx.server, db, key, *value, static_cast<uint64_t>(expire_at_ms));
+    if (!written.ok()) return ctx.ReplyError(written);
+  }
+  if (Status committed = transaction.Finish(); !committed.ok()) return ctx.ReplyError(committed);
+  // The binlog replays it with the absolute time it got here.
+  if (ttl != 0 && !options.absolute_ttl && !already_expired) {
+    ctx.Propagate({"RESTORE", key, std::to_string(expire_at_ms), ctx.args[3], "ABSTTL", "REPLACE"});
+  } else if (already_expired && *exists != 0) {
+    ctx.Propagate({"DEL", key});
+  }
+  ctx.reply.Ok();
+}
+
+}  // namespace
+
+std::vector<CommandSpec> DumpCommands() {
+  return {
+      {"dump", 2, kReadonly, 1, 1, 1, Dump},
+      {"restore", -4, kWrite | kDenyOom, 1, 1, 1, Restore},
+  };
+}
+
+}  // namespace kvd::server

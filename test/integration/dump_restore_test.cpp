@@ -1,0 +1,194 @@
+// DUMP and RESTORE: values of every type move between kvd servers and to and
+// from a real redis-server, with Redis's options, checks and error texts.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <string>
+
+#include "harness.h"
+#include "reference_redis.h"
+
+namespace kvdtest {
+namespace {
+
+using namespace std::string_literals;
+
+// What a key holds, read the same way on any server: type, then contents in a fixed order.
+std::string Contents(RespClient& client, const std::string& key) {
+  std::string type = Simple(client, {"TYPE", key});
+  std::vector<std::string> items;
+  if (type == "string") items = {Bulk(client, {"GET", key})};
+  if (type == "list") items = Strings(client, {"LRANGE", key, "0", "-1"});
+  if (type == "set") items = Strings(client, {"SORT", key, "ALPHA"});
+  if (type == "hash") {
+    auto pairs = Strings(client, {"HGETALL", key});
+    std::vector<std::pair<std::string, std::string>> sorted;
+    for (size_t i = 0; i + 1 < pairs.size(); i += 2) sorted.emplace_back(pairs[i], pairs[i + 1]);
+    std::sort(sorted.begin(), sorted.end());
+    for (auto& [field, value] : sorted) items.push_back(field + "=" + value);
+  }
+  if (type == "zset") items = Strings(client, {"ZRANGE", key, "0", "-1", "WITHSCORES"});
+  std::string text = type + ":";
+  for (const auto& item : items) text += item + ",";
+  return text;
+}
+
+// Values of every type in the shapes Redis encodes differently: small and
+// large (listpack, intset or hashtable; several quicklist nodes), integers,
+// binary bytes, long compressible strings, infinite scores.
+std::vector<Args> Dataset() {
+  std::vector<Args> commands = {
+      {"SET", "str", "hello"},
+      {"SET", "int", "-12345"},
+      {"SET", "bigint", "9000000000"},
+      {"SET", "binary", "a\0b\r\n\xff"s},
+      {"SET", "empty", ""},
+      {"SET", "long", std::string(5000, 'z')},
+      {"RPUSH", "list", "a", "1", "-5", "300", "70000", "5000000", "-9000000000", std::string(100, 'y')},
+      {"SADD", "intset", "1", "2", "3", "-40000", "9000000000"},
+      {"SADD", "strset", "a", "b", std::string(80, 'c')},
+      {"HSET", "hash", "f", "v", "g", "12", "", "empty field"},
+      {"HSET", "bighash", "f", std::string(100, 'v')},
+      {"ZADD", "zset", "1.5", "a", "2", "b", "-inf", "c", "inf", "d"},
+      {"ZADD", "bigzset", "0.1", std::string(100, 'm'), "3", "n"},
+  };
+  Args many_list = {"RPUSH", "biglist"};
+  Args many_set = {"SADD", "manyset"};
+  Args many_hash = {"HSET", "manyhash"};
+  Args many_zset = {"ZADD", "manyzset"};
+  for (int i = 0; i < 3000; ++i) {
+    many_list.push_back("element-" + std::to_string(i % 500));
+    many_set.push_back("member-" + std::to_string(i));
+    many_hash.push_back("field-" + std::to_string(i));
+    many_hash.push_back(std::to_string(i * 7));
+    many_zset.push_back(std::to_string(i % 97) + ".25");
+    many_zset.push_back("z-" + std::to_string(i));
+  }
+  for (Args* many : {&many_list, &many_set, &many_hash, &many_zset}) commands.push_back(*many);
+  return commands;
+}
+
+std::vector<std::string> DatasetKeys() {
+  std::vector<std::string> keys;
+  for (const auto& command : Dataset()) keys.push_back(command[1]);
+  return keys;
+}
+
+// DUMPs every dataset key on `from` and RESTOREs it on `to` under the same name.
+void Copy(RespClient& from, RespClient& to) {
+  for (const auto& key : DatasetKeys()) {
+    RespValue payload = Call(from, {"DUMP", key});
+    REQUIRE_MESSAGE(payload.type == RespValue::Type::kBulk, key);
+    RespValue restored = Call(to, {"RESTORE", key, "0", payload.str, "REPLACE"});
+    CHECK_MESSAGE(restored.ToString() == "OK", (key + ": " + restored.ToString()));
+  }
+}
+
+}  // namespace
+
+TEST_CASE("dump/restore: every type round-trips within kvd, with its TTL") {
+  ServerWithClient s;
+  RespClient& c = *s.client;
+  for (const auto& command : Dataset()) REQUIRE(!Call(c, command).IsError());
+  for (const auto& key : DatasetKeys()) {
+    std::string payload = Bulk(c, {"DUMP", key});
+    std::string copy = key + ":copy";
+    REQUIRE(Simple(c, {"RESTORE", copy, "0", payload}) == "OK");
+    CHECK(Contents(c, copy) == Contents(c, key));
+    CHECK(Int(c, {"PTTL", copy}) == -1);
+  }
+  CHECK(Call(c, {"DUMP", "missing"}).IsNull());
+
+  std::string payload = Bulk(c, {"DUMP", "hash"});
+  REQUIRE(Simple(c, {"RESTORE", "with-ttl", "100000", payload}) == "OK");
+  int64_t ttl = Int(c, {"PTTL", "with-ttl"});
+  CHECK(ttl > 0);
+  CHECK(ttl <= 100000);
+  REQUIRE(Simple(c, {"RESTORE", "abs-ttl", "4102444800000", payload, "ABSTTL"}) == "OK");
+  CHECK(Int(c, {"PEXPIRETIME", "abs-ttl"}) == 4102444800000);
+  // A time already past: nothing is created, and REPLACE still deletes what was there.
+  CHECK(Simple(c, {"RESTORE", "gone", "1", payload, "ABSTTL"}) == "OK");
+  CHECK(Int(c, {"EXISTS", "gone"}) == 0);
+  REQUIRE(Simple(c, {"SET", "old", "x"}) == "OK");
+  CHECK(Simple(c, {"RESTORE", "old", "1", payload, "ABSTTL", "REPLACE"}) == "OK");
+  CHECK(Int(c, {"EXISTS", "old"}) == 0);
+
+  // REPLACE over another type leaves only the restored value (no stale members).
+  REQUIRE(Int(c, {"SADD", "target", "stale1", "stale2"}) == 2);
+  CHECK(Err(c, {"RESTORE", "target", "0", payload}) == "BUSYKEY Target key name already exists.");
+  CHECK(Simple(c, {"RESTORE", "target", "0", payload, "REPLACE", "IDLETIME", "10"}) == "OK");
+  CHECK(Contents(c, "target") == Contents(c, "hash"));
+  CHECK(Simple(c, {"RESTORE", "target", "0", Bulk(c, {"DUMP", "str"}), "REPLACE", "FREQ", "5"}) == "OK");
+  CHECK(Bulk(c, {"GET", "target"}) == "hello");
+
+  // Inside MULTI, and survived by a restart.
+  std::string zset = Bulk(c, {"DUMP", "zset"});
+  REQUIRE(Simple(c, {"MULTI"}) == "OK");
+  REQUIRE(Simple(c, {"RESTORE", "in-multi", "0", zset}) == "QUEUED");
+  RespValue exec = Call(c, {"EXEC"});
+  REQUIRE(exec.elements.size() == 1);
+  CHECK(exec.elements[0].ToString() == "OK");
+  std::string before = Contents(c, "in-multi");
+  REQUIRE(s.server.Restart());
+  auto again = s.server.Connect();
+  CHECK(Contents(*again, "in-multi") == before);
+  CHECK(Contents(*again, "target") == "string:hello,");
+}
+
+TEST_CASE("dump/restore: RESTORE refuses bad options and payloads as Redis does") {
+  SideBySide pair;
+  if (!pair.ready()) return;
+  for (RespClient* client : {&pair.kvd(), &pair.reference()}) {
+    REQUIRE(ExactCall(*client, {"SET", "exists", "1"}) == "+OK");
+    REQUIRE(ExactCall(*client, {"RPUSH", "list", "a", "b"}) == ":2");
+  }
+  std::string good = Bulk(pair.reference(), {"DUMP", "list"});
+  std::string corrupted = good;
+  corrupted[3] ^= 0x20;
+  std::string newer = good;
+  newer[newer.size() - 10] = 99;
+  const std::vector<Args> commands = {
+      {"RESTORE", "k", "0", "garbage"},
+      {"RESTORE", "k", "0", ""},
+      {"RESTORE", "k", "0", corrupted},
+      {"RESTORE", "k", "0", newer},
+      {"RESTORE", "exists", "0", good},
+      {"RESTORE", "exists", "-1", good},
+      {"RESTORE", "k", "-1", good},
+      {"RESTORE", "k", "x", good},
+      {"RESTORE", "k", "0", good, "BOGUS"},
+      {"RESTORE", "k", "0", good, "IDLETIME"},
+      {"RESTORE", "k", "0", good, "IDLETIME", "-1"},
+      {"RESTORE", "k", "0", good, "IDLETIME", "x"},
+      {"RESTORE", "k", "0", good, "FREQ", "256"},
+      {"RESTORE", "k", "0", good, "FREQ", "-1"},
+      {"RESTORE", "k", "0", good, "FREQ", "3", "IDLETIME", "3"},
+      {"RESTORE", "k", "0", good, "IDLETIME", "3", "FREQ", "3"},
+      {"RESTORE", "k", "0"},
+      {"DUMP"},
+      {"DUMP", "a", "b"},
+      {"RESTORE", "k", "0", good, "IDLETIME", "3"},
+      {"LRANGE", "k", "0", "-1"},
+      {"RESTORE", "exists", "0", good, "REPLACE"},
+      {"TYPE", "exists"},
+      {"DUMP", "missing"},
+  };
+  for (const auto& command : commands) {
+    CHECK_MESSAGE(ExactCall(pair.kvd(), command) == ExactCall(pair.reference(), command), Joined(command));
+  }
+}
+
+TEST_CASE("dump/restore: values move from redis-server to kvd and back unchanged") {
+  SideBySide pair;
+  if (!pair.ready()) return;
+  for (const auto& command : Dataset()) REQUIRE(!Call(pair.reference(), command).IsError());
+  Copy(pair.reference(), pair.kvd());
+  for (const auto& key : DatasetKeys()) CHECK_MESSAGE(Contents(pair.kvd(), key) == Contents(pair.reference(), key), key);
+  // Back again, over changed values, with REPLACE.
+  for (const auto& key : DatasetKeys()) REQUIRE(Int(pair.reference(), {"DEL", key}) == 1);
+  REQUIRE(Simple(pair.reference(), {"SET", "str", "changed"}) == "OK");
+  Copy(pair.kvd(), pair.reference());
+  for (const auto& key : DatasetKeys()) CHECK_MESSAGE(Contents(pair.kvd(), key) == Contents(pair.reference(), key), key);
+}
+
+}  // namespace kvdtest
