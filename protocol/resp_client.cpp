@@ -44,7 +44,7 @@ Status RespClient::WaitFor(short events, std::chrono::milliseconds timeout) {
   pollfd fd{socket_.native_handle(), events, 0};
   int waited = ::poll(&fd, 1, timeout.count() > 0 ? static_cast<int>(timeout.count()) : -1);
   if (waited < 0) return Status::IOError(std::string("poll: ") + std::strerror(errno));
-  if (waited == 0) return Status::IOError("timed out");
+  if (waited == 0) return Status::IOError(kTimedOut);
   return Status::Ok();
 }
 
@@ -59,7 +59,13 @@ Result<bool> RespClient::WaitReadable(std::chrono::milliseconds timeout) {
 Status RespClient::Connect(const std::string& host, uint16_t port) {
   boost::system::error_code error;
   auto address = asio::ip::make_address(host, error);
-  if (error) return Status::InvalidArgument("bad address " + host + ": " + error.message());
+  if (error) {
+    // A name, not an address: the first address the resolver gives.
+    asio::ip::tcp::resolver resolver(io_);
+    auto found = resolver.resolve(host, std::to_string(port), error);
+    if (error || found.empty()) return Status::InvalidArgument("bad address " + host + ": " + error.message());
+    address = found.begin()->endpoint().address();
+  }
   std::string where = host + ":" + std::to_string(port);
   asio::ip::tcp::endpoint endpoint(address, port);
   buffer_.clear();

@@ -19,6 +19,10 @@ std::string EncodeCommand(const std::vector<std::string>& args);
 // (-1: none yet) is another one, which it then becomes. Replayable binlog output.
 std::string EncodeCommandInDb(int db, const std::vector<std::string>& args, int* selected_db);
 
+// The message of a Status that failed because the peer made no progress within the timeout.
+inline constexpr const char* kTimedOut = "timed out";
+inline bool IsTimeout(const Status& status) { return status.message().find(kTimedOut) != std::string::npos; }
+
 class RespClient {
  public:
   RespClient();
@@ -30,6 +34,7 @@ class RespClient {
   // IOError ("timed out") when the peer makes no progress for that long;
   // zero (the default) waits forever.
   void SetTimeout(std::chrono::milliseconds timeout) { timeout_ = timeout; }
+  // `host` is an address or a name to resolve.
   Status Connect(const std::string& host, uint16_t port);
   // Sends one command and waits for its reply (an error reply is a value, not a failed Status).
   Result<RespValue> Command(const std::vector<std::string>& args);

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <map>
 #include <string>
 
 #include "harness.h"
@@ -189,6 +190,103 @@ TEST_CASE("dump/restore: values move from redis-server to kvd and back unchanged
   REQUIRE(Simple(pair.reference(), {"SET", "str", "changed"}) == "OK");
   Copy(pair.kvd(), pair.reference());
   for (const auto& key : DatasetKeys()) CHECK_MESSAGE(Contents(pair.kvd(), key) == Contents(pair.reference(), key), key);
+}
+
+}  // namespace kvdtest
+
+namespace kvdtest {
+
+TEST_CASE("migrate: keys move to redis-server and to another kvd, with TTLs, COPY, REPLACE and KEYS") {
+  SideBySide pair;
+  if (!pair.ready()) return;
+  RespClient& source = pair.kvd();
+  RespClient& redis = pair.reference();
+  std::string redis_port = std::to_string(pair.redis().port());
+  for (const auto& command : Dataset()) REQUIRE(!Call(source, command).IsError());
+  REQUIRE(Int(source, {"PEXPIRE", "hash", "100000"}) == 1);
+
+  // Every dataset key to database 2 of redis-server, in one call.
+  Args migrate = {"MIGRATE", "127.0.0.1", redis_port, "", "2", "5000", "KEYS"};
+  std::map<std::string, std::string> before;
+  for (const auto& key : DatasetKeys()) {
+    before[key] = Contents(source, key);
+    migrate.push_back(key);
+  }
+  migrate.push_back("missing");
+  CHECK(Simple(source, migrate) == "OK");
+  REQUIRE(Simple(redis, {"SELECT", "2"}) == "OK");
+  for (const auto& key : DatasetKeys()) {
+    CHECK_MESSAGE(Contents(redis, key) == before[key], key);
+    CHECK(Int(source, {"EXISTS", key}) == 0);
+  }
+  int64_t ttl = Int(redis, {"PTTL", "hash"});
+  CHECK(ttl > 0);
+  CHECK(ttl <= 100000);
+  CHECK(Int(redis, {"PTTL", "list"}) == -1);
+
+  // COPY keeps the source; without REPLACE an existing target key refuses, and the source stays.
+  REQUIRE(Simple(source, {"SET", "str", "local"}) == "OK");
+  CHECK(Err(source, {"MIGRATE", "127.0.0.1", redis_port, "str", "2", "5000"}) ==
+        "ERR Target instance replied with error: BUSYKEY Target key name already exists.");
+  CHECK(Bulk(source, {"GET", "str"}) == "local");
+  CHECK(Simple(source, {"MIGRATE", "127.0.0.1", redis_port, "str", "2", "5000", "COPY", "REPLACE"}) == "OK");
+  CHECK(Bulk(redis, {"GET", "str"}) == "local");
+  CHECK(Bulk(source, {"GET", "str"}) == "local");
+  // Of two keys, the one the target refuses stays and the other moves.
+  REQUIRE(Simple(source, {"SET", "fresh", "1"}) == "OK");
+  CHECK(Err(source, {"MIGRATE", "127.0.0.1", redis_port, "", "2", "5000", "KEYS", "str", "fresh"}) ==
+        "ERR Target instance replied with error: BUSYKEY Target key name already exists.");
+  CHECK(Int(source, {"EXISTS", "str", "fresh"}) == 1);
+  CHECK(Bulk(redis, {"GET", "fresh"}) == "1");
+
+  // redis-server migrating to kvd: kvd answers what Redis's MIGRATE sends.
+  REQUIRE(Int(redis, {"RPUSH", "from-redis", "x", "y"}) == 2);
+  CHECK(Simple(redis, {"MIGRATE", "localhost", std::to_string(pair.server().port()), "from-redis", "5", "5000"}) ==
+        "OK");
+  REQUIRE(Simple(source, {"SELECT", "5"}) == "OK");
+  CHECK(Strings(source, {"LRANGE", "from-redis", "0", "-1"}) == std::vector<std::string>{"x", "y"});
+
+  // And kvd to kvd, through the password of the target.
+  ServerWithClient other({"--requirepass", "secret"});
+  REQUIRE(Simple(*other.client, {"AUTH", "secret"}) == "OK");
+  std::string other_port = std::to_string(other.server.port());
+  CHECK(Err(source, {"MIGRATE", "127.0.0.1", other_port, "from-redis", "0", "5000"}) ==
+        "ERR Target instance replied with error: NOAUTH Authentication required.");
+  CHECK(Err(source, {"MIGRATE", "127.0.0.1", other_port, "from-redis", "0", "5000", "AUTH", "wrong"}).find(
+            "ERR Target instance replied with error: WRONGPASS") == 0);
+  CHECK(Int(source, {"EXISTS", "from-redis"}) == 1);
+  CHECK(Simple(source, {"MIGRATE", "127.0.0.1", other_port, "from-redis", "0", "5000", "AUTH2", "default",
+                        "secret"}) == "OK");
+  CHECK(Strings(*other.client, {"LRANGE", "from-redis", "0", "-1"}) == std::vector<std::string>{"x", "y"});
+  CHECK(Int(source, {"EXISTS", "from-redis"}) == 0);
+}
+
+TEST_CASE("migrate: bad arguments, missing keys and unreachable targets answer as in Redis") {
+  SideBySide pair;
+  if (!pair.ready()) return;
+  for (RespClient* client : {&pair.kvd(), &pair.reference()}) REQUIRE(ExactCall(*client, {"SET", "k", "v"}) == "+OK");
+  std::string closed_port = std::to_string(FreePort());
+  const std::vector<Args> commands = {
+      {"MIGRATE", "127.0.0.1", closed_port, "missing", "0", "100"},
+      {"MIGRATE", "127.0.0.1", closed_port, "", "0", "100", "KEYS"},
+      {"MIGRATE", "127.0.0.1", closed_port, "", "0", "100", "KEYS", "missing", "other"},
+      {"MIGRATE", "127.0.0.1", closed_port, "k", "0", "100", "KEYS", "k"},
+      {"MIGRATE", "127.0.0.1", closed_port, "k", "x", "100"},
+      {"MIGRATE", "127.0.0.1", closed_port, "k", "0", "x"},
+      {"MIGRATE", "127.0.0.1", closed_port, "k", "x", "y"},
+      {"MIGRATE", "127.0.0.1", closed_port, "k", "0", "100", "BOGUS"},
+      {"MIGRATE", "127.0.0.1", closed_port, "k", "0", "100", "AUTH"},
+      {"MIGRATE", "127.0.0.1", closed_port, "k", "0", "100", "AUTH2", "user"},
+      {"MIGRATE", "127.0.0.1", closed_port, "k", "0", "100"},
+      {"MIGRATE", "127.0.0.1", closed_port, "k", "0", "-5", "COPY"},
+      {"MIGRATE", "127.0.0.1", closed_port, "k", "0"},
+      {"COMMAND", "GETKEYS", "MIGRATE", "h", "1", "", "0", "0", "AUTH", "KEYS", "KEYS", "a", "b"},
+      {"COMMAND", "GETKEYS", "MIGRATE", "h", "1", "k", "0", "0", "COPY"},
+      {"GET", "k"},
+  };
+  for (const auto& command : commands) {
+    CHECK_MESSAGE(ExactCall(pair.kvd(), command) == ExactCall(pair.reference(), command), Joined(command));
+  }
 }
 
 }  // namespace kvdtest

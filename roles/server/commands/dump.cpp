@@ -1,9 +1,15 @@
-// DUMP and RESTORE: a key's value in Redis's serialization (protocol/rdb),
-// so values move between kvd and redis-server in either direction.
+// DUMP, RESTORE and MIGRATE: a key's value in Redis's serialization
+// (protocol/rdb), so values move between kvd and redis-server in either
+// direction.
+#include "common/numbers.h"
 #include "protocol/rdb/dump_payload.h"
+#include "protocol/resp_client.h"
 #include "roles/server/command_table.h"
 #include "roles/server/commands/args.h"
 #include "storage/key_locks.h"
+
+#include <algorithm>
+#include <chrono>
 
 namespace kvd::server {
 namespace {
@@ -185,12 +191,173 @@ void Restore(CommandContext& ctx) {
   ctx.reply.Ok();
 }
 
+struct MigrateRequest {
+  std::string host;
+  std::string port;
+  int64_t db = 0;
+  int64_t timeout_ms = 1000;
+  bool copy = false;
+  bool replace = false;
+  std::vector<std::string> auth;  // AUTH's arguments: [password] or [username, password]
+  std::vector<std::string> keys;
+};
+
+// Redis's order: the options (KEYS takes the rest), then the timeout, then the database.
+bool ParseMigrate(CommandContext& ctx, MigrateRequest* request) {
+  const auto& args = ctx.args;
+  request->keys = {args[3]};
+  for (size_t i = 6; i < args.size(); ++i) {
+    size_t more = args.size() - 1 - i;
+    if (EqualsIgnoreCase(args[i], "COPY")) {
+      request->copy = true;
+    } else if (EqualsIgnoreCase(args[i], "REPLACE")) {
+      request->replace = true;
+    } else if (EqualsIgnoreCase(args[i], "AUTH") && more >= 1) {
+      request->auth = {args[i + 1]};
+      i += 1;
+    } else if (EqualsIgnoreCase(args[i], "AUTH2") && more >= 2) {
+      request->auth = {args[i + 1], args[i + 2]};
+      i += 2;
+    } else if (EqualsIgnoreCase(args[i], "KEYS")) {
+      if (!args[3].empty()) {
+        ctx.reply.Error("ERR When using MIGRATE KEYS option, the key argument must be set to the empty string");
+        return false;
+      }
+      request->keys.assign(args.begin() + static_cast<std::ptrdiff_t>(i) + 1, args.end());
+      break;
+    } else {
+      ctx.ReplySyntaxError();
+      return false;
+    }
+  }
+  if (!ParseIntArg(ctx, 5, &request->timeout_ms) || !ParseIntArg(ctx, 4, &request->db)) return false;
+  if (request->timeout_ms <= 0) request->timeout_ms = 1000;
+  request->host = args[1];
+  request->port = args[2];
+  return true;
+}
+
+// The RESTORE commands for the live keys among `keys` (with their remaining
+// time to live), and those keys in the same order.
+Status BuildRestores(ServerContext& server, uint8_t db, const MigrateRequest& request,
+                     std::vector<std::vector<std::string>>* restores, std::vector<std::string>* moving) {
+  for (const auto& key : request.keys) {
+    auto value = ReadValue(server, db, key);
+    if (!value.ok()) return value.status();
+    if (!value->has_value()) continue;
+    auto ttl = server.keyspace.PttlMs(db, key);
+    if (!ttl.ok()) return ttl.status();
+    if (*ttl == -2) continue;
+    int64_t ttl_ms = *ttl == -1 ? 0 : std::max<int64_t>(*ttl, 1);  // 0 ms left still needs a TTL: send 1
+    std::vector<std::string> restore = {"RESTORE", key, std::to_string(ttl_ms),
+                                        protocol::rdb::EncodeDumpPayload(**value)};
+    if (request.replace) restore.emplace_back("REPLACE");
+    restores->push_back(std::move(restore));
+    moving->push_back(key);
+  }
+  return Status::Ok();
+}
+
+// COMMAND GETKEYS and the dispatcher: the key argument, or everything after
+// KEYS (AUTH's and AUTH2's arguments are skipped: a password named KEYS is not the option).
+std::vector<size_t> MigrateKeys(const std::vector<std::string>& args) {
+  for (size_t i = 6; i < args.size(); ++i) {
+    if (EqualsIgnoreCase(args[i], "AUTH")) {
+      i += 1;
+    } else if (EqualsIgnoreCase(args[i], "AUTH2")) {
+      i += 2;
+    } else if (EqualsIgnoreCase(args[i], "KEYS") && args[3].empty()) {
+      std::vector<size_t> keys;
+      for (size_t key = i + 1; key < args.size(); ++key) keys.push_back(key);
+      return keys;
+    }
+  }
+  return {3};
+}
+
+// MIGRATE as Redis runs it: synchronously, holding the keys (writers of them
+// on other io threads wait; this io thread's other clients wait up to the
+// timeout, as all of Redis's do). One connection per call, AUTH and SELECT
+// first, every RESTORE in one write, then the replies; a key the target
+// accepted is deleted here unless COPY.
+void Migrate(CommandContext& ctx) {
+  MigrateRequest request;
+  if (!ParseMigrate(ctx, &request)) return;
+  uint8_t db = ctx.db();
+  // Release what earlier commands of this round hold before waiting on the network.
+  ctx.server.engine.WriteOutOpenGroup();
+  std::vector<std::pair<uint8_t, std::string_view>> locked;
+  for (const auto& key : request.keys) locked.emplace_back(db, key);
+  storage::KeyLockGuard guard(ctx.server.engine.locks(), locked);
+  std::vector<std::vector<std::string>> restores;
+  std::vector<std::string> moving;
+  if (Status built = BuildRestores(ctx.server, db, request, &restores, &moving); !built.ok()) {
+    return ctx.ReplyError(built);
+  }
+  if (moving.empty()) return ctx.reply.SimpleString("NOKEY");
+
+  protocol::RespClient target;
+  target.SetTimeout(std::chrono::milliseconds(request.timeout_ms));
+  uint64_t port = 0;
+  if (!ParseUint64(request.port, &port) || port == 0 || port > 65535) {
+    return ctx.reply.Error("IOERR error or timeout connecting to the client");
+  }
+  if (Status connected = target.Connect(request.host, static_cast<uint16_t>(port)); !connected.ok()) {
+    // Redis's connect only waits for the socket to become writable: a refused
+    // connection shows when it writes.
+    return ctx.reply.Error(protocol::IsTimeout(connected) ? "IOERR error or timeout connecting to the client"
+                                                          : "IOERR error or timeout writing to target instance");
+  }
+  std::string out;
+  size_t preamble = 0;  // replies to read before the RESTOREs'
+  if (!request.auth.empty()) {
+    std::vector<std::string> auth = {"AUTH"};
+    auth.insert(auth.end(), request.auth.begin(), request.auth.end());
+    out += protocol::EncodeCommand(auth);
+    ++preamble;
+  }
+  out += protocol::EncodeCommand({"SELECT", std::to_string(request.db)});
+  ++preamble;
+  for (const auto& restore : restores) out += protocol::EncodeCommand(restore);
+  if (!target.SendRaw(out).ok()) return ctx.reply.Error("IOERR error or timeout writing to target instance");
+
+  // An error to AUTH or SELECT counts against every key; a RESTORE's only against its own.
+  std::string target_error;  // the first error the target sent
+  bool preamble_failed = false;
+  std::vector<std::string_view> moved;
+  bool lost_target = false;
+  for (size_t i = 0; i < preamble + restores.size(); ++i) {
+    auto reply = target.ReadReply();
+    if (!reply.ok()) {
+      lost_target = true;
+      break;
+    }
+    bool failed = reply->IsError();
+    if (failed && target_error.empty()) target_error = reply->str;
+    if (i < preamble) {
+      preamble_failed = preamble_failed || failed;
+    } else if (!failed && !preamble_failed) {
+      moved.push_back(moving[i - preamble]);
+    }
+  }
+  if (!request.copy && !moved.empty()) {
+    if (Status deleted = ctx.server.keyspace.Delete(db, moved).status(); !deleted.ok()) return ctx.ReplyError(deleted);
+    std::vector<std::string> replay = {"DEL"};
+    replay.insert(replay.end(), moved.begin(), moved.end());
+    ctx.Propagate(std::move(replay));
+  }
+  if (!target_error.empty()) return ctx.reply.Error("ERR Target instance replied with error: " + target_error);
+  if (lost_target) return ctx.reply.Error("IOERR error or timeout reading to target instance");
+  ctx.reply.Ok();
+}
+
 }  // namespace
 
 std::vector<CommandSpec> DumpCommands() {
   return {
       {"dump", 2, kReadonly, 1, 1, 1, Dump},
       {"restore", -4, kWrite | kDenyOom, 1, 1, 1, Restore},
+      {"migrate", -6, kWrite, 3, 3, 1, Migrate, MigrateKeys},
   };
 }
 
