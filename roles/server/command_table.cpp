@@ -23,13 +23,14 @@ std::vector<CommandSpec> IntrospectionCommands();  // commands/introspection.cpp
 std::vector<CommandSpec> BitCommands();  // commands/bitops.cpp: BITOP BITFIELD BITFIELD_RO
 std::vector<CommandSpec> HyperLogLogCommands();  // commands/hyperloglog.cpp: PFADD PFCOUNT PFMERGE
 std::vector<CommandSpec> SortCommands();  // commands/sort.cpp: SORT SORT_RO
-std::vector<CommandSpec> DumpCommands();  // commands/dump.cpp: DUMP RESTORE
+std::vector<CommandSpec> DumpCommands();  // commands/dump.cpp: DUMP RESTORE MIGRATE
+std::vector<CommandSpec> GeoCommands();  // commands/geo.cpp: GEOADD GEOSEARCH ...
 
 CommandTable::CommandTable() {
   for (auto family : {ConnectionCommands, ServerCommands, KeyCommands, StringCommands, HashCommands, ListCommands,
                       SetCommands, ZSetCommands, TransactionCommands, PubSubCommands, BlockingCommands,
                       BackupCommands, ReplicationCommands, IntrospectionCommands, BitCommands,
-                      HyperLogLogCommands, SortCommands, DumpCommands}) {
+                      HyperLogLogCommands, SortCommands, DumpCommands, GeoCommands}) {
     for (const CommandSpec& spec : family()) commands_.push_back(spec);
   }
   index_.reserve(commands_.size());
