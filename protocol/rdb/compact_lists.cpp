@@ -101,24 +101,6 @@ Result<bool> NextListpackEntry(Bytes* bytes, std::string* element) {
 
 }  // namespace
 
-Result<std::vector<std::string>> DecodeListpack(std::string_view blob) {
-  if (blob.size() < 7) return Truncated("listpack");
-  if (LittleEndian(blob.substr(0, 4)) != blob.size()) return Status::Corruption("listpack size disagrees");
-  uint64_t count = LittleEndian(blob.substr(4, 2));  // 65535: too many to count in the header
-  Bytes bytes(blob.substr(6));
-  std::vector<std::string> elements;
-  std::string element;
-  while (true) {
-    Result<bool> more = NextListpackEntry(&bytes, &element);
-    if (!more.ok()) return more.status();
-    if (!*more) break;
-    elements.push_back(std::move(element));
-  }
-  if (bytes.left() != 0) return Status::Corruption("bytes after the listpack's end");
-  if (count != 65535 && count != elements.size()) return Status::Corruption("listpack count disagrees");
-  return elements;
-}
-
 namespace {
 
 // One ziplist entry after its previous-entry length. False at the terminator.
@@ -169,24 +151,35 @@ Result<bool> NextZiplistEntry(Bytes* bytes, std::string* element) {
   return true;
 }
 
-}  // namespace
-
-Result<std::vector<std::string>> DecodeZiplist(std::string_view blob) {
-  if (blob.size() < 11) return Truncated("ziplist");
-  if (LittleEndian(blob.substr(0, 4)) != blob.size()) return Status::Corruption("ziplist size disagrees");
-  uint64_t count = LittleEndian(blob.substr(8, 2));  // 65535: too many to count in the header
-  Bytes bytes(blob.substr(10));
+// Both formats: a header (total size in its first 4 bytes, the element count
+// at `count_at`, 65535 when too many to count), entries, a 0xFF terminator.
+Result<std::vector<std::string>> DecodeEntries(std::string_view blob, const char* format, size_t header_size,
+                                               size_t count_at, Result<bool> (*next)(Bytes*, std::string*)) {
+  if (blob.size() < header_size + 1) return Truncated(format);
+  if (LittleEndian(blob.substr(0, 4)) != blob.size()) return Status::Corruption(std::string(format) + " size disagrees");
+  uint64_t count = LittleEndian(blob.substr(count_at, 2));
+  Bytes bytes(blob.substr(header_size));
   std::vector<std::string> elements;
   std::string element;
   while (true) {
-    Result<bool> more = NextZiplistEntry(&bytes, &element);
+    Result<bool> more = next(&bytes, &element);
     if (!more.ok()) return more.status();
     if (!*more) break;
     elements.push_back(std::move(element));
   }
-  if (bytes.left() != 0) return Status::Corruption("bytes after the ziplist's end");
-  if (count != 65535 && count != elements.size()) return Status::Corruption("ziplist count disagrees");
+  if (bytes.left() != 0) return Status::Corruption(std::string("bytes after the ") + format + "'s end");
+  if (count != 65535 && count != elements.size()) return Status::Corruption(std::string(format) + " count disagrees");
   return elements;
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> DecodeListpack(std::string_view blob) {
+  return DecodeEntries(blob, "listpack", 6, 4, NextListpackEntry);
+}
+
+Result<std::vector<std::string>> DecodeZiplist(std::string_view blob) {
+  return DecodeEntries(blob, "ziplist", 10, 8, NextZiplistEntry);
 }
 
 Result<std::vector<std::string>> DecodeIntset(std::string_view blob) {

@@ -327,27 +327,22 @@ bool AllDistinct(const Items& items, NameOf name_of) {
 }
 
 // What Redis refuses to load: empty collections, duplicates, NaN scores.
-Status CheckLoadable(const DumpedValue& value) {
+bool Loadable(const DumpedValue& value) {
+  auto first = [](const auto& pair) -> std::string_view { return pair.first; };
   switch (value.kind) {
-    case ValueKind::kString: return Status::Ok();
-    case ValueKind::kList: return value.elements.empty() ? BadData() : Status::Ok();
+    case ValueKind::kString: return true;
+    case ValueKind::kList: return !value.elements.empty();
     case ValueKind::kSet:
-      if (value.elements.empty()) return BadData();
-      return AllDistinct(value.elements, [](const std::string& e) -> std::string_view { return e; }) ? Status::Ok()
-                                                                                                       : BadData();
-    case ValueKind::kHash:
-      if (value.fields.empty()) return BadData();
-      return AllDistinct(value.fields, [](const auto& pair) -> std::string_view { return pair.first; }) ? Status::Ok()
-                                                                                                          : BadData();
+      return !value.elements.empty() &&
+             AllDistinct(value.elements, [](const std::string& member) -> std::string_view { return member; });
+    case ValueKind::kHash: return !value.fields.empty() && AllDistinct(value.fields, first);
     case ValueKind::kZSet:
-      if (value.scored.empty()) return BadData();
       for (const auto& [member, score] : value.scored) {
-        if (std::isnan(score)) return BadData();
+        if (std::isnan(score)) return false;
       }
-      return AllDistinct(value.scored, [](const auto& pair) -> std::string_view { return pair.first; }) ? Status::Ok()
-                                                                                                          : BadData();
+      return !value.scored.empty() && AllDistinct(value.scored, first);
   }
-  return BadData();
+  return false;
 }
 
 }  // namespace
@@ -402,7 +397,7 @@ Result<DumpedValue> DecodeDumpPayload(std::string_view payload) {
   DumpedValue value;
   if (Status status = ReadObject(&reader, type, &value); !status.ok()) return status;
   if (reader.left() != 0) return BadData();
-  if (Status status = CheckLoadable(value); !status.ok()) return status;
+  if (!Loadable(value)) return BadData();
   return value;
 }
 

@@ -21,7 +21,11 @@ std::string Contents(RespClient& client, const std::string& key) {
   std::vector<std::string> items;
   if (type == "string") items = {Bulk(client, {"GET", key})};
   if (type == "list") items = Strings(client, {"LRANGE", key, "0", "-1"});
-  if (type == "set") items = Strings(client, {"SORT", key, "ALPHA"});
+  if (type == "set") {
+    // Sorted here, by bytes: SORT ALPHA compares C strings, so members with NUL bytes may tie.
+    items = Strings(client, {"SMEMBERS", key});
+    std::sort(items.begin(), items.end());
+  }
   if (type == "hash") {
     auto pairs = Strings(client, {"HGETALL", key});
     std::vector<std::pair<std::string, std::string>> sorted;
