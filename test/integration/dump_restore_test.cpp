@@ -239,7 +239,11 @@ class RandomValues {
                                         32767,  -32768,   8388607,    -8388608,    2147483647,  -2147483648LL,
                                         4294967296LL, INT64_MAX, INT64_MIN};
     switch (Pick(6)) {
-      case 0: return std::to_string(kIntegers[Pick(16)] + (Pick(2) == 0 ? 0 : Pick(3) - 1));
+      case 0: {
+        int64_t value = kIntegers[Pick(16)];
+        int64_t nudged = 0;  // one either side of a width's limit, where it does not overflow
+        return std::to_string(__builtin_add_overflow(value, Pick(3) - 1, &nudged) ? value : nudged);
+      }
       case 1: return std::to_string(static_cast<int64_t>(random_()) - (int64_t{1} << 31));
       case 2: return std::string(static_cast<size_t>(Pick(5000)), static_cast<char>('a' + Pick(26)));  // compressible
       case 3: {
