@@ -773,4 +773,53 @@ TEST_CASE("replication: a writable replica's own writes are saved, and it resync
   CHECK(Bulk(*r, {"GET", "later"}) == "4");
 }
 
+
+
+TEST_CASE("replication: a replica of a writable replica follows its writes, then its full sync from the master") {
+  MasterWithReplica pair("shared");
+  auto& [master, replica_ptr, m, r] = pair;
+  KvdServer chained(ReplicaOf(*replica_ptr));
+  REQUIRE(chained.Start());
+  auto c = chained.Connect();
+  REQUIRE(CaughtUp(*r, *c));
+
+  // The middle replica's own writes part its history; its replica goes on with them.
+  REQUIRE(Simple(*r, {"CONFIG", "SET", "replica-read-only", "no"}) == "OK");
+  REQUIRE(Simple(*r, {"SET", "local", "x"}) == "OK");
+  REQUIRE(CaughtUp(*r, *c));
+  CHECK(Bulk(*c, {"GET", "local"}) == "x");
+
+  // The master's next write makes the middle one resync from it, and the
+  // chained one must drop the local write with it.
+  REQUIRE(Simple(*m, {"SET", "next", "2"}) == "OK");
+  REQUIRE(CaughtUp(*m, *r));
+  REQUIRE(WaitFor([&] { return Differences(Dataset(*r), Dataset(*c)).empty() && LinkStatus(*c) == "up"; }, 30s));
+  CHECK(Differences(Dataset(*m), Dataset(*c)) == "");
+  CHECK(Int(*c, {"EXISTS", "local"}) == 0);
+  // And the chain streams on.
+  REQUIRE(Simple(*m, {"SET", "later", "4"}) == "OK");
+  REQUIRE(CaughtUp(*m, *r));
+  REQUIRE(CaughtUp(*r, *c));
+  CHECK(Bulk(*c, {"GET", "later"}) == "4");
+}
+
+
+
+TEST_CASE("replication: a promoted replica's own replicas continue under its new id, without a full sync") {
+  MasterWithReplica pair("shared");
+  auto& [master, replica_ptr, m, r] = pair;
+  KvdServer chained(ReplicaOf(*replica_ptr));
+  REQUIRE(chained.Start());
+  auto c = chained.Connect();
+  REQUIRE(CaughtUp(*r, *c));
+
+  REQUIRE(Simple(*r, {"REPLICAOF", "NO", "ONE"}) == "OK");
+  REQUIRE(Simple(*r, {"SET", "after-promotion", "1"}) == "OK");
+  REQUIRE(CaughtUp(*r, *c));
+  CHECK(Bulk(*c, {"GET", "after-promotion"}) == "1");
+  std::string promoted_id = InfoField(Bulk(*r, {"INFO", "replication"}), "master_replid");
+  CHECK(InfoField(Bulk(*c, {"INFO", "replication"}), "master_replid") == promoted_id);
+  CHECK(Count(chained.Log(), "full sync done") == 1);  // the first one only
+}
+
 }  // namespace kvdtest

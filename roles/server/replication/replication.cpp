@@ -71,6 +71,10 @@ Status Replication::ForkForLocalWrite() {
   Identity forked = StartNewHistory(identity(), engine_.LatestSequence());
   KVD_RETURN_IF_ERROR(SetIdentity(forked));
   forked_locally_ = true;
+  // Our replicas streamed under the id we just left: reconnected, they learn
+  // the new one (+CONTINUE) before the local write reaches them, so that a
+  // later full sync of ours is seen as a new history and not continued.
+  master_.DisconnectAll();
   KVD_LOG(kWarning) << "a write on this writable replica: its data now parts from the master's after sequence "
                     << forked.replid2_last << "; at the master's next write its own writes are saved to a "
                     << "diverged-*.resp file and it syncs fully";
@@ -108,6 +112,8 @@ void Replication::BecomeMaster() {
   replica_active_ = false;
   Status saved = SetIdentity(StartNewHistory(identity(), engine_.LatestSequence()));
   if (!saved.ok()) KVD_LOG(kWarning) << "saving the new replication id: " << saved.message();
+  // As Redis does on promotion: our replicas reconnect and learn the new id.
+  master_.DisconnectAll();
   KVD_LOG(kNotice) << "now a master; new replication id " << identity().replid << ", continuing at sequence "
                    << engine_.LatestSequence() + 1;
   if (role_hook_) role_hook_(false);
