@@ -450,9 +450,13 @@ class Replay : public rocksdb::WriteBatch::Handler {
 
 Engine::Transaction::Transaction(Engine& engine)
     : engine_(engine), batch_(rocksdb::BytewiseComparator(), 0, true), previous_(t_transaction) {
-  // Reads inside see this batch and the database, not the commit group:
-  // write the group first so that nothing it holds is hidden.
-  if (engine_.ActiveTransaction() == nullptr) engine_.FlushGroup();
+  // Reads see one batch and the database: a second batch would hide the outer one's writes.
+  if (Transaction* outer = engine_.ActiveTransaction()) {
+    joined_ = outer;
+    return;
+  }
+  // Nor do they see the commit group: write it first so that nothing it holds is hidden.
+  engine_.FlushGroup();
   t_transaction = this;
 }
 
@@ -461,6 +465,7 @@ Engine::Transaction::~Transaction() {
 }
 
 Status Engine::Transaction::Finish() {
+  if (joined_ != nullptr) return Status::Ok();  // the outer one commits it all
   t_transaction = previous_;
   if (!HoldsAnything()) return Status::Ok();
   // Nested in the server's commit group: join it, so it stays one atomic unit there.
@@ -474,6 +479,7 @@ bool Engine::Transaction::HoldsAnything() {
 }
 
 void Engine::Transaction::AddRecord(uint8_t db, std::vector<std::string> args) {
+  if (joined_ != nullptr) return joined_->AddRecord(db, std::move(args));
   batch_.PutLogData(EncodeBinlogRecord(BinlogRecord{engine_.NowMs(), db, std::move(args)}));
 }
 

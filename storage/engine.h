@@ -102,7 +102,10 @@ class Engine {
   // Collects every Commit() made on this thread while it lives into one
   // atomic batch, committed by Finish(). Used by MULTI/EXEC: other clients see
   // all of the transaction or none of it. (A range delete — FLUSHDB inside
-  // MULTI — commits what was collected so far together with it.)
+  // MULTI — commits what was collected so far together with it.) One made
+  // while another is active on the thread (a command that writes atomically,
+  // run inside EXEC) joins it: its reads see everything the outer one wrote,
+  // and its writes land there.
   class Transaction {
    public:
     explicit Transaction(Engine& engine);
@@ -112,7 +115,7 @@ class Engine {
     Status Finish();
     // True once anything was written inside (also when a range delete
     // already carried it out).
-    bool HasWrites() { return batch_.GetWriteBatch()->Count() != 0 || wrote_out_; }
+    bool HasWrites() { return joined_ != nullptr ? joined_->HasWrites() : batch_.GetWriteBatch()->Count() != 0 || wrote_out_; }
     // Puts a binlog record into the transaction's batch (MULTI / EXEC marks).
     void AddRecord(uint8_t db, std::vector<std::string> args);
 
@@ -124,6 +127,7 @@ class Engine {
     Engine& engine_;
     rocksdb::WriteBatchWithIndex batch_;
     Transaction* previous_;
+    Transaction* joined_ = nullptr;  // the outer transaction this one is part of
     bool wrote_out_ = false;
   };
 

@@ -18,6 +18,7 @@ short timeouts, expiry and SCAN.
     python3 test/fuzz/redis_diff.py 7001 7002 --mode pubsub --resp3    # subscribers and a publisher
     python3 test/fuzz/redis_diff.py 7001 7002 --mode protocol          # malformed requests, raw bytes compared
     python3 test/fuzz/redis_diff.py 7001 7002 --mode expiry            # commands on keys expired a moment ago
+    python3 test/fuzz/redis_diff.py 7001 7002 --mode switchover --replica 7003  # master and replica trade places
     python3 test/fuzz/redis_diff.py ... --log cmds.txt                 # every command sent, to replay
     python3 test/fuzz/redis_diff.py --start build/kvd --suite         # CTest: starts both servers itself
 
@@ -26,7 +27,9 @@ directory and stops them (by pid) at the end; without redis-server it exits
 with 77, which CTest reports as skipped. --suite runs every mode briefly.
 
 Both servers are FLUSHALLed first. Known, accepted differences are left out
-of the command mix: OBJECT ENCODING (redis-server's depends on history),
+of the command mix: DUMP (kvd writes the plain RDB types, redis-server its
+packed ones: RESTORE gets payloads built here instead), OBJECT ENCODING
+(redis-server's depends on history),
 DBSIZE (it counts expired keys not yet reclaimed), SWAPDB (not implemented),
 reading a HyperLogLog's bytes (kvd does not write the cached count back),
 SPOP (random), lex ranges over sorted sets with unequal scores (undefined in
@@ -47,6 +50,7 @@ import random
 import select
 import shutil
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -126,6 +130,46 @@ def length_only(reply):
     if reply[0] == "bulk":
         return ("bulk", reply[1] is None)
     return reply
+
+
+def _crc64_table():
+    table = []
+    for byte in range(256):
+        crc = byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ (0x95AC9329AC4BC9B5 if crc & 1 else 0)
+        table.append(crc)
+    return table
+
+
+CRC64_TABLE = _crc64_table()
+
+
+def crc64(data):
+    """Redis's CRC-64 (Jones, reflected), the checksum of DUMP payloads."""
+    crc = 0
+    for byte in data:
+        crc = CRC64_TABLE[(crc ^ byte) & 0xFF] ^ (crc >> 8)
+    return crc
+
+
+def rdb_length(n):
+    if n < 64:
+        return bytes([n])
+    if n < 16384:
+        return bytes([0x40 | (n >> 8), n & 0xFF])
+    return b"\x80" + n.to_bytes(4, "big")
+
+
+def rdb_string(text):
+    data = text.encode("latin-1")
+    return rdb_length(len(data)) + data
+
+
+def dump_payload(rdb_type, body):
+    """A RESTORE payload: the value, RDB version 10, and the CRC-64 of both."""
+    payload = bytes([rdb_type]) + body + b"\x0a\x00"
+    return (payload + crc64(payload).to_bytes(8, "little")).decode("latin-1")
 
 
 class Commands:
@@ -291,6 +335,62 @@ class Commands:
             lambda: ["ZUNION", "2", k(), k(), "WITHSCORES"], lambda: ["ZINTER", "2", k(), k()] + opt([], ["WITHSCORES"]),
             lambda: ["ZDIFF", "2", k(), k()],
         ]
+        def position():
+            # Around Sicily mostly, so that searches find members; now and then anywhere or out of range.
+            if self.rng.random() < 0.1:
+                return [self.pick("181", "-180", "abc", "0"), self.pick("86", "-85.05112878", "0", "x")]
+            return ["%.6f" % self.rng.uniform(12, 16), "%.6f" % self.rng.uniform(36, 39)]
+
+        def unit():
+            return self.pick("m", "km", "mi", "ft", "KM", "furlong")
+
+        def shape():
+            start = (["FROMMEMBER", m()] if self.rng.random() < 0.5 else ["FROMLONLAT"] + position())
+            size = self.pick("0", "10", "50", "200", "1000", "-1", "x", str(self.rng.randint(1, 400)))
+            by = (["BYRADIUS", size, unit()] if self.rng.random() < 0.5 else ["BYBOX", size, self.pick("100", "300"), unit()])
+            return start + by
+
+        def search_options():
+            return (opt([], ["ASC"], ["DESC"]) + opt([], [], ["COUNT", self.pick("1", "3", "0")],
+                                                     ["COUNT", self.pick("2", "5"), "ANY"]) +
+                    opt([], ["WITHDIST"], ["WITHCOORD"], ["WITHHASH"], ["WITHDIST", "WITHCOORD", "WITHHASH"]))
+
+        geo = [
+            lambda: ["GEOADD", k()] + opt([], ["NX"], ["XX"], ["CH"], ["NX", "XX"]) + position() + [m()] +
+                    opt([], position() + [m()]),
+            lambda: ["GEOPOS", k(), m(), m()], lambda: ["GEOHASH", k(), m(), m()],
+            lambda: ["GEODIST", k(), m(), m()] + opt([], [unit()]),
+            lambda: ["GEOSEARCH", k()] + shape() + search_options(),
+            lambda: ["GEOSEARCHSTORE", k(), k()] + shape() + opt([], ["STOREDIST"]) +
+                    opt([], ["COUNT", self.pick("1", "3")], ["ASC"]),
+            lambda: ["GEORADIUS", k()] + position() + [self.pick("50", "200", "-1"), unit()] + search_options() +
+                    opt([], [], ["STORE", k()], ["STOREDIST", k()]),
+            lambda: ["GEORADIUSBYMEMBER_RO", k(), m(), self.pick("50", "200"), unit()] + search_options(),
+        ]
+
+        def restore_payload():
+            kind = self.pick("string", "list", "set", "hash", "zset", "broken")
+            members = list(dict.fromkeys(m() for _ in range(self.rng.randint(0, 5))))
+            if kind == "string":
+                return dump_payload(0, rdb_string(m()))
+            if kind in ("list", "set"):
+                return dump_payload(1 if kind == "list" else 2,
+                                    rdb_length(len(members)) + b"".join(rdb_string(x) for x in members))
+            if kind == "hash":
+                return dump_payload(4, rdb_length(len(members)) +
+                                    b"".join(rdb_string(x) + rdb_string(m()) for x in members))
+            if kind == "zset":
+                scores = [self.rng.choice([0.5, -2.0, float("inf"), float("-inf"), 3.0]) for _ in members]
+                return dump_payload(5, rdb_length(len(members)) +
+                                    b"".join(rdb_string(x) + struct.pack("<d", sc) for x, sc in zip(members, scores)))
+            good = dump_payload(0, rdb_string(m()))
+            return good[:-1] + chr((ord(good[-1]) + 1) % 256)  # a wrong checksum
+
+        serialization = [
+            lambda: ["RESTORE", k(), self.pick("0", "0", "-1", "x"), restore_payload()] +
+                    opt([], ["REPLACE"], ["REPLACE", "IDLETIME", "5"], ["FREQ", "300"], ["BOGUS"]),
+            lambda: ["RESTORE", k(), "4102444800000", restore_payload(), "ABSTTL"] + opt([], ["REPLACE"]),
+        ]
         unordered_replies = [
             lambda: ["HGETALL", k()], lambda: ["HKEYS", k()], lambda: ["HVALS", k()], lambda: ["SMEMBERS", k()],
             lambda: ["SINTER", k(), k()], lambda: ["SUNION", k(), k()], lambda: ["SDIFF", k(), k()],
@@ -303,7 +403,7 @@ class Commands:
             lambda: ["SRANDMEMBER", k(), i()], lambda: ["HRANDFIELD", k(), i()] + opt([], ["WITHVALUES"]),
             lambda: ["ZRANDMEMBER", k(), i()] + opt([], ["WITHSCORES"]),
         ]
-        return ([(exact, g) for g in strings + keys + hashes + lists + sets + zsets] +
+        return ([(exact, g) for g in strings + keys + hashes + lists + sets + zsets + geo + serialization] +
                 [(any_order, g) for g in unordered_replies] + [(sizes, g) for g in random_picks] +
                 [("clock", g) for g in clock])
 
@@ -437,6 +537,48 @@ class Run:
                 ok = kvd_reply == redis_reply or not self.differ(step, command, kvd_reply, redis_reply)
             if not ok:
                 break
+
+    def switchover(self):
+        """The kvd and its replica (--replica) trade places every 400 steps, as
+        an operator's switchover does: once the replica has caught up it is
+        promoted (REPLICAOF NO ONE) and the old master follows it; the commands
+        go on against the new master, and each one's data must equal the
+        other's after every change. An even number of trades leaves the roles
+        as they were."""
+        if not self.args.replica:
+            print("switchover mode needs --replica")
+            self.differences += 1
+            return
+        master, replica = self.args.kvd_port, self.args.replica
+        rounds = max(2, self.args.steps // 400)
+        rounds += rounds % 2
+        for round_number in range(rounds):
+            kvd, redis = Client(master), Client(self.args.redis_port)
+            if self.args.resp3:
+                kvd.call(["HELLO", "3"])
+                redis.call(["HELLO", "3"])
+            if round_number == 0:
+                self.both(kvd, redis, ["FLUSHALL"])
+            for step in range(400):
+                how, command = self.commands.next()
+                if is_lex_range(command) and scores_differ(redis, command[1]):
+                    continue
+                kvd_reply, redis_reply = self.both(kvd, redis, command, how)
+                if kvd_reply != redis_reply and self.differ(step, command, kvd_reply, redis_reply):
+                    return
+            report, _ = replica_differences(master, replica)
+            if report:
+                print("before switchover %d: %s" % (round_number, report))
+                self.differences += 1
+                return
+            Client(replica).call(["REPLICAOF", "NO", "ONE"])
+            Client(master).call(["REPLICAOF", "127.0.0.1", str(replica)])
+            master, replica = replica, master
+            report, _ = replica_differences(master, replica)
+            if report:
+                print("after switchover %d: %s" % (round_number, report))
+                self.differences += 1
+                return
 
     def pipelined(self):
         """Batches of up to 40 commands, mostly on one key, sent in one write each."""
@@ -973,6 +1115,7 @@ SUITE = [
     dict(mode="blocking", seed=6, steps=300),
     dict(mode="protocol", seed=10, steps=300),
     dict(mode="expiry", seed=11, steps=200),
+    dict(mode="switchover", seed=12, steps=1600),
     dict(mode="single", seed=9, steps=3000, keys=3, members=100),  # leaves data for the restart check
 ]
 
@@ -987,7 +1130,8 @@ def main():
     parser.add_argument("--steps", type=int, default=20000)
     parser.add_argument("--keys", type=int, default=6, help="keys k0..kN-1 besides {t}a and {t}b")
     parser.add_argument("--members", type=int, default=8, help="members m0..mN-1 besides three odd ones")
-    parser.add_argument("--mode", choices=["single", "pipelined", "watch", "blocking", "pubsub", "protocol", "expiry"],
+    parser.add_argument("--mode", choices=["single", "pipelined", "watch", "blocking", "pubsub", "protocol", "expiry",
+                                           "switchover"],
                         default="single")
     parser.add_argument("--resp3", action="store_true", help="HELLO 3 on every connection")
     parser.add_argument("--log", help="write every command sent to this file")

@@ -134,6 +134,21 @@ TEST_CASE("dump/restore: every type round-trips within kvd, with its TTL") {
   RespValue exec = Call(c, {"EXEC"});
   REQUIRE(exec.elements.size() == 1);
   CHECK(exec.elements[0].ToString() == "OK");
+  // A value deleted earlier in the same transaction stays deleted for RESTORE
+  // (it once saw the database under the transaction and revived the old members).
+  REQUIRE(Int(c, {"SADD", "revived", "old1", "old2"}) == 2);
+  std::string one_member = Bulk(c, {"DUMP", "strset"});
+  REQUIRE(Simple(c, {"MULTI"}) == "OK");
+  REQUIRE(Simple(c, {"DEL", "revived"}) == "QUEUED");
+  REQUIRE(Simple(c, {"RESTORE", "revived", "0", one_member}) == "QUEUED");
+  REQUIRE(Simple(c, {"SADD", "revived", "later"}) == "QUEUED");
+  REQUIRE(Call(c, {"EXEC"}).elements.size() == 3);
+  std::vector<std::string> expected = {"later"};
+  for (const auto& member : Strings(c, {"SMEMBERS", "strset"})) expected.push_back(member);
+  std::sort(expected.begin(), expected.end());
+  std::vector<std::string> members = Strings(c, {"SMEMBERS", "revived"});
+  std::sort(members.begin(), members.end());
+  CHECK(members == expected);
   std::string before = Contents(c, "in-multi");
   REQUIRE(s.server.Restart());
   auto again = s.server.Connect();

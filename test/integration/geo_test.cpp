@@ -176,6 +176,13 @@ TEST_CASE("geo: Redis's documented examples") {
                 "COUNT", "1", "STOREDIST"}) == 1);
   CHECK(Strings(c, {"ZRANGE", "near", "0", "-1", "WITHSCORES"}) ==
         std::vector<std::string>{"Catania", "56.441257870158204"});
+  // Inside MULTI, over a destination deleted and refilled in the same transaction.
+  REQUIRE(Int(c, {"ZADD", "near", "5", "stale"}) == 1);
+  REQUIRE(Simple(c, {"MULTI"}) == "OK");
+  REQUIRE(Simple(c, {"DEL", "near"}) == "QUEUED");
+  REQUIRE(Simple(c, {"GEOSEARCHSTORE", "near", "Sicily", "FROMMEMBER", "Palermo", "BYRADIUS", "10", "km"}) == "QUEUED");
+  REQUIRE(Call(c, {"EXEC"}).elements.size() == 2);
+  CHECK(Strings(c, {"ZRANGE", "near", "0", "-1"}) == std::vector<std::string>{"Palermo"});
   CHECK(Err(c, {"GEOADD", "Sicily", "181", "10", "x"}) == "ERR invalid longitude,latitude pair 181.000000,10.000000");
   CHECK(Err(c, {"GEOSEARCH", "Sicily", "FROMLONLAT", "15", "37", "BYRADIUS", "1", "furlong"}) ==
         "ERR unsupported unit provided. please use M, KM, FT, MI");
