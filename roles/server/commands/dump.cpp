@@ -275,10 +275,67 @@ std::vector<size_t> MigrateKeys(const std::vector<std::string>& args) {
   return {3};
 }
 
+// A connection to the target, or the error reply. Redis's connect only waits
+// for the socket to become writable: a refused connection shows when it writes.
+std::optional<std::string> ConnectTarget(const MigrateRequest& request, protocol::RespClient* target) {
+  target->SetTimeout(std::chrono::milliseconds(request.timeout_ms));
+  uint64_t port = 0;
+  if (!ParseUint64(request.port, &port) || port == 0 || port > 65535) {
+    return "IOERR error or timeout connecting to the client";
+  }
+  Status connected = target->Connect(request.host, static_cast<uint16_t>(port));
+  if (connected.ok()) return std::nullopt;
+  return protocol::IsTimeout(connected) ? "IOERR error or timeout connecting to the client"
+                                        : "IOERR error or timeout writing to target instance";
+}
+
+struct TransferOutcome {
+  std::vector<std::string_view> moved;  // the keys the target accepted
+  std::string target_error;             // the first error it sent
+  const char* lost = nullptr;           // "writing" or "reading" when the connection failed there
+};
+
+// AUTH, SELECT and every RESTORE in one write, then their replies. An error
+// to AUTH or SELECT counts against every key; a RESTORE's only against its own.
+TransferOutcome Transfer(protocol::RespClient& target, const MigrateRequest& request,
+                         const std::vector<std::vector<std::string>>& restores, const std::vector<std::string>& moving) {
+  std::string out;
+  size_t preamble = 0;  // replies to read before the RESTOREs'
+  if (!request.auth.empty()) {
+    std::vector<std::string> auth = {"AUTH"};
+    auth.insert(auth.end(), request.auth.begin(), request.auth.end());
+    out += protocol::EncodeCommand(auth);
+    ++preamble;
+  }
+  out += protocol::EncodeCommand({"SELECT", std::to_string(request.db)});
+  ++preamble;
+  for (const auto& restore : restores) out += protocol::EncodeCommand(restore);
+  TransferOutcome outcome;
+  if (!target.SendRaw(out).ok()) {
+    outcome.lost = "writing";
+    return outcome;
+  }
+  bool preamble_failed = false;
+  for (size_t i = 0; i < preamble + restores.size(); ++i) {
+    auto reply = target.ReadReply();
+    if (!reply.ok()) {
+      outcome.lost = "reading";
+      break;
+    }
+    bool failed = reply->IsError();
+    if (failed && outcome.target_error.empty()) outcome.target_error = reply->str;
+    if (i < preamble) {
+      preamble_failed = preamble_failed || failed;
+    } else if (!failed && !preamble_failed) {
+      outcome.moved.push_back(moving[i - preamble]);
+    }
+  }
+  return outcome;
+}
+
 // MIGRATE as Redis runs it: synchronously, holding the keys (writers of them
 // on other io threads wait; this io thread's other clients wait up to the
-// timeout, as all of Redis's do). One connection per call, AUTH and SELECT
-// first, every RESTORE in one write, then the replies; a key the target
+// timeout, as all of Redis's do), one connection per call. A key the target
 // accepted is deleted here unless COPY.
 void Migrate(CommandContext& ctx) {
   MigrateRequest request;
@@ -295,59 +352,23 @@ void Migrate(CommandContext& ctx) {
     return ctx.ReplyError(built);
   }
   if (moving.empty()) return ctx.reply.SimpleString("NOKEY");
-
   protocol::RespClient target;
-  target.SetTimeout(std::chrono::milliseconds(request.timeout_ms));
-  uint64_t port = 0;
-  if (!ParseUint64(request.port, &port) || port == 0 || port > 65535) {
-    return ctx.reply.Error("IOERR error or timeout connecting to the client");
-  }
-  if (Status connected = target.Connect(request.host, static_cast<uint16_t>(port)); !connected.ok()) {
-    // Redis's connect only waits for the socket to become writable: a refused
-    // connection shows when it writes.
-    return ctx.reply.Error(protocol::IsTimeout(connected) ? "IOERR error or timeout connecting to the client"
-                                                          : "IOERR error or timeout writing to target instance");
-  }
-  std::string out;
-  size_t preamble = 0;  // replies to read before the RESTOREs'
-  if (!request.auth.empty()) {
-    std::vector<std::string> auth = {"AUTH"};
-    auth.insert(auth.end(), request.auth.begin(), request.auth.end());
-    out += protocol::EncodeCommand(auth);
-    ++preamble;
-  }
-  out += protocol::EncodeCommand({"SELECT", std::to_string(request.db)});
-  ++preamble;
-  for (const auto& restore : restores) out += protocol::EncodeCommand(restore);
-  if (!target.SendRaw(out).ok()) return ctx.reply.Error("IOERR error or timeout writing to target instance");
-
-  // An error to AUTH or SELECT counts against every key; a RESTORE's only against its own.
-  std::string target_error;  // the first error the target sent
-  bool preamble_failed = false;
-  std::vector<std::string_view> moved;
-  bool lost_target = false;
-  for (size_t i = 0; i < preamble + restores.size(); ++i) {
-    auto reply = target.ReadReply();
-    if (!reply.ok()) {
-      lost_target = true;
-      break;
+  if (auto refused = ConnectTarget(request, &target)) return ctx.reply.Error(*refused);
+  TransferOutcome outcome = Transfer(target, request, restores, moving);
+  if (!request.copy && !outcome.moved.empty()) {
+    if (Status deleted = ctx.server.keyspace.Delete(db, outcome.moved).status(); !deleted.ok()) {
+      return ctx.ReplyError(deleted);
     }
-    bool failed = reply->IsError();
-    if (failed && target_error.empty()) target_error = reply->str;
-    if (i < preamble) {
-      preamble_failed = preamble_failed || failed;
-    } else if (!failed && !preamble_failed) {
-      moved.push_back(moving[i - preamble]);
-    }
-  }
-  if (!request.copy && !moved.empty()) {
-    if (Status deleted = ctx.server.keyspace.Delete(db, moved).status(); !deleted.ok()) return ctx.ReplyError(deleted);
     std::vector<std::string> replay = {"DEL"};
-    replay.insert(replay.end(), moved.begin(), moved.end());
+    replay.insert(replay.end(), outcome.moved.begin(), outcome.moved.end());
     ctx.Propagate(std::move(replay));
   }
-  if (!target_error.empty()) return ctx.reply.Error("ERR Target instance replied with error: " + target_error);
-  if (lost_target) return ctx.reply.Error("IOERR error or timeout reading to target instance");
+  if (!outcome.target_error.empty()) {
+    return ctx.reply.Error("ERR Target instance replied with error: " + outcome.target_error);
+  }
+  if (outcome.lost != nullptr) {
+    return ctx.reply.Error(std::string("IOERR error or timeout ") + outcome.lost + " to target instance");
+  }
   ctx.reply.Ok();
 }
 
