@@ -55,6 +55,26 @@ bool ParseSize(CommandContext& ctx, size_t index, const char* what, double* out)
   return true;
 }
 
+// "<radius> <unit>" at `index`: a circle.
+bool ParseRadius(CommandContext& ctx, size_t index, geo::Shape* shape) {
+  if (!ParseSize(ctx, index, "radius", &shape->radius)) return false;
+  if (shape->radius < 0) return ctx.reply.Error("ERR radius cannot be negative"), false;
+  shape->to_meters = ParseUnit(ctx, ctx.args[index + 1]);
+  shape->box = false;
+  return shape->to_meters != 0;
+}
+
+// "<width> <height> <unit>" at `index`: a box.
+bool ParseBox(CommandContext& ctx, size_t index, geo::Shape* shape) {
+  if (!ParseSize(ctx, index, "width", &shape->width) || !ParseSize(ctx, index + 1, "height", &shape->height)) {
+    return false;
+  }
+  if (shape->width < 0 || shape->height < 0) return ctx.reply.Error("ERR height or width cannot be negative"), false;
+  shape->to_meters = ParseUnit(ctx, ctx.args[index + 2]);
+  shape->box = true;
+  return shape->to_meters != 0;
+}
+
 std::string DistanceText(double meters) {
   char text[128];
   int length = std::snprintf(text, sizeof text, "%.4f", meters);
@@ -219,12 +239,10 @@ size_t ParseFixedArguments(CommandContext& ctx, uint32_t form, bool source_exist
     return (form & kSearchStore) ? 3 : 2;
   }
   size_t radius = form & kAroundPosition ? 4 : 3;
-  if (!ParseSize(ctx, radius, "radius", &request->shape.radius)) return 0;
-  if (request->shape.radius < 0) return ctx.reply.Error("ERR radius cannot be negative"), 0;
-  request->shape.to_meters = ParseUnit(ctx, ctx.args[radius + 1]);
-  if (request->shape.to_meters == 0) return 0;
-  return radius + 2;
+  return ParseRadius(ctx, radius, &request->shape) ? radius + 2 : 0;
 }
+
+bool CheckSearchOptions(CommandContext& ctx, uint32_t form, bool has_centre, bool has_shape, const SearchRequest& r);
 
 bool ParseSearchOptions(CommandContext& ctx, uint32_t form, bool source_exists, size_t first, SearchRequest* r) {
   const auto& args = ctx.args;
@@ -265,43 +283,37 @@ bool ParseSearchOptions(CommandContext& ctx, uint32_t form, bool source_exists, 
       from_position = true;
       i += 2;
     } else if (EqualsIgnoreCase(option, "BYRADIUS") && more >= 2 && search && !by_box) {
-      if (!ParseSize(ctx, i + 1, "radius", &r->shape.radius)) return false;
-      if (r->shape.radius < 0) return ctx.reply.Error("ERR radius cannot be negative"), false;
-      r->shape.to_meters = ParseUnit(ctx, args[i + 2]);
-      if (r->shape.to_meters == 0) return false;
-      r->shape.box = false;
+      if (!ParseRadius(ctx, i + 1, &r->shape)) return false;
       by_radius = true;
       i += 2;
     } else if (EqualsIgnoreCase(option, "BYBOX") && more >= 3 && search && !by_radius) {
-      if (!ParseSize(ctx, i + 1, "width", &r->shape.width) || !ParseSize(ctx, i + 2, "height", &r->shape.height)) {
-        return false;
-      }
-      if (r->shape.width < 0 || r->shape.height < 0) {
-        return ctx.reply.Error("ERR height or width cannot be negative"), false;
-      }
-      r->shape.to_meters = ParseUnit(ctx, args[i + 3]);
-      if (r->shape.to_meters == 0) return false;
-      r->shape.box = true;
+      if (!ParseBox(ctx, i + 1, &r->shape)) return false;
       by_box = true;
       i += 3;
     } else {
       return ctx.ReplySyntaxError(), false;
     }
   }
-  if (r->destination && (r->with_distance || r->with_hash || r->with_coordinates)) {
+  return CheckSearchOptions(ctx, form, from_member || from_position, by_radius || by_box, *r);
+}
+
+// What Redis checks once every option is read.
+bool CheckSearchOptions(CommandContext& ctx, uint32_t form, bool has_centre, bool has_shape, const SearchRequest& r) {
+  const auto& args = ctx.args;
+  if (r.destination && (r.with_distance || r.with_hash || r.with_coordinates)) {
     ctx.reply.Error(std::string("ERR ") + ((form & kSearchStore) ? "GEOSEARCHSTORE" : "STORE option in GEORADIUS") +
                     " is not compatible with WITHDIST, WITHHASH and WITHCOORD options");
     return false;
   }
-  if ((form & kSearch) && !from_member && !from_position) {
+  if ((form & kSearch) && !has_centre) {
     ctx.reply.Error("ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for " + args[0]);
     return false;
   }
-  if ((form & kSearch) && !by_radius && !by_box) {
+  if ((form & kSearch) && !has_shape) {
     ctx.reply.Error("ERR exactly one of BYRADIUS and BYBOX can be specified for " + args[0]);
     return false;
   }
-  if (r->any && r->count == 0) return ctx.reply.Error("ERR the ANY argument requires COUNT argument"), false;
+  if (r.any && r.count == 0) return ctx.reply.Error("ERR the ANY argument requires COUNT argument"), false;
   return true;
 }
 
