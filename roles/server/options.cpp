@@ -3,6 +3,8 @@
 #include <boost/program_options.hpp>
 #include <iostream>
 
+#include <filesystem>
+
 #include "common/config_file.h"
 #include "common/glob.h"
 #include "common/logging.h"
@@ -185,6 +187,8 @@ Result<ServerConfig> LoadServerConfig(int argc, char** argv, bool* help_requeste
   ServerConfig config;
   if (flags.count("config")) {
     std::string path = flags["config"].as<std::string>();
+    std::error_code ignored;
+    config.config_file = std::filesystem::absolute(path, ignored).string();
     auto lines = ReadConfigFile(path);
     if (!lines.ok()) return lines.status();
     for (const ConfigLine& line : *lines) {

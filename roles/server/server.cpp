@@ -57,6 +57,7 @@ class Server {
     for (size_t i = 0; i < threads; ++i) io_contexts_.push_back(std::make_unique<asio::io_context>(1));
     context_.io_threads = threads;
     context_.run_id = RandomRunId();
+    context_.config_file = config.config_file;
     context_.strings.set_max_size(static_cast<uint64_t>(config.proto_max_bulk_len));
     context_.start_time_ms = engine_->NowMs();
     context_.request_shutdown = [this] { asio::post(control_, [this] { Shutdown("SHUTDOWN command"); }); };

@@ -52,6 +52,39 @@ TEST_CASE("options: a config file, overridden by flags") {
   CHECK(Err(c, {"SELECT", "4"}) == "ERR DB index is out of range");
 }
 
+TEST_CASE("options: CONFIG REWRITE writes the current values and role into the config file") {
+  TempDir temp;
+  std::string path = temp.path() + "/kvd.conf";
+  WriteFile(path,
+            "# kept as written\n"
+            "maxclients 7\n"
+            "slowlog-max-len 10\n");
+  KvdServer master;
+  REQUIRE(master.Start());
+  ServerWithClient s({"--config", path});
+  RespClient& c = *s.client;
+  REQUIRE(Simple(c, {"CONFIG", "SET", "maxclients", "50", "slowlog-log-slower-than", "5"}) == "OK");
+  REQUIRE(Simple(c, {"REPLICAOF", "127.0.0.1", std::to_string(master.port())}) == "OK");
+  REQUIRE(Simple(c, {"CONFIG", "REWRITE"}) == "OK");
+  std::string text = ReadFile(path);
+  CHECK(text.rfind("# kept as written\nmaxclients 50\nslowlog-max-len 10\n", 0) == 0);
+  CHECK(text.find("slowlog-log-slower-than 5\n") != std::string::npos);
+  CHECK(text.find("replicaof \"127.0.0.1 " + std::to_string(master.port()) + "\"\n") != std::string::npos);
+  // A restart on the file comes back with those values, following the same master.
+  REQUIRE(s.server.Restart());
+  auto again = s.server.Connect();
+  CHECK(Strings(*again, {"CONFIG", "GET", "maxclients"}) == std::vector<std::string>{"maxclients", "50"});
+  CHECK(Call(*again, {"ROLE"}).elements[0].str == "slave");
+  // Promoted and rewritten: the replicaof line goes.
+  REQUIRE(Simple(*again, {"REPLICAOF", "NO", "ONE"}) == "OK");
+  REQUIRE(Simple(*again, {"CONFIG", "REWRITE"}) == "OK");
+  CHECK(ReadFile(path).find("replicaof") == std::string::npos);
+  CHECK(InfoField(Bulk(*again, {"INFO", "server"}), "config_file") == path);
+
+  ServerWithClient without_file;
+  CHECK(Err(*without_file.client, {"CONFIG", "REWRITE"}) == "ERR The server is running without a config file");
+}
+
 TEST_CASE("options: a bad config file stops start-up naming the key and the line") {
   TempDir temp;
   std::string path = temp.path() + "/kvd.conf";

@@ -6,7 +6,10 @@
 #include <chrono>
 #include <fstream>
 
+#include "common/config_file.h"
+#include "common/file_util.h"
 #include "common/glob.h"
+#include "common/logging.h"
 #include "common/numbers.h"
 #include "common/redis_errors.h"
 #include "roles/server/command_table.h"
@@ -265,10 +268,37 @@ void ConfigHelp(CommandContext& ctx) {
       "RESETSTAT",
       "    Reset the statistics reported by INFO.",
       "REWRITE",
-      "    Not supported: kvd never rewrites its config file.",
+      "    Rewrite the configuration file.",
       "HELP",
       "    Print this help.",
   });
+}
+
+// The config file with the current value of every option, as Redis's CONFIG
+// REWRITE writes it; replicaof is this server's role now (REPLICAOF changes
+// it at run time), so a restart keeps following the same master.
+void ConfigRewrite(CommandContext& ctx) {
+  const std::string& path = ctx.server.config_file;
+  if (path.empty()) return ctx.reply.Error("ERR The server is running without a config file");
+  ServerConfig current = ctx.server.config.Snapshot();
+  auto link = ctx.server.replication.Link();
+  current.replicaof = link ? link->host + " " + std::to_string(link->port) : "";
+  const ServerConfig defaults;
+  std::vector<ConfigSetting> settings;
+  for (const OptionSpec& option : ServerOptions()) {
+    std::string value = option.show(current);
+    settings.push_back({option.name, value, value == option.show(defaults)});
+  }
+  auto original = ReadWholeFile(path);
+  if (!original.ok() && !original.status().Is(Status::Code::kNotFound)) {
+    return ctx.reply.Error("ERR Rewriting config file: " + original.status().message());
+  }
+  auto rewritten = RewriteConfigText(original.ok() ? *original : std::string(), settings);
+  if (!rewritten.ok()) return ctx.reply.Error("ERR Rewriting config file: " + rewritten.status().message());
+  Status written = WriteFileAtomically(path, *rewritten);
+  if (!written.ok()) return ctx.reply.Error("ERR Rewriting config file: " + written.message());
+  KVD_LOG(kNotice) << "CONFIG REWRITE executed with success";
+  ctx.reply.Ok();
 }
 
 // The dispatcher has checked the subcommand and its argument count (the rows below).
@@ -325,7 +355,7 @@ void Config(CommandContext& ctx) {
     ctx.server.command_stats.Reset();
     return ctx.reply.Ok();
   }
-  if (EqualsIgnoreCase(sub, "REWRITE")) return ctx.reply.Error("ERR The server is running without a config file");
+  if (EqualsIgnoreCase(sub, "REWRITE")) return ConfigRewrite(ctx);
   if (EqualsIgnoreCase(sub, "HELP")) return ConfigHelp(ctx);
   ctx.reply.Error("ERR unknown subcommand '" + sub + "'. Try CONFIG HELP.");
 }
