@@ -131,7 +131,10 @@ void SentinelNode::PromoteNext(const std::string& group, Failover& failover, uin
   KVD_LOG(kWarning) << "+selected-slave " << failover.promoting << "; sending REPLICAOF NO ONE";
   auto instance = instances_.find(failover.promoting);
   if (instance == instances_.end()) return;
-  Probe(io_, instance->second.host, instance->second.port, AuthOf(group), {{"REPLICAOF", "NO", "ONE"}},
+  // CONFIG REWRITE keeps the new role over a restart, as Redis Sentinel has it
+  // (a server without a config file refuses it, and that is all).
+  Probe(io_, instance->second.host, instance->second.port, AuthOf(group),
+        {{"REPLICAOF", "NO", "ONE"}, {"CONFIG", "REWRITE"}},
         config_.failover_timeout_ms, [address = failover.promoting](Result<std::vector<protocol::RespValue>> replies) {
           if (!replies.ok()) KVD_LOG(kWarning) << "REPLICAOF NO ONE to " << address << ": " << replies.status().message();
         });
@@ -185,7 +188,8 @@ void SentinelNode::SendReplicaOf(Instance& instance, const std::string& master, 
   uint16_t port = 0;
   if (!SplitAddress(master, &host, &port)) return;
   KVD_LOG(kNotice) << "+slave-reconf " << JoinAddress(instance.host, instance.port) << " -> REPLICAOF " << master;
-  Probe(io_, instance.host, instance.port, AuthOf(instance.group), {{"REPLICAOF", host, std::to_string(port)}},
+  Probe(io_, instance.host, instance.port, AuthOf(instance.group),
+        {{"REPLICAOF", host, std::to_string(port)}, {"CONFIG", "REWRITE"}},
         config_.failover_timeout_ms, [](Result<std::vector<protocol::RespValue>>) {});
 }
 

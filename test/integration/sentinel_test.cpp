@@ -167,10 +167,14 @@ TEST_CASE("sentinel: a dead kvd master is replaced by the best replica and comes
   KvdServer master;
   REQUIRE(master.Start());
   Args follow = {"--replicaof", "127.0.0.1 " + std::to_string(master.port())};
-  Args low = follow, never = follow;
-  low.insert(low.end(), {"--replica-priority", "50"});
+  Args never = follow;
   never.insert(never.end(), {"--replica-priority", "0"});
-  KvdServer plain(follow), preferred(low), excluded(never);
+  // Two of them run on config files, which the sentinels rewrite with each server's new role.
+  TempDir configs;
+  std::string plain_conf = configs.path() + "/plain.conf", preferred_conf = configs.path() + "/preferred.conf";
+  WriteFile(plain_conf, "replicaof \"127.0.0.1 " + std::to_string(master.port()) + "\"\n");
+  WriteFile(preferred_conf, "replicaof \"127.0.0.1 " + std::to_string(master.port()) + "\"\nreplica-priority 50\n");
+  KvdServer plain({"--config", plain_conf}), preferred({"--config", preferred_conf}), excluded(never);
   REQUIRE(plain.Start());
   REQUIRE(preferred.Start());
   REQUIRE(excluded.Start());
@@ -202,6 +206,9 @@ TEST_CASE("sentinel: a dead kvd master is replaced by the best replica and comes
   CHECK(RoleOf(preferred.port()) == "master");
   std::string follows = "slave:" + std::to_string(preferred.port()) + ":connected";
   CHECK(WaitFor([&] { return RoleOf(plain.port()) == follows && RoleOf(excluded.port()) == follows; }, 20s));
+  CHECK(WaitFor([&] { return ReadFile(preferred_conf).find("replicaof") == std::string::npos; }, 20s));
+  CHECK(WaitFor([&] { return ReadFile(plain_conf).find("replicaof \"127.0.0.1 " + std::to_string(preferred.port())) !=
+                             std::string::npos; }, 20s));
   auto p = preferred.Connect();
   CHECK(Bulk(*p, {"GET", "k"}) == "before-failover");
   CHECK(Simple(*p, {"SET", "k", "after-failover"}) == "OK");
