@@ -14,6 +14,7 @@
 #include "roles/server/client_pause.h"
 #include "roles/server/client_registry.h"
 #include "roles/server/command_stats.h"
+#include "roles/server/failover.h"
 #include "roles/server/monitor.h"
 #include "roles/server/pubsub.h"
 #include "roles/server/watch_registry.h"
@@ -73,6 +74,7 @@ struct ServerContext {
   MonitorRegistry monitors;
   PubSub pubsub;
   replication::Replication replication;
+  Failover failover{*this};  // FAILOVER: after replication, pause and clients, which it uses
   // Runs what would stall an io thread's other clients (DBSIZE of a large
   // database); one thread, so such commands cannot take more than one core.
   boost::asio::thread_pool background{1};

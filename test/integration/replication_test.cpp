@@ -823,3 +823,64 @@ TEST_CASE("replication: a promoted replica's own replicas continue under its new
 }
 
 }  // namespace kvdtest
+
+namespace kvdtest {
+
+TEST_CASE("replication: FAILOVER hands the master's role to a replica without losing a write") {
+  MasterWithReplica pair("before");
+  auto& [master, replica_ptr, m, r] = pair;
+  KvdServer& replica = *replica_ptr;
+  for (int i = 0; i < 200; ++i) REQUIRE(Simple(*m, {"SET", "k" + std::to_string(i), "v"}) == "OK");
+
+  // A client whose write arrives during the failover waits, then meets a replica.
+  REQUIRE(Simple(*m, {"FAILOVER", "TO", "127.0.0.1", std::to_string(replica.port())}) == "OK");
+  REQUIRE(WaitFor([&] { return Call(*r, {"ROLE"}).elements[0].str == "master"; }, 20s));
+  REQUIRE(WaitFor([&] { return LinkStatus(*m) == "up"; }, 20s));
+  CHECK(InfoField(Bulk(*m, {"INFO", "replication"}), "master_port") == std::to_string(replica.port()));
+  CHECK(InfoField(Bulk(*m, {"INFO", "replication"}), "master_failover_state") == "no-failover");
+  CHECK(Err(*m, {"SET", "late", "x"}) == "READONLY You can't write against a read only replica.");
+  CHECK(Int(*r, {"DBSIZE"}) == 201);
+  // The new master's writes reach the old one by partial sync: one full sync in all, the first.
+  REQUIRE(Simple(*r, {"SET", "after", "1"}) == "OK");
+  REQUIRE(CaughtUp(*r, *m));
+  CHECK(Bulk(*m, {"GET", "after"}) == "1");
+  CHECK(Count(master.Log(), "full sync done") == 0);
+
+  // And back, to any replica.
+  REQUIRE(Simple(*r, {"FAILOVER"}) == "OK");
+  REQUIRE(WaitFor([&] { return Call(*m, {"ROLE"}).elements[0].str == "master"; }, 20s));
+  REQUIRE(Simple(*m, {"SET", "back", "1"}) == "OK");
+}
+
+TEST_CASE("replication: FAILOVER gives up at its timeout, resuming writes, and refuses bad requests") {
+  MasterWithReplica pair("a");
+  auto& [master, replica_ptr, m, r] = pair;
+  KvdServer& replica = *replica_ptr;
+  std::string port = std::to_string(replica.port());
+  CHECK(Err(*m, {"FAILOVER", "FORCE"}) ==
+        "ERR FAILOVER with force option requires both a timeout and target HOST and IP.");
+  CHECK(Err(*m, {"FAILOVER", "TO", "127.0.0.1", "1"}) == "ERR FAILOVER target HOST and PORT is not a replica.");
+  CHECK(Err(*m, {"FAILOVER", "TIMEOUT", "0"}) == "ERR FAILOVER timeout must be greater than 0");
+  CHECK(Err(*m, {"FAILOVER", "ABORT", "TIMEOUT", "5"}) == "ERR syntax error");
+  CHECK(Err(*m, {"FAILOVER", "ABORT"}) == "ERR No failover in progress.");
+  CHECK(Err(*r, {"FAILOVER"}) == "ERR FAILOVER is not valid when server is a replica.");
+
+  // A replica that cannot acknowledge never catches up: the failover ends at its timeout.
+  ::kill(replica.pid(), SIGSTOP);
+  REQUIRE(Simple(*m, {"SET", "unacknowledged", "1"}) == "OK");
+  REQUIRE(Simple(*m, {"FAILOVER", "TO", "127.0.0.1", port, "TIMEOUT", "300"}) == "OK");
+  CHECK(Err(*m, {"FAILOVER"}) == "ERR FAILOVER already in progress.");
+  CHECK(InfoField(Bulk(*m, {"INFO", "replication"}), "master_failover_state") == "waiting-for-sync");
+  CHECK(Simple(*m, {"SET", "waited", "1"}) == "OK");  // held until the failover gave up
+  CHECK(InfoField(Bulk(*m, {"INFO", "replication"}), "master_failover_state") == "no-failover");
+  CHECK(Call(*m, {"ROLE"}).elements[0].str == "master");
+  // ABORT ends one at once.
+  REQUIRE(Simple(*m, {"FAILOVER"}) == "OK");
+  CHECK(Simple(*m, {"FAILOVER", "ABORT"}) == "OK");
+  CHECK(Simple(*m, {"SET", "after-abort", "1"}) == "OK");
+  ::kill(replica.pid(), SIGCONT);
+  REQUIRE(CaughtUp(*m, *r));
+  CHECK(Bulk(*r, {"GET", "after-abort"}) == "1");
+}
+
+}  // namespace kvdtest

@@ -269,10 +269,7 @@ void ClientPauseCmd(CommandContext& ctx) {
 }
 
 void ClientUnpauseCmd(CommandContext& ctx) {
-  ctx.server.pause.Unpause();
-  for (const auto& client : ctx.server.clients.List()) {
-    if (client->postponed.load()) client->Wake(WakeReason::kPauseEnded);
-  }
+  EndClientPause(ctx.server);
   ctx.reply.Ok();
 }
 

@@ -1,9 +1,11 @@
 // Replication commands: REPLICAOF/SLAVEOF, ROLE, WAIT, and the ones a kvd
 // replica sends its master: REPLCONF and PSYNC (SYNC, the pre-PSYNC form that
 // expects an RDB payload, is refused: kvd replicas fetch checkpoints instead).
+#include <algorithm>
 #include <chrono>
 
 #include "common/clock.h"
+#include "common/logging.h"
 #include "common/numbers.h"
 #include "roles/server/command_table.h"
 #include "roles/server/commands/args.h"
@@ -24,15 +26,54 @@ void ReplicaOf(CommandContext& ctx) {
   if (link && link->host == ctx.args[1] && link->port == port) {
     return ctx.reply.SimpleString("OK Already connected to specified master");
   }
-  ServerConfig config = ctx.server.config.Snapshot();
-  replication::LinkSettings settings;
-  settings.host = ctx.args[1];
-  settings.port = static_cast<uint16_t>(port);
-  settings.masterauth = config.masterauth;
-  settings.listening_port = ctx.server.port;
-  settings.timeout_ms = static_cast<uint64_t>(config.repl_timeout) * 1000;
-  Status started = replication.Follow(std::move(settings));
+  Status started = FollowMaster(ctx.server, ctx.args[1], static_cast<uint16_t>(port));
   if (!started.ok()) return ctx.ReplyError(started);
+  ctx.reply.Ok();
+}
+
+// FAILOVER [TO host port [FORCE]] [TIMEOUT ms] | FAILOVER ABORT, with Redis's
+// order of checks and texts; the work runs on (roles/server/failover.h).
+void FailoverCmd(CommandContext& ctx) {
+  Failover& failover = ctx.server.failover;
+  if (ctx.args.size() == 2 && EqualsIgnoreCase(ctx.args[1], "ABORT")) {
+    if (!failover.Abort()) return ctx.reply.Error("ERR No failover in progress.");
+    return ctx.reply.Ok();
+  }
+  replication::FailoverPlan plan;
+  int64_t timeout_ms = 0, port = 0;
+  for (size_t i = 1; i < ctx.args.size(); ++i) {
+    const std::string& option = ctx.args[i];
+    if (EqualsIgnoreCase(option, "TIMEOUT") && i + 1 < ctx.args.size() && timeout_ms == 0) {
+      if (!ParseIntArg(ctx, ++i, &timeout_ms)) return;
+      if (timeout_ms <= 0) return ctx.reply.Error("ERR FAILOVER timeout must be greater than 0");
+    } else if (EqualsIgnoreCase(option, "TO") && i + 2 < ctx.args.size() && !plan.target_host) {
+      if (!ParseIntArg(ctx, i + 2, &port)) return;
+      plan.target_host = ctx.args[i + 1];
+      i += 2;
+    } else if (EqualsIgnoreCase(option, "FORCE") && !plan.force) {
+      plan.force = true;
+    } else {
+      return ctx.ReplySyntaxError();
+    }
+  }
+  if (failover.InProgress()) return ctx.reply.Error("ERR FAILOVER already in progress.");
+  if (ctx.server.replication.IsReplica()) return ctx.reply.Error("ERR FAILOVER is not valid when server is a replica.");
+  auto replicas = ctx.server.replication.master().Replicas();
+  if (replicas.empty()) return ctx.reply.Error("ERR FAILOVER requires connected replicas.");
+  if (plan.force && (timeout_ms == 0 || !plan.target_host)) {
+    return ctx.reply.Error("ERR FAILOVER with force option requires both a timeout and target HOST and IP.");
+  }
+  if (plan.target_host) {
+    plan.target_port = static_cast<uint16_t>(port);
+    bool known = std::any_of(replicas.begin(), replicas.end(), [&](const replication::ReplicaView& replica) {
+      return replica.ip == *plan.target_host && replica.port == port;
+    });
+    if (!known) return ctx.reply.Error("ERR FAILOVER target HOST and PORT is not a replica.");
+  }
+  if (timeout_ms != 0) plan.deadline_ms = ctx.server.engine.NowMs() + static_cast<uint64_t>(timeout_ms);
+  KVD_LOG(kNotice) << "FAILOVER requested to "
+                   << (plan.target_host ? *plan.target_host + ":" + std::to_string(port) : "any replica");
+  failover.Start(std::move(plan));
   ctx.reply.Ok();
 }
 
@@ -127,6 +168,7 @@ std::vector<CommandSpec> ReplicationCommands() {
       {"psync", -3, kAdmin | kNoScript, 0, 0, 0, Psync},
       {"sync", 1, kAdmin | kNoScript, 0, 0, 0, Sync},
       {"wait", 3, kNoScript, 0, 0, 0, Wait},
+      {"failover", -1, kAdmin | kNoScript | kStale, 0, 0, 0, FailoverCmd},
   };
 }
 
@@ -155,6 +197,7 @@ std::vector<std::pair<std::string, std::string>> ReplicationInfo(ServerContext& 
   } else {
     fields = {{"role", "master"}};
   }
+  fields.emplace_back("master_failover_state", server.failover.StateName());
   auto replicas = replication.master().Replicas();
   fields.emplace_back("connected_slaves", std::to_string(replicas.size()));
   uint64_t now = SystemClock::Instance()->NowMs();
