@@ -540,8 +540,9 @@ class Run:
 
     def switchover(self):
         """The kvd and its replica (--replica) trade places every 400 steps, as
-        an operator's switchover does: once the replica has caught up it is
-        promoted (REPLICAOF NO ONE) and the old master follows it; the commands
+        an operator's switchover does: with FAILOVER, or by hand once the
+        replica has caught up (REPLICAOF NO ONE, and the old master follows
+        it); the commands
         go on against the new master, and each one's data must equal the
         other's after every change. An even number of trades leaves the roles
         as they were."""
@@ -571,8 +572,19 @@ class Run:
                 print("before switchover %d: %s" % (round_number, report))
                 self.differences += 1
                 return
-            Client(replica).call(["REPLICAOF", "NO", "ONE"])
-            Client(master).call(["REPLICAOF", "127.0.0.1", str(replica)])
+            if self.rng.random() < 0.5:
+                Client(replica).call(["REPLICAOF", "NO", "ONE"])
+                Client(master).call(["REPLICAOF", "127.0.0.1", str(replica)])
+            else:
+                reply = Client(master).call(["FAILOVER", "TO", "127.0.0.1", str(replica)])
+                deadline = time.monotonic() + 30
+                while (Client(replica).call(["ROLE"])[1][0][1] != b"master" or
+                       Client(master).call(["ROLE"])[1][0][1] != b"slave"):
+                    if time.monotonic() > deadline:
+                        print("FAILOVER %d did not complete: %r" % (round_number, reply))
+                        self.differences += 1
+                        return
+                    time.sleep(0.01)
             master, replica = replica, master
             report, _ = replica_differences(master, replica)
             if report:
