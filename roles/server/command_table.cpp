@@ -25,12 +25,13 @@ std::vector<CommandSpec> HyperLogLogCommands();  // commands/hyperloglog.cpp: PF
 std::vector<CommandSpec> SortCommands();  // commands/sort.cpp: SORT SORT_RO
 std::vector<CommandSpec> DumpCommands();  // commands/dump.cpp: DUMP RESTORE MIGRATE
 std::vector<CommandSpec> GeoCommands();  // commands/geo.cpp: GEOADD GEOSEARCH ...
+std::vector<CommandSpec> ClusterCommands();  // commands/cluster.cpp: CLUSTER READONLY READWRITE ASKING
 
 CommandTable::CommandTable() {
   for (auto family : {ConnectionCommands, ServerCommands, KeyCommands, StringCommands, HashCommands, ListCommands,
                       SetCommands, ZSetCommands, TransactionCommands, PubSubCommands, BlockingCommands,
                       BackupCommands, ReplicationCommands, IntrospectionCommands, BitCommands,
-                      HyperLogLogCommands, SortCommands, DumpCommands, GeoCommands}) {
+                      HyperLogLogCommands, SortCommands, DumpCommands, GeoCommands, ClusterCommands}) {
     for (const CommandSpec& spec : family()) commands_.push_back(spec);
   }
   index_.reserve(commands_.size());

@@ -137,3 +137,17 @@ TEST_CASE("subcommands: refusals match redis-server's, alone and inside MULTI") 
 }
 
 }  // namespace kvdtest
+
+namespace kvdtest {
+
+TEST_CASE("cluster commands answer as a redis-server without cluster support") {
+  SideBySide pair;
+  if (!pair.ready()) return;
+  const std::vector<Args> commands = {{"CLUSTER", "INFO"}, {"CLUSTER", "SLOTS"}, {"CLUSTER"}, {"CLUSTER", "HELP"},
+                                      {"READONLY"},        {"READWRITE"},        {"ASKING"},  {"READONLY", "x"}};
+  for (const auto& command : commands) {
+    CHECK_MESSAGE(ExactCall(pair.kvd(), command) == ExactCall(pair.reference(), command), Joined(command));
+  }
+}
+
+}  // namespace kvdtest
