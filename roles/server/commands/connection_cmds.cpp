@@ -343,6 +343,8 @@ void Client(CommandContext& ctx) {
     ctx.client.set_name(ctx.args[2]);
     return ctx.reply.Ok();
   }
+  // The caller's own line names the command running now, as Redis's does ("client|list").
+  if (EqualsIgnoreCase(sub, "INFO") || EqualsIgnoreCase(sub, "LIST")) ctx.client.set_last_command("client|" + ToLower(sub));
   if (EqualsIgnoreCase(sub, "INFO")) return ctx.reply.Verbatim(ClientLine(ctx.client, now));
   if (EqualsIgnoreCase(sub, "LIST")) {
     std::string text;
