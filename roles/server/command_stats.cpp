@@ -1,5 +1,8 @@
 #include "roles/server/command_stats.h"
 
+#include <algorithm>
+#include <bit>
+
 namespace kvd::server {
 namespace {
 
@@ -30,10 +33,16 @@ CommandStats::Block& CommandStats::ThisThreadsBlock() {
   return *block;
 }
 
+size_t CommandStats::BucketOf(uint64_t micros) {
+  size_t bucket = micros <= 1 ? 0 : static_cast<size_t>(std::bit_width(micros - 1));
+  return std::min(bucket, kLatencyBuckets - 1);
+}
+
 void CommandStats::Ran(size_t index, uint64_t micros, bool failed) {
   Counters& counters = ThisThreadsBlock().commands[index];
   Bump(counters.calls, 1);
   Bump(counters.micros, micros);
+  Bump(counters.buckets[BucketOf(micros)], 1);
   if (failed) Bump(counters.failed, 1);
 }
 
@@ -61,6 +70,7 @@ std::vector<CommandStats::Totals> CommandStats::RawSums() const {
       sums[i].micros += counters.micros.load(std::memory_order_relaxed);
       sums[i].rejected += counters.rejected.load(std::memory_order_relaxed);
       sums[i].failed += counters.failed.load(std::memory_order_relaxed);
+      for (size_t b = 0; b < kLatencyBuckets; ++b) sums[i].buckets[b] += counters.buckets[b].load(std::memory_order_relaxed);
     }
   }
   return sums;
@@ -74,6 +84,7 @@ std::vector<CommandStats::Totals> CommandStats::Commands() const {
     sums[i].micros -= baseline_[i].micros;
     sums[i].rejected -= baseline_[i].rejected;
     sums[i].failed -= baseline_[i].failed;
+    for (size_t b = 0; b < kLatencyBuckets; ++b) sums[i].buckets[b] -= baseline_[i].buckets[b];
   }
   return sums;
 }

@@ -8,6 +8,7 @@
 // subtract, so it never races a writer.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <map>
@@ -30,11 +31,17 @@ class CommandStats {
   // An error reply: `error` is its text without the '-'; its code is the first word.
   void ErrorReplied(std::string_view error);
 
+  // LATENCY HISTOGRAM's buckets: bucket b counts calls of at most 2^b
+  // microseconds (and more than 2^(b-1)).
+  static constexpr size_t kLatencyBuckets = 40;
+  static size_t BucketOf(uint64_t micros);
+
   struct Totals {
     uint64_t calls = 0;
     uint64_t micros = 0;
     uint64_t rejected = 0;
     uint64_t failed = 0;
+    std::array<uint64_t, kLatencyBuckets> buckets{};
   };
   // Indexed like the command table, since the last Reset.
   std::vector<Totals> Commands() const;
@@ -46,6 +53,7 @@ class CommandStats {
  private:
   struct Counters {
     std::atomic<uint64_t> calls{0}, micros{0}, rejected{0}, failed{0};
+    std::array<std::atomic<uint64_t>, kLatencyBuckets> buckets{};
   };
   struct Block {
     explicit Block(size_t count) : commands(count) {}

@@ -26,12 +26,13 @@ std::vector<CommandSpec> SortCommands();  // commands/sort.cpp: SORT SORT_RO
 std::vector<CommandSpec> DumpCommands();  // commands/dump.cpp: DUMP RESTORE MIGRATE
 std::vector<CommandSpec> GeoCommands();  // commands/geo.cpp: GEOADD GEOSEARCH ...
 std::vector<CommandSpec> ClusterCommands();  // commands/cluster.cpp: CLUSTER READONLY READWRITE ASKING
+std::vector<CommandSpec> LatencyCommands();  // commands/latency.cpp: LATENCY
 
 CommandTable::CommandTable() {
   for (auto family : {ConnectionCommands, ServerCommands, KeyCommands, StringCommands, HashCommands, ListCommands,
                       SetCommands, ZSetCommands, TransactionCommands, PubSubCommands, BlockingCommands,
                       BackupCommands, ReplicationCommands, IntrospectionCommands, BitCommands,
-                      HyperLogLogCommands, SortCommands, DumpCommands, GeoCommands, ClusterCommands}) {
+                      HyperLogLogCommands, SortCommands, DumpCommands, GeoCommands, ClusterCommands, LatencyCommands}) {
     for (const CommandSpec& spec : family()) commands_.push_back(spec);
   }
   index_.reserve(commands_.size());

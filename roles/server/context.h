@@ -15,6 +15,7 @@
 #include "roles/server/client_registry.h"
 #include "roles/server/command_stats.h"
 #include "roles/server/failover.h"
+#include "roles/server/latency_monitor.h"
 #include "roles/server/monitor.h"
 #include "roles/server/pubsub.h"
 #include "roles/server/watch_registry.h"
@@ -67,6 +68,7 @@ struct ServerContext {
   Stats stats;
   CommandStats command_stats;  // INFO commandstats and errorstats
   SlowLog slowlog;
+  LatencyMonitor latency;  // LATENCY's events
   ClientRegistry clients;
   WatchRegistry watches;
   BlockingRegistry blocking;

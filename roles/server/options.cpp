@@ -131,6 +131,8 @@ std::vector<OptionSpec> BuildOptions() {
                 "SLOWLOG records commands that run at least this many microseconds; -1 = none, 0 = all"),
       IntOption("slowlog-max-len", &ServerConfig::slowlog_max_len, 0, kMaxInt, true,
                 "entries SLOWLOG keeps (the oldest go first)"),
+      IntOption("latency-monitor-threshold", &ServerConfig::latency_monitor_threshold, 0, INT64_MAX, true,
+                "LATENCY records commands that run at least this many milliseconds; 0 = off"),
   };
 }
 

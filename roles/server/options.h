@@ -44,6 +44,7 @@ struct ServerConfig {
   int64_t repl_timeout = 60;          // seconds
   int64_t slowlog_log_slower_than = 10000;  // microseconds; negative = log nothing
   int64_t slowlog_max_len = 128;
+  int64_t latency_monitor_threshold = 0;  // milliseconds; 0 = off
   // Not an option: the file --config named (absolute), which CONFIG REWRITE rewrites; empty without one.
   std::string config_file;
 };

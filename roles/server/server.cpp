@@ -77,6 +77,7 @@ class Server {
     });
     ApplyReplicationPolicy(config);
     context_.slowlog.Configure(config.slowlog_log_slower_than, config.slowlog_max_len);
+    context_.latency.SetThreshold(static_cast<uint64_t>(config.latency_monitor_threshold));
     TickMicros();  // calibrates the command clock (2 ms) now, not during the first command
     engine_->SetCommitObserver([this](const rocksdb::WriteBatch& batch) {
       if (context_.watches.Empty() && context_.blocking.Empty()) return;
@@ -288,6 +289,8 @@ class Server {
       if (level.ok()) SetLogLevel(*level);
     } else if (name.starts_with("slowlog-")) {
       context_.slowlog.Configure(updated.slowlog_log_slower_than, updated.slowlog_max_len);
+    } else if (name == "latency-monitor-threshold") {
+      context_.latency.SetThreshold(static_cast<uint64_t>(updated.latency_monitor_threshold));
     } else {
       ApplyReplicationPolicy(updated);
     }

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <map>
 #include <string>
 
 #include "harness.h"
@@ -165,6 +166,53 @@ TEST_CASE("introspection: SLOWLOG keeps the commands over the threshold, newest 
   CHECK(Simple(c, {"SET", "k", "v"}) == "OK");
   CHECK(Int(c, {"SLOWLOG", "LEN"}) == 0);
   CHECK(Err(c, {"CONFIG", "SET", "slowlog-log-slower-than", "-2"}).starts_with("ERR CONFIG SET failed"));
+}
+
+}  // namespace kvdtest
+
+namespace kvdtest {
+
+TEST_CASE("latency: events past the threshold, histograms per command, and Redis's replies when off") {
+  SideBySide pair;
+  if (!pair.ready()) return;
+  const std::vector<Args> off = {{"LATENCY", "LATEST"}, {"LATENCY", "HISTORY", "command"}, {"LATENCY", "RESET"},
+                                 {"LATENCY", "GRAPH", "command"}, {"LATENCY", "BOGUS"}, {"LATENCY"},
+                                 {"LATENCY", "HISTORY"}, {"CONFIG", "GET", "latency-monitor-threshold"}};
+  for (const auto& command : off) {
+    CHECK_MESSAGE(ExactCall(pair.kvd(), command) == ExactCall(pair.reference(), command), Joined(command));
+  }
+  RespClient& c = pair.kvd();
+  for (int i = 0; i < 50; ++i) REQUIRE(Simple(c, {"SET", "k", "v"}) == "OK");
+  RespValue histogram = Call(c, {"LATENCY", "HISTOGRAM", "SET", "config"});
+  std::map<std::string, RespValue> by_name;  // in no particular order, as in Redis
+  for (size_t i = 0; i + 1 < histogram.elements.size(); i += 2) by_name[histogram.elements[i].str] = histogram.elements[i + 1];
+  REQUIRE(by_name.size() == 2);  // set, and config|get (the CONFIG GET above)
+  REQUIRE(by_name.count("config|get") == 1);
+  const RespValue& set = by_name["set"];
+  REQUIRE(set.elements.size() == 4);
+  CHECK(set.elements[0].str == "calls");
+  CHECK(set.elements[1].integer == 50);
+  const RespValue& buckets = set.elements[3];
+  REQUIRE(buckets.elements.size() >= 2);
+  CHECK(buckets.elements[buckets.elements.size() - 1].integer == 50);  // cumulative: every call by the last bucket
+
+  // A command that takes milliseconds leaves an event once the monitor is on.
+  REQUIRE(Simple(c, {"CONFIG", "SET", "latency-monitor-threshold", "1"}) == "OK");
+  Args push = {"RPUSH", "big"};
+  for (int i = 0; i < 100000; ++i) push.push_back(std::to_string(i));
+  REQUIRE(Int(c, push) == 100000);
+  CHECK(WaitFor([&] {
+    Call(c, {"LRANGE", "big", "0", "-1"});
+    return !Call(c, {"LATENCY", "LATEST"}).elements.empty();
+  }, 30s));
+  RespValue latest = Call(c, {"LATENCY", "LATEST"});
+  REQUIRE(latest.elements[0].elements.size() == 4);
+  CHECK(latest.elements[0].elements[2].integer >= 1);
+  std::string event = latest.elements[0].elements[0].str;
+  CHECK(!Call(c, {"LATENCY", "HISTORY", event}).elements.empty());
+  CHECK(Call(c, {"LATENCY", "GRAPH", event}).str.find(event + " - high ") == 0);
+  CHECK(Int(c, {"LATENCY", "RESET"}) >= 1);
+  CHECK(Call(c, {"LATENCY", "LATEST"}).elements.empty());
 }
 
 }  // namespace kvdtest
