@@ -773,15 +773,22 @@ TEST_CASE("replication: a writable replica's own writes are saved, and it resync
   CHECK(Bulk(*r, {"GET", "later"}) == "4");
 }
 
-
+// A master, a replica of it and a replica of that one, all caught up.
+struct ChainOfThree : MasterWithReplica {
+  KvdServer chained;
+  std::unique_ptr<RespClient> c;
+  ChainOfThree() : MasterWithReplica("shared"), chained(ReplicaOf(*replica)) {
+    REQUIRE(chained.Start());
+    c = chained.Connect();
+    REQUIRE(CaughtUp(*r, *c));
+  }
+};
 
 TEST_CASE("replication: a replica of a writable replica follows its writes, then its full sync from the master") {
-  MasterWithReplica pair("shared");
-  auto& [master, replica_ptr, m, r] = pair;
-  KvdServer chained(ReplicaOf(*replica_ptr));
-  REQUIRE(chained.Start());
-  auto c = chained.Connect();
-  REQUIRE(CaughtUp(*r, *c));
+  ChainOfThree chain;
+  auto& m = chain.m;
+  auto& r = chain.r;
+  auto& c = chain.c;
 
   // The middle replica's own writes part its history; its replica goes on with them.
   REQUIRE(Simple(*r, {"CONFIG", "SET", "replica-read-only", "no"}) == "OK");
@@ -803,15 +810,11 @@ TEST_CASE("replication: a replica of a writable replica follows its writes, then
   CHECK(Bulk(*c, {"GET", "later"}) == "4");
 }
 
-
-
 TEST_CASE("replication: a promoted replica's own replicas continue under its new id, without a full sync") {
-  MasterWithReplica pair("shared");
-  auto& [master, replica_ptr, m, r] = pair;
-  KvdServer chained(ReplicaOf(*replica_ptr));
-  REQUIRE(chained.Start());
-  auto c = chained.Connect();
-  REQUIRE(CaughtUp(*r, *c));
+  ChainOfThree chain;
+  auto& r = chain.r;
+  auto& c = chain.c;
+  KvdServer& chained = chain.chained;
 
   REQUIRE(Simple(*r, {"REPLICAOF", "NO", "ONE"}) == "OK");
   REQUIRE(Simple(*r, {"SET", "after-promotion", "1"}) == "OK");
