@@ -4,36 +4,43 @@
 
 namespace kvd::server {
 
-void ClientPause::Pause(uint64_t now_ms, uint64_t until_ms, PauseScope scope) {
+void ClientPause::Pause(uint64_t now_ms, uint64_t until_ms, PauseScope scope, PauseCause cause) {
   std::lock_guard lock(mutex_);
-  PauseScope current = scope_.load(std::memory_order_relaxed);
-  if (current == PauseScope::kNone || until_ms_ <= now_ms) {  // none in effect: this one alone
-    until_ms_ = until_ms;
-    scope_.store(scope, std::memory_order_relaxed);
-    return;
+  Entry& entry = entries_[static_cast<size_t>(cause)];
+  if (entry.scope == PauseScope::kNone || entry.until_ms <= now_ms) {  // none in effect: this one alone
+    entry = {scope, until_ms};
+  } else {
+    entry.until_ms = std::max(entry.until_ms, until_ms);
+    entry.scope = std::max(entry.scope, scope);
   }
-  until_ms_ = std::max(until_ms_, until_ms);
-  scope_.store(std::max(current, scope), std::memory_order_relaxed);
+  UpdateActive();
 }
 
-void ClientPause::Unpause() {
+void ClientPause::Unpause(PauseCause cause) {
   std::lock_guard lock(mutex_);
-  scope_.store(PauseScope::kNone, std::memory_order_relaxed);
-  until_ms_ = 0;
+  entries_[static_cast<size_t>(cause)] = Entry{};
+  UpdateActive();
+}
+
+void ClientPause::UpdateActive() const {
+  bool any = std::any_of(entries_.begin(), entries_.end(), [](const Entry& e) { return e.scope != PauseScope::kNone; });
+  active_.store(any, std::memory_order_relaxed);
 }
 
 uint64_t ClientPause::CoveringUntil(bool may_replicate, uint64_t now_ms) const {
-  if (scope_.load(std::memory_order_relaxed) == PauseScope::kNone) return 0;
+  if (!active_.load(std::memory_order_relaxed)) return 0;
   std::lock_guard lock(mutex_);
-  PauseScope scope = scope_.load(std::memory_order_relaxed);
-  if (scope == PauseScope::kNone) return 0;
-  if (until_ms_ <= now_ms) {
-    scope_.store(PauseScope::kNone, std::memory_order_relaxed);
-    until_ms_ = 0;
-    return 0;
+  uint64_t until = 0;
+  for (Entry& entry : entries_) {
+    if (entry.scope == PauseScope::kNone) continue;
+    if (entry.until_ms <= now_ms) {
+      entry = Entry{};
+      continue;
+    }
+    if (entry.scope == PauseScope::kAll || may_replicate) until = std::max(until, entry.until_ms);
   }
-  if (scope == PauseScope::kWrite && !may_replicate) return 0;
-  return until_ms_;
+  UpdateActive();
+  return until;
 }
 
 }  // namespace kvd::server

@@ -19,8 +19,8 @@ Status FollowMaster(ServerContext& server, const std::string& host, uint16_t por
   return server.replication.Follow(std::move(settings));
 }
 
-void EndClientPause(ServerContext& server) {
-  server.pause.Unpause();
+void EndClientPause(ServerContext& server, PauseCause cause) {
+  server.pause.Unpause(cause);
   for (const auto& client : server.clients.List()) {
     if (client->postponed.load()) client->Wake(WakeReason::kPauseEnded);
   }
@@ -39,7 +39,7 @@ void Failover::Start(replication::FailoverPlan plan) {
   }
   state_ = State::kWaitingForSync;
   uint64_t now = server_.engine.NowMs();
-  server_.pause.Pause(now, UINT64_MAX, PauseScope::kWrite);
+  server_.pause.Pause(now, UINT64_MAX, PauseScope::kWrite, PauseCause::kFailover);
   thread_ = std::thread([this, plan = std::move(plan)] { Run(plan); });
 }
 
@@ -101,7 +101,7 @@ Status Failover::HandOver(const std::string& host, uint16_t port) {
 void Failover::Finish(const std::string& outcome) {
   KVD_LOG(kNotice) << outcome;
   // Resume first: a FAILOVER started once the state reads none pauses again, and must stay paused.
-  EndClientPause(server_);
+  EndClientPause(server_, PauseCause::kFailover);
   state_ = State::kNone;
 }
 

@@ -21,6 +21,21 @@ TEST_CASE("client pause: WRITE covers what may replicate, ALL covers everything,
   CHECK(pause.CoveringUntil(true, 1500) == 0);
 }
 
+TEST_CASE("client pause: CLIENT PAUSE and a FAILOVER's pause end each on their own") {
+  ClientPause pause;
+  pause.Pause(0, 5000, PauseScope::kWrite, PauseCause::kClient);
+  pause.Pause(0, UINT64_MAX, PauseScope::kWrite, PauseCause::kFailover);
+  CHECK(pause.CoveringUntil(true, 100) == UINT64_MAX);
+  pause.Unpause(PauseCause::kFailover);  // the failover ended: the client's pause still holds
+  CHECK(pause.CoveringUntil(true, 100) == 5000);
+  pause.Pause(0, UINT64_MAX, PauseScope::kWrite, PauseCause::kFailover);
+  pause.Unpause(PauseCause::kClient);  // CLIENT UNPAUSE does not release the failover's
+  CHECK(pause.CoveringUntil(true, 100) == UINT64_MAX);
+  CHECK(pause.CoveringUntil(false, 100) == 0);
+  pause.Unpause(PauseCause::kFailover);
+  CHECK_FALSE(pause.MayBeActive());
+}
+
 TEST_CASE("client pause: a new pause extends and widens, never shortens or narrows") {
   ClientPause pause;
   pause.Pause(0, 5000, PauseScope::kAll);

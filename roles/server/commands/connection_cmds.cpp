@@ -269,7 +269,7 @@ void ClientPauseCmd(CommandContext& ctx) {
 }
 
 void ClientUnpauseCmd(CommandContext& ctx) {
-  EndClientPause(ctx.server);
+  EndClientPause(ctx.server, PauseCause::kClient);
   ctx.reply.Ok();
 }
 
