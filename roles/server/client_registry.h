@@ -24,12 +24,16 @@ struct Session {
   Watcher watcher;
   std::set<std::string> channels;
   std::set<std::string> patterns;
+  std::set<std::string> shard_channels;  // SSUBSCRIBE
   uint16_t replica_listening_port = 0;  // REPLCONF listening-port from a replica
   // CLIENT REPLY: OFF drops every reply; SKIP drops the next command's.
   bool replies_off = false;
   bool skip_this_reply = false;  // the command running now answers nothing
   bool skip_next_reply = false;  // set by CLIENT REPLY SKIP, for the command after it
+  // What (P)SUBSCRIBE's confirmations count, as Redis does; shard channels count apart.
   size_t subscriptions() const { return channels.size() + patterns.size(); }
+  // Whether the connection is in the subscribed context (any kind).
+  bool subscribed_any() const { return subscriptions() + shard_channels.size() > 0; }
 };
 
 // Why a blocked client is woken: a key it waits on was written, CLIENT

@@ -72,7 +72,7 @@ void Connection::Close(bool shutdown_socket) {
   Session& session = state_->session;
   server_.blocking.Unblock(state_->id);
   server_.watches.RemoveAll(&session.watcher);
-  server_.pubsub.RemoveClient(*state_, session.channels, session.patterns);
+  server_.pubsub.RemoveClient(*state_, session.channels, session.patterns, session.shard_channels);
   if (state_->monitoring.load()) server_.monitors.Remove(state_->id);
   server_.clients.Unregister(state_->id);
 }

@@ -53,7 +53,7 @@ std::string Admit(const CommandSpec* spec, const CommandContext& ctx) {
       return errors::kNoReplicas;
     }
   }
-  if (ctx.client.session.subscriptions() > 0 && ctx.client.protocol.load(std::memory_order_relaxed) == 2 &&
+  if (ctx.client.session.subscribed_any() && ctx.client.protocol.load(std::memory_order_relaxed) == 2 &&
       !(spec->flags & kSubscribedOk)) {
     return "ERR Can't execute '" + FullName(*spec, ctx.args) +
            "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context";
@@ -90,7 +90,7 @@ namespace {
 // commands): PUBLISH, WAIT, and an EXEC whose transaction writes.
 bool MayReplicate(const CommandSpec& spec, const Session& session) {
   if (spec.flags & kWrite) return true;
-  if (spec.name == "publish" || spec.name == "wait") return true;
+  if (spec.name == "publish" || spec.name == "spublish" || spec.name == "wait") return true;
   if (spec.name != "exec") return false;
   for (const auto& queued : session.queued) {
     const CommandSpec* inner = Commands().Find(queued[0]);

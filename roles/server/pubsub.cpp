@@ -50,34 +50,29 @@ bool PubSub::PUnsubscribe(const ClientState& client, const std::string& pattern)
   return RemoveFrom(patterns_, pattern, client.id);
 }
 
+bool PubSub::SSubscribe(const std::shared_ptr<ClientState>& client, const std::string& channel) {
+  std::lock_guard lock(mutex_);
+  return AddTo(shard_channels_, channel, client);
+}
+
+bool PubSub::SUnsubscribe(const ClientState& client, const std::string& channel) {
+  std::lock_guard lock(mutex_);
+  return RemoveFrom(shard_channels_, channel, client.id);
+}
+
 void PubSub::RemoveClient(const ClientState& client, const std::set<std::string>& channels,
-                          const std::set<std::string>& patterns) {
+                          const std::set<std::string>& patterns, const std::set<std::string>& shard_channels) {
   std::lock_guard lock(mutex_);
   for (const auto& channel : channels) RemoveFrom(channels_, channel, client.id);
   for (const auto& pattern : patterns) RemoveFrom(patterns_, pattern, client.id);
+  for (const auto& channel : shard_channels) RemoveFrom(shard_channels_, channel, client.id);
 }
 
-int64_t PubSub::Publish(const std::string& channel, const std::string& message, const ClientState* publisher,
-                        std::string* to_publisher) {
-  std::vector<std::pair<std::shared_ptr<ClientState>, std::string>> deliveries;
-  {
-    std::lock_guard lock(mutex_);
-    auto it = channels_.find(channel);
-    if (it != channels_.end()) {
-      for (const auto& [id, weak] : it->second) {
-        if (auto client = weak.lock()) deliveries.emplace_back(client, std::string());
-      }
-    }
-    for (const auto& [pattern, subscribers] : patterns_) {
-      if (!GlobMatch(pattern, channel)) continue;
-      for (const auto& [id, weak] : subscribers) {
-        if (auto client = weak.lock()) deliveries.emplace_back(client, pattern);
-      }
-    }
-  }
-  for (auto& [client, pattern] : deliveries) {
+void PubSub::Deliver(const std::vector<Delivery>& deliveries, std::string_view kind, const std::string& channel,
+                     const std::string& message, const ClientState* publisher, std::string* to_publisher) {
+  for (const auto& [client, pattern] : deliveries) {
     int protocol = client->protocol.load(std::memory_order_relaxed);
-    std::string encoded = pattern.empty() ? EncodeMessage(protocol, {"message", channel, message})
+    std::string encoded = pattern.empty() ? EncodeMessage(protocol, {kind, channel, message})
                                           : EncodeMessage(protocol, {"pmessage", pattern, channel, message});
     if (client.get() == publisher && to_publisher != nullptr) {
       to_publisher->append(encoded);
@@ -85,22 +80,75 @@ int64_t PubSub::Publish(const std::string& channel, const std::string& message, 
       client->Push(std::move(encoded));
     }
   }
+}
+
+int64_t PubSub::Publish(const std::string& channel, const std::string& message, const ClientState* publisher,
+                        std::string* to_publisher) {
+  std::vector<Delivery> deliveries;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = channels_.find(channel);
+    if (it != channels_.end()) {
+      for (const auto& [id, weak] : it->second) {
+        if (auto client = weak.lock()) deliveries.push_back({client, std::string()});
+      }
+    }
+    for (const auto& [pattern, subscribers] : patterns_) {
+      if (!GlobMatch(pattern, channel)) continue;
+      for (const auto& [id, weak] : subscribers) {
+        if (auto client = weak.lock()) deliveries.push_back({client, pattern});
+      }
+    }
+  }
+  Deliver(deliveries, "message", channel, message, publisher, to_publisher);
   return static_cast<int64_t>(deliveries.size());
+}
+
+int64_t PubSub::SPublish(const std::string& channel, const std::string& message, const ClientState* publisher,
+                         std::string* to_publisher) {
+  std::vector<Delivery> deliveries;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = shard_channels_.find(channel);
+    if (it != shard_channels_.end()) {
+      for (const auto& [id, weak] : it->second) {
+        if (auto client = weak.lock()) deliveries.push_back({client, std::string()});
+      }
+    }
+  }
+  Deliver(deliveries, "smessage", channel, message, publisher, to_publisher);
+  return static_cast<int64_t>(deliveries.size());
+}
+
+std::vector<std::string> PubSub::Names(const std::map<std::string, SubscriberMap>& table,
+                                       std::optional<std::string_view> pattern) {
+  std::vector<std::string> names;
+  for (const auto& [name, subscribers] : table) {
+    if (!pattern || GlobMatch(*pattern, name)) names.push_back(name);
+  }
+  return names;
 }
 
 std::vector<std::string> PubSub::Channels(std::optional<std::string_view> pattern) const {
   std::lock_guard lock(mutex_);
-  std::vector<std::string> names;
-  for (const auto& [name, subscribers] : channels_) {
-    if (!pattern || GlobMatch(*pattern, name)) names.push_back(name);
-  }
-  return names;
+  return Names(channels_, pattern);
+}
+
+std::vector<std::string> PubSub::ShardChannels(std::optional<std::string_view> pattern) const {
+  std::lock_guard lock(mutex_);
+  return Names(shard_channels_, pattern);
 }
 
 int64_t PubSub::Subscribers(const std::string& channel) const {
   std::lock_guard lock(mutex_);
   auto it = channels_.find(channel);
   return it == channels_.end() ? 0 : static_cast<int64_t>(it->second.size());
+}
+
+int64_t PubSub::ShardSubscribers(const std::string& channel) const {
+  std::lock_guard lock(mutex_);
+  auto it = shard_channels_.find(channel);
+  return it == shard_channels_.end() ? 0 : static_cast<int64_t>(it->second.size());
 }
 
 int64_t PubSub::ChannelCount() const {

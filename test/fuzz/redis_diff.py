@@ -829,7 +829,8 @@ class Run:
             for index in sorted(range(len(subscribers)), key=lambda i: i != who):
                 barrier = "barrier-%d-%d" % (step, index)
                 self.record(["PING", barrier])
-                every_name = index == who and len(command) == 1 and command[0] in ("UNSUBSCRIBE", "PUNSUBSCRIBE")
+                every_name = (index == who and len(command) == 1 and
+                              command[0] in ("UNSUBSCRIBE", "PUNSUBSCRIBE", "SUNSUBSCRIBE"))
                 kvd_frames, redis_frames = (comparable_frames(self.frames_until(client, barrier), every_name)
                                             for client in subscribers[index])
                 context = command if index == who else ["(frames of client %d after)" % index, command]
@@ -848,6 +849,10 @@ class Run:
             lambda: (["PUBSUB", "CHANNELS"] + self.commands.maybe([], [self.rng.choice(self.PATTERNS)]), "unordered"),
             lambda: (["PUBSUB", "NUMSUB"] + [channel() for _ in range(self.rng.randint(0, 3))], "exact"),
             lambda: (["PUBSUB", "NUMPAT"], "exact"),
+            lambda: (["SPUBLISH", channel(), self.rng.choice(["shard", ""])], "exact"),
+            lambda: (["PUBSUB", "SHARDCHANNELS"] + self.commands.maybe([], [self.rng.choice(self.PATTERNS)]),
+                     "unordered"),
+            lambda: (["PUBSUB", "SHARDNUMSUB"] + [channel() for _ in range(self.rng.randint(0, 3))], "exact"),
         ])()
 
     def subscriber_commands(self):
@@ -864,6 +869,8 @@ class Run:
             lambda: [["MULTI"], ["ECHO", "in-multi"] if self.args.resp3 else ["PUBLISH", "c0", "in-multi"],
                      ["SUBSCRIBE", "c1"], ["EXEC"]],
             lambda: [["CLIENT", "REPLY", "OFF"], ["PUBLISH", "c0", "quiet"], ["CLIENT", "REPLY", "ON"]],
+            lambda: [["SSUBSCRIBE"] + channels()], lambda: [["SUNSUBSCRIBE"] + self.commands.maybe([], channels())],
+            lambda: [["SPUBLISH", "c0", "self"]],
         ])()
 
     def frames_until(self, client, barrier):
@@ -964,7 +971,7 @@ def exchange_raw(ports, payload, quiet_s=0.1):
 def comparable_frames(frames, every_name):
     """Frames with the orders Redis leaves undefined sorted: the pattern
     messages of one message (redis-server walks a hash table of patterns) and,
-    for an UNSUBSCRIBE or PUNSUBSCRIBE of everything, the names it lists
+    for an UNSUBSCRIBE, PUNSUBSCRIBE or SUNSUBSCRIBE of everything, the names it lists
     (the counts still count down in order)."""
     def kind(frame):
         return frame[1][0][1] if frame[0] in ("array", "push") and frame[1] and frame[1][0][0] == "bulk" else None
@@ -979,7 +986,7 @@ def comparable_frames(frames, every_name):
                 run = [(names, [f[1][2] for f in run])]
             out += run
             run = []
-        if name in (b"pmessage", b"unsubscribe", b"punsubscribe"):
+        if name in (b"pmessage", b"unsubscribe", b"punsubscribe", b"sunsubscribe"):
             run.append(frame)
         elif frame is not None:
             out.append(frame)

@@ -337,6 +337,29 @@ TEST_CASE("pub/sub: messages, patterns, counts and the subscribed context") {
   CHECK(WaitFor([&] { return Int(publisher, {"PUBSUB", "NUMPAT"}) == 0; }, 10s));
 }
 
+TEST_CASE("pub/sub: sharded channels (SSUBSCRIBE, SPUBLISH) are a namespace of their own, counted apart") {
+  ServerWithClient s;
+  RespClient& publisher = *s.client;
+  auto subscriber = s.server.Connect();
+  CHECK(Strings(*subscriber, {"SSUBSCRIBE", "orders", "audit"}) == List{"ssubscribe", "orders", "1"});
+  CHECK(Read(*subscriber).ToString() == "[ssubscribe, audit, 2]");
+  CHECK(Strings(*subscriber, {"SUBSCRIBE", "orders"}) == List{"subscribe", "orders", "1"});  // its own count
+  CHECK(Int(publisher, {"SPUBLISH", "orders", "o1"}) == 1);
+  CHECK(Read(*subscriber).ToString() == "[smessage, orders, o1]");
+  CHECK(Int(publisher, {"PUBLISH", "orders", "p1"}) == 1);
+  CHECK(Read(*subscriber).ToString() == "[message, orders, p1]");
+  CHECK(Strings(publisher, {"PUBSUB", "SHARDCHANNELS"}) == List{"audit", "orders"});
+  CHECK(Strings(publisher, {"PUBSUB", "SHARDNUMSUB", "audit", "none"}) == List{"audit", "1", "none", "0"});
+  CHECK(Strings(publisher, {"PUBSUB", "CHANNELS"}) == List{"orders"});
+  CHECK(Err(*subscriber, {"GET", "x"}).find("ERR Can't execute 'get'") == 0);
+  CHECK(Strings(*subscriber, {"UNSUBSCRIBE"}) == List{"unsubscribe", "orders", "0"});
+  CHECK(Err(*subscriber, {"GET", "x"}).find("ERR Can't execute 'get'") == 0);  // still in the shard channels
+  CHECK(Strings(*subscriber, {"SUNSUBSCRIBE", "audit"}) == List{"sunsubscribe", "audit", "1"});
+  CHECK(Strings(*subscriber, {"SUNSUBSCRIBE"}) == List{"sunsubscribe", "orders", "0"});
+  CHECK(Simple(*subscriber, {"PING"}) == "PONG");
+  CHECK(Int(publisher, {"SPUBLISH", "orders", "o2"}) == 0);
+}
+
 TEST_CASE("pub/sub: a RESP3 client that publishes to its own channel gets the message before the count") {
   ServerWithClient s;
   RespClient& c = *s.client;

@@ -12,7 +12,7 @@ namespace {
 
 void Ping(CommandContext& ctx) {
   if (ctx.args.size() > 2) return ctx.ReplyWrongArgs();
-  if (ctx.client.session.subscriptions() > 0 && !ctx.reply.resp3()) {
+  if (ctx.client.session.subscribed_any() && !ctx.reply.resp3()) {
     // A subscribed RESP2 connection gets PING's answer in the shape of a message.
     ctx.reply.ArrayHeader(2);
     ctx.reply.Bulk("pong");

@@ -1,4 +1,6 @@
-// Pub/sub: SUBSCRIBE UNSUBSCRIBE PSUBSCRIBE PUNSUBSCRIBE PUBLISH PUBSUB.
+// Pub/sub: SUBSCRIBE UNSUBSCRIBE PSUBSCRIBE PUNSUBSCRIBE PUBLISH PUBSUB, and
+// Redis 7's sharded pub/sub (SSUBSCRIBE SUNSUBSCRIBE SPUBLISH): channels of
+// their own, whose confirmations count only the shard channels.
 #include "roles/server/command_table.h"
 #include "roles/server/commands/args.h"
 
@@ -7,11 +9,13 @@ namespace {
 
 // ["subscribe", channel, count] and friends; a push in RESP3.
 void ReplyConfirmation(CommandContext& ctx, std::string_view kind, const std::string* name) {
-  ctx.client.subscribed.store(ctx.client.session.subscriptions() > 0);
+  const Session& session = ctx.client.session;
+  ctx.client.subscribed.store(session.subscribed_any());
   ctx.reply.PushHeader(3);
   ctx.reply.Bulk(kind);
   name ? ctx.reply.Bulk(*name) : ctx.reply.NullBulk();
-  ctx.reply.Integer(static_cast<int64_t>(ctx.client.session.subscriptions()));
+  bool shard = kind == "ssubscribe" || kind == "sunsubscribe";
+  ctx.reply.Integer(static_cast<int64_t>(shard ? session.shard_channels.size() : session.subscriptions()));
 }
 
 void Subscribe(CommandContext& ctx) {
@@ -29,6 +33,27 @@ void PSubscribe(CommandContext& ctx) {
     ctx.server.pubsub.PSubscribe(ctx.client_ptr, ctx.args[i]);
     session.patterns.insert(ctx.args[i]);
     ReplyConfirmation(ctx, "psubscribe", &ctx.args[i]);
+  }
+}
+
+void SSubscribe(CommandContext& ctx) {
+  Session& session = ctx.client.session;
+  for (size_t i = 1; i < ctx.args.size(); ++i) {
+    ctx.server.pubsub.SSubscribe(ctx.client_ptr, ctx.args[i]);
+    session.shard_channels.insert(ctx.args[i]);
+    ReplyConfirmation(ctx, "ssubscribe", &ctx.args[i]);
+  }
+}
+
+void SUnsubscribe(CommandContext& ctx) {
+  Session& session = ctx.client.session;
+  std::vector<std::string> names(ctx.args.begin() + 1, ctx.args.end());
+  if (names.empty()) names.assign(session.shard_channels.begin(), session.shard_channels.end());
+  if (names.empty()) return ReplyConfirmation(ctx, "sunsubscribe", nullptr);
+  for (const auto& name : names) {
+    ctx.server.pubsub.SUnsubscribe(ctx.client, name);
+    session.shard_channels.erase(name);
+    ReplyConfirmation(ctx, "sunsubscribe", &name);
   }
 }
 
@@ -67,6 +92,15 @@ void Publish(CommandContext& ctx) {
   ctx.reply.Integer(receivers);
 }
 
+void SPublish(CommandContext& ctx) {
+  std::string to_self;
+  int64_t receivers =
+      ctx.server.pubsub.SPublish(ctx.args[1], ctx.args[2], ctx.in_exec ? nullptr : &ctx.client, &to_self);
+  ctx.reply.Raw(to_self);
+  ctx.pushed_bytes = to_self.size();
+  ctx.reply.Integer(receivers);
+}
+
 void PubSubCmd(CommandContext& ctx) {
   const std::string& sub = ctx.args[1];
   if (EqualsIgnoreCase(sub, "CHANNELS")) {
@@ -88,6 +122,23 @@ void PubSubCmd(CommandContext& ctx) {
     return;
   }
   if (EqualsIgnoreCase(sub, "NUMPAT")) return ctx.reply.Integer(ctx.server.pubsub.PatternCount());
+  if (EqualsIgnoreCase(sub, "SHARDCHANNELS")) {
+    if (ctx.args.size() > 3) {
+      return ctx.reply.Error("ERR unknown subcommand or wrong number of arguments for '" + ctx.args[1] +
+                             "'. Try PUBSUB HELP.");
+    }
+    std::optional<std::string_view> pattern;
+    if (ctx.args.size() == 3) pattern = ctx.args[2];
+    return ReplyBulks(ctx, ctx.server.pubsub.ShardChannels(pattern));
+  }
+  if (EqualsIgnoreCase(sub, "SHARDNUMSUB")) {
+    ctx.reply.ArrayHeader(2 * (ctx.args.size() - 2));
+    for (size_t i = 2; i < ctx.args.size(); ++i) {
+      ctx.reply.Bulk(ctx.args[i]);
+      ctx.reply.Integer(ctx.server.pubsub.ShardSubscribers(ctx.args[i]));
+    }
+    return;
+  }
   if (EqualsIgnoreCase(sub, "HELP")) {
     return ReplyHelp(ctx, {
         "PUBSUB <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
@@ -97,6 +148,10 @@ void PubSubCmd(CommandContext& ctx) {
         "    Return the number of subscribed patterns.",
         "NUMSUB [<channel> ...]",
         "    Return the number of subscribers of the given channels.",
+        "SHARDCHANNELS [<pattern>]",
+        "    Return the currently active shard level channels matching a <pattern> (default: '*').",
+        "SHARDNUMSUB [<shardchannel> ...]",
+        "    Return the number of subscribers of the given shard level channel(s).",
         "HELP",
         "    Print this help.",
     });
@@ -114,8 +169,11 @@ std::vector<CommandSpec> PubSubCommands() {
       {"psubscribe", -2, kSubscription, 0, 0, 0, PSubscribe},
       {"punsubscribe", -1, kSubscription, 0, 0, 0, PUnsubscribe},
       {"publish", 3, kPubSub | kLoading | kStale | kFast, 0, 0, 0, Publish},
+      {"ssubscribe", -2, kSubscription, 0, 0, 0, SSubscribe},
+      {"sunsubscribe", -1, kSubscription, 0, 0, 0, SUnsubscribe},
+      {"spublish", 3, kPubSub | kLoading | kStale | kFast, 0, 0, 0, SPublish},
       {"pubsub", -2, kPubSub | kLoading | kStale, 0, 0, 0, PubSubCmd, nullptr,
-       {{"channels", -2}, {"numsub", -2}, {"numpat", 2}, {"help", 2}}},
+       {{"channels", -2}, {"numsub", -2}, {"numpat", 2}, {"shardchannels", -2}, {"shardnumsub", -2}, {"help", 2}}},
   };
 }
 

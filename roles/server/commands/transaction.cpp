@@ -129,9 +129,11 @@ void Exec(CommandContext& ctx) {
 void Reset(CommandContext& ctx) {
   DiscardTransaction(ctx);
   Session& session = ctx.client.session;
-  ctx.server.pubsub.RemoveClient(ctx.client, session.channels, session.patterns);
+  ctx.server.pubsub.RemoveClient(ctx.client, session.channels, session.patterns, session.shard_channels);
   session.channels.clear();
   session.patterns.clear();
+  session.shard_channels.clear();
+  ctx.client.subscribed.store(false);
   session.replies_off = session.skip_this_reply = session.skip_next_reply = false;
   ctx.client.db = 0;
   ctx.client.protocol = 2;
