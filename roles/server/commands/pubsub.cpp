@@ -18,68 +18,49 @@ void ReplyConfirmation(CommandContext& ctx, std::string_view kind, const std::st
   ctx.reply.Integer(static_cast<int64_t>(shard ? session.shard_channels.size() : session.subscriptions()));
 }
 
-void Subscribe(CommandContext& ctx) {
-  Session& session = ctx.client.session;
+// One kind of subscription: its confirmations' names, the session's set of
+// names, and the registry's calls.
+struct SubscriptionKind {
+  std::string_view subscribed, unsubscribed;
+  std::set<std::string> Session::*names;
+  bool (PubSub::*add)(const std::shared_ptr<ClientState>&, const std::string&);
+  bool (PubSub::*remove)(const ClientState&, const std::string&);
+};
+constexpr SubscriptionKind kChannels{"subscribe", "unsubscribe", &Session::channels, &PubSub::Subscribe,
+                                     &PubSub::Unsubscribe};
+constexpr SubscriptionKind kPatterns{"psubscribe", "punsubscribe", &Session::patterns, &PubSub::PSubscribe,
+                                     &PubSub::PUnsubscribe};
+constexpr SubscriptionKind kShardChannels{"ssubscribe", "sunsubscribe", &Session::shard_channels,
+                                          &PubSub::SSubscribe, &PubSub::SUnsubscribe};
+
+void SubscribeTo(CommandContext& ctx, const SubscriptionKind& kind) {
+  std::set<std::string>& names = ctx.client.session.*kind.names;
   for (size_t i = 1; i < ctx.args.size(); ++i) {
-    ctx.server.pubsub.Subscribe(ctx.client_ptr, ctx.args[i]);
-    session.channels.insert(ctx.args[i]);
-    ReplyConfirmation(ctx, "subscribe", &ctx.args[i]);
+    (ctx.server.pubsub.*kind.add)(ctx.client_ptr, ctx.args[i]);
+    names.insert(ctx.args[i]);
+    ReplyConfirmation(ctx, kind.subscribed, &ctx.args[i]);
   }
 }
 
-void PSubscribe(CommandContext& ctx) {
-  Session& session = ctx.client.session;
-  for (size_t i = 1; i < ctx.args.size(); ++i) {
-    ctx.server.pubsub.PSubscribe(ctx.client_ptr, ctx.args[i]);
-    session.patterns.insert(ctx.args[i]);
-    ReplyConfirmation(ctx, "psubscribe", &ctx.args[i]);
-  }
-}
-
-void SSubscribe(CommandContext& ctx) {
-  Session& session = ctx.client.session;
-  for (size_t i = 1; i < ctx.args.size(); ++i) {
-    ctx.server.pubsub.SSubscribe(ctx.client_ptr, ctx.args[i]);
-    session.shard_channels.insert(ctx.args[i]);
-    ReplyConfirmation(ctx, "ssubscribe", &ctx.args[i]);
-  }
-}
-
-void SUnsubscribe(CommandContext& ctx) {
-  Session& session = ctx.client.session;
+// Without names: every one of that kind (or a confirmation with no name when there are none).
+void UnsubscribeFrom(CommandContext& ctx, const SubscriptionKind& kind) {
+  std::set<std::string>& current = ctx.client.session.*kind.names;
   std::vector<std::string> names(ctx.args.begin() + 1, ctx.args.end());
-  if (names.empty()) names.assign(session.shard_channels.begin(), session.shard_channels.end());
-  if (names.empty()) return ReplyConfirmation(ctx, "sunsubscribe", nullptr);
+  if (names.empty()) names.assign(current.begin(), current.end());
+  if (names.empty()) return ReplyConfirmation(ctx, kind.unsubscribed, nullptr);
   for (const auto& name : names) {
-    ctx.server.pubsub.SUnsubscribe(ctx.client, name);
-    session.shard_channels.erase(name);
-    ReplyConfirmation(ctx, "sunsubscribe", &name);
+    (ctx.server.pubsub.*kind.remove)(ctx.client, name);
+    current.erase(name);
+    ReplyConfirmation(ctx, kind.unsubscribed, &name);
   }
 }
 
-void Unsubscribe(CommandContext& ctx) {
-  Session& session = ctx.client.session;
-  std::vector<std::string> names(ctx.args.begin() + 1, ctx.args.end());
-  if (names.empty()) names.assign(session.channels.begin(), session.channels.end());
-  if (names.empty()) return ReplyConfirmation(ctx, "unsubscribe", nullptr);
-  for (const auto& name : names) {
-    ctx.server.pubsub.Unsubscribe(ctx.client, name);
-    session.channels.erase(name);
-    ReplyConfirmation(ctx, "unsubscribe", &name);
-  }
-}
-
-void PUnsubscribe(CommandContext& ctx) {
-  Session& session = ctx.client.session;
-  std::vector<std::string> names(ctx.args.begin() + 1, ctx.args.end());
-  if (names.empty()) names.assign(session.patterns.begin(), session.patterns.end());
-  if (names.empty()) return ReplyConfirmation(ctx, "punsubscribe", nullptr);
-  for (const auto& name : names) {
-    ctx.server.pubsub.PUnsubscribe(ctx.client, name);
-    session.patterns.erase(name);
-    ReplyConfirmation(ctx, "punsubscribe", &name);
-  }
-}
+void Subscribe(CommandContext& ctx) { SubscribeTo(ctx, kChannels); }
+void PSubscribe(CommandContext& ctx) { SubscribeTo(ctx, kPatterns); }
+void SSubscribe(CommandContext& ctx) { SubscribeTo(ctx, kShardChannels); }
+void Unsubscribe(CommandContext& ctx) { UnsubscribeFrom(ctx, kChannels); }
+void PUnsubscribe(CommandContext& ctx) { UnsubscribeFrom(ctx, kPatterns); }
+void SUnsubscribe(CommandContext& ctx) { UnsubscribeFrom(ctx, kShardChannels); }
 
 // A publisher subscribed to the channel gets its message before the reply, as
 // from Redis; inside EXEC the message would land inside the transaction's
