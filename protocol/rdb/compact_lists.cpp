@@ -4,21 +4,20 @@
 
 namespace kvd::protocol::rdb {
 
-namespace {
-
 uint64_t LittleEndian(std::string_view bytes) {
   uint64_t value = 0;
   for (size_t i = bytes.size(); i-- > 0;) value = (value << 8) | static_cast<unsigned char>(bytes[i]);
   return value;
 }
 
-// The signed value of `bytes` little-endian bytes.
 int64_t SignedLittleEndian(std::string_view bytes) {
   uint64_t value = LittleEndian(bytes);
   unsigned bits = static_cast<unsigned>(bytes.size()) * 8;
   if (bits < 64 && (value >> (bits - 1)) != 0) value |= ~uint64_t{0} << bits;
   return static_cast<int64_t>(value);
 }
+
+namespace {
 
 Status Truncated(const char* format) { return Status::Corruption(std::string(format) + " ends early"); }
 

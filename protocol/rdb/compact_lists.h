@@ -5,6 +5,7 @@
 // header that disagrees with the contents). Pure functions.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -12,6 +13,10 @@
 #include "common/status.h"
 
 namespace kvd::protocol::rdb {
+
+// The unsigned and the two's-complement value of `bytes` (at most 8) read little-endian.
+uint64_t LittleEndian(std::string_view bytes);
+int64_t SignedLittleEndian(std::string_view bytes);
 
 Result<std::vector<std::string>> DecodeListpack(std::string_view blob);
 Result<std::vector<std::string>> DecodeZiplist(std::string_view blob);

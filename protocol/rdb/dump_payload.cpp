@@ -136,11 +136,7 @@ class Reader {
     if (length <= 2) {  // an integer of 1, 2 or 4 bytes, little-endian
       size_t size = size_t{1} << length;
       if (!Bytes(size, &bytes)) return BadData();
-      uint64_t raw = 0;
-      for (size_t i = size; i-- > 0;) raw = (raw << 8) | static_cast<unsigned char>(bytes[i]);
-      int64_t value = size == 1 ? static_cast<int8_t>(raw) : size == 2 ? static_cast<int16_t>(raw)
-                                                                        : static_cast<int32_t>(raw);
-      *out = FormatInt64(value);
+      *out = FormatInt64(SignedLittleEndian(bytes));
       return Status::Ok();
     }
     if (length != 3) return BadData();
@@ -157,8 +153,7 @@ class Reader {
   Status BinaryDouble(double* out) {
     std::string_view bytes;
     if (!Bytes(8, &bytes)) return BadData();
-    uint64_t bits = 0;
-    for (size_t i = 8; i-- > 0;) bits = (bits << 8) | static_cast<unsigned char>(bytes[i]);
+    uint64_t bits = LittleEndian(bytes);
     std::memcpy(out, &bits, sizeof bits);
     return Status::Ok();
   }
@@ -385,9 +380,8 @@ std::string EncodeDumpPayload(const DumpedValue& value) {
 Result<DumpedValue> DecodeDumpPayload(std::string_view payload) {
   if (payload.size() < 10) return Status::InvalidArgument(kBadVersionOrChecksum);
   std::string_view footer = payload.substr(payload.size() - 10);
-  unsigned version = static_cast<unsigned char>(footer[0]) | (static_cast<unsigned char>(footer[1]) << 8);
-  uint64_t stored_crc = 0;
-  for (size_t i = 10; i-- > 2;) stored_crc = (stored_crc << 8) | static_cast<unsigned char>(footer[i]);
+  uint64_t version = LittleEndian(footer.substr(0, 2));
+  uint64_t stored_crc = LittleEndian(footer.substr(2));
   if (version > kNewestReadRdbVersion || Crc64Of(payload.substr(0, payload.size() - 8)) != stored_crc) {
     return Status::InvalidArgument(kBadVersionOrChecksum);
   }

@@ -48,6 +48,12 @@ std::vector<std::shared_ptr<ClientState>> ClientRegistry::List() const {
   return list;
 }
 
+void ClientRegistry::WakePostponed() const {
+  for (const auto& client : List()) {
+    if (client->postponed.load()) client->Wake(WakeReason::kPauseEnded);
+  }
+}
+
 void ClientRegistry::CloseAll() {
   for (const auto& client : List()) client->RequestClose();
 }

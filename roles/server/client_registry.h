@@ -102,6 +102,8 @@ class ClientRegistry {
   void Unregister(uint64_t id);
   size_t Count() const;
   std::vector<std::shared_ptr<ClientState>> List() const;
+  // Runs the commands a pause held (after CLIENT UNPAUSE, or a FAILOVER's end).
+  void WakePostponed() const;
   void CloseAll();
 
  private:

@@ -19,13 +19,6 @@ Status FollowMaster(ServerContext& server, const std::string& host, uint16_t por
   return server.replication.Follow(std::move(settings));
 }
 
-void EndClientPause(ServerContext& server, PauseCause cause) {
-  server.pause.Unpause(cause);
-  for (const auto& client : server.clients.List()) {
-    if (client->postponed.load()) client->Wake(WakeReason::kPauseEnded);
-  }
-}
-
 Failover::~Failover() {
   Abort();
   if (thread_.joinable()) thread_.join();
@@ -101,7 +94,8 @@ Status Failover::HandOver(const std::string& host, uint16_t port) {
 void Failover::Finish(const std::string& outcome) {
   KVD_LOG(kNotice) << outcome;
   // Resume first: a FAILOVER started once the state reads none pauses again, and must stay paused.
-  EndClientPause(server_, PauseCause::kFailover);
+  server_.pause.Unpause(PauseCause::kFailover);
+  server_.clients.WakePostponed();
   state_ = State::kNone;
 }
 

@@ -13,7 +13,6 @@
 #include <thread>
 
 #include "common/status.h"
-#include "roles/server/client_pause.h"
 #include "roles/server/replication/failover_plan.h"
 
 namespace kvd::server {
@@ -22,8 +21,6 @@ struct ServerContext;
 
 // Follows host:port with this server's settings (REPLICAOF, and FAILOVER's last step).
 Status FollowMaster(ServerContext& server, const std::string& host, uint16_t port);
-// Ends a pause and runs the commands it held (CLIENT UNPAUSE, and the end of a FAILOVER).
-void EndClientPause(ServerContext& server, PauseCause cause);
 
 class Failover {
  public:

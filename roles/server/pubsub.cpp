@@ -82,17 +82,21 @@ void PubSub::Deliver(const std::vector<Delivery>& deliveries, std::string_view k
   }
 }
 
+void PubSub::CollectSubscribers(const std::map<std::string, SubscriberMap>& table, const std::string& channel,
+                                std::vector<Delivery>* deliveries) {
+  auto it = table.find(channel);
+  if (it == table.end()) return;
+  for (const auto& [id, weak] : it->second) {
+    if (auto client = weak.lock()) deliveries->push_back({client, std::string()});
+  }
+}
+
 int64_t PubSub::Publish(const std::string& channel, const std::string& message, const ClientState* publisher,
                         std::string* to_publisher) {
   std::vector<Delivery> deliveries;
   {
     std::lock_guard lock(mutex_);
-    auto it = channels_.find(channel);
-    if (it != channels_.end()) {
-      for (const auto& [id, weak] : it->second) {
-        if (auto client = weak.lock()) deliveries.push_back({client, std::string()});
-      }
-    }
+    CollectSubscribers(channels_, channel, &deliveries);
     for (const auto& [pattern, subscribers] : patterns_) {
       if (!GlobMatch(pattern, channel)) continue;
       for (const auto& [id, weak] : subscribers) {
@@ -109,12 +113,7 @@ int64_t PubSub::SPublish(const std::string& channel, const std::string& message,
   std::vector<Delivery> deliveries;
   {
     std::lock_guard lock(mutex_);
-    auto it = shard_channels_.find(channel);
-    if (it != shard_channels_.end()) {
-      for (const auto& [id, weak] : it->second) {
-        if (auto client = weak.lock()) deliveries.push_back({client, std::string()});
-      }
-    }
+    CollectSubscribers(shard_channels_, channel, &deliveries);
   }
   Deliver(deliveries, "smessage", channel, message, publisher, to_publisher);
   return static_cast<int64_t>(deliveries.size());
@@ -139,16 +138,19 @@ std::vector<std::string> PubSub::ShardChannels(std::optional<std::string_view> p
   return Names(shard_channels_, pattern);
 }
 
+int64_t PubSub::CountOf(const std::map<std::string, SubscriberMap>& table, const std::string& channel) {
+  auto it = table.find(channel);
+  return it == table.end() ? 0 : static_cast<int64_t>(it->second.size());
+}
+
 int64_t PubSub::Subscribers(const std::string& channel) const {
   std::lock_guard lock(mutex_);
-  auto it = channels_.find(channel);
-  return it == channels_.end() ? 0 : static_cast<int64_t>(it->second.size());
+  return CountOf(channels_, channel);
 }
 
 int64_t PubSub::ShardSubscribers(const std::string& channel) const {
   std::lock_guard lock(mutex_);
-  auto it = shard_channels_.find(channel);
-  return it == shard_channels_.end() ? 0 : static_cast<int64_t>(it->second.size());
+  return CountOf(shard_channels_, channel);
 }
 
 int64_t PubSub::ChannelCount() const {

@@ -63,6 +63,9 @@ class PubSub {
                       const std::string& message, const ClientState* publisher, std::string* to_publisher);
   static std::vector<std::string> Names(const std::map<std::string, SubscriberMap>& table,
                                         std::optional<std::string_view> pattern);
+  static void CollectSubscribers(const std::map<std::string, SubscriberMap>& table, const std::string& channel,
+                                 std::vector<Delivery>* deliveries);
+  static int64_t CountOf(const std::map<std::string, SubscriberMap>& table, const std::string& channel);
 };
 
 }  // namespace kvd::server

@@ -269,7 +269,8 @@ void ClientPauseCmd(CommandContext& ctx) {
 }
 
 void ClientUnpauseCmd(CommandContext& ctx) {
-  EndClientPause(ctx.server, PauseCause::kClient);
+  ctx.server.pause.Unpause(PauseCause::kClient);
+  ctx.server.clients.WakePostponed();
   ctx.reply.Ok();
 }
 

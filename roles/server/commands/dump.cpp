@@ -17,10 +17,6 @@ namespace {
 using protocol::rdb::DumpedValue;
 using protocol::rdb::ValueKind;
 
-std::vector<std::string_view> Views(const std::vector<std::string>& items) {
-  return std::vector<std::string_view>(items.begin(), items.end());
-}
-
 // The whole value of a live key; nullopt when there is none.
 Result<std::optional<DumpedValue>> ReadValue(ServerContext& server, uint8_t db, std::string_view key) {
   auto type = server.keyspace.Type(db, key);
@@ -82,10 +78,10 @@ Status WriteValue(ServerContext& server, uint8_t db, std::string_view key, const
       return server.strings.Set(db, key, value.string, options).status();
     }
     case ValueKind::kList:
-      written = server.lists.Push(db, key, storage::ListSide::kRight, Views(value.elements)).status();
+      written = server.lists.Push(db, key, storage::ListSide::kRight, ArgViews(value.elements, 0)).status();
       break;
     case ValueKind::kSet:
-      written = server.sets.Add(db, key, Views(value.elements)).status();
+      written = server.sets.Add(db, key, ArgViews(value.elements, 0)).status();
       break;
     case ValueKind::kHash: {
       std::vector<std::pair<std::string_view, std::string_view>> pairs(value.fields.begin(), value.fields.end());

@@ -82,44 +82,34 @@ void SPublish(CommandContext& ctx) {
   ctx.reply.Integer(receivers);
 }
 
+// PUBSUB CHANNELS and SHARDCHANNELS [pattern].
+void ReplyChannelNames(CommandContext& ctx, std::vector<std::string> (PubSub::*names)(std::optional<std::string_view>) const) {
+  if (ctx.args.size() > 3) {
+    // Redis 7.0's own text here (its command table takes any arity; the handler refuses).
+    return ctx.reply.Error("ERR unknown subcommand or wrong number of arguments for '" + ctx.args[1] +
+                           "'. Try PUBSUB HELP.");
+  }
+  std::optional<std::string_view> pattern;
+  if (ctx.args.size() == 3) pattern = ctx.args[2];
+  ReplyBulks(ctx, (ctx.server.pubsub.*names)(pattern));
+}
+
+// PUBSUB NUMSUB and SHARDNUMSUB channel...: a flat array in RESP3 too (Redis 7.0).
+void ReplySubscriberCounts(CommandContext& ctx, int64_t (PubSub::*count)(const std::string&) const) {
+  ctx.reply.ArrayHeader(2 * (ctx.args.size() - 2));
+  for (size_t i = 2; i < ctx.args.size(); ++i) {
+    ctx.reply.Bulk(ctx.args[i]);
+    ctx.reply.Integer((ctx.server.pubsub.*count)(ctx.args[i]));
+  }
+}
+
 void PubSubCmd(CommandContext& ctx) {
   const std::string& sub = ctx.args[1];
-  if (EqualsIgnoreCase(sub, "CHANNELS")) {
-    if (ctx.args.size() > 3) {
-      // Redis 7.0's own text here (its command table takes any arity; the handler refuses).
-      return ctx.reply.Error("ERR unknown subcommand or wrong number of arguments for '" + ctx.args[1] +
-                             "'. Try PUBSUB HELP.");
-    }
-    std::optional<std::string_view> pattern;
-    if (ctx.args.size() == 3) pattern = ctx.args[2];
-    return ReplyBulks(ctx, ctx.server.pubsub.Channels(pattern));
-  }
-  if (EqualsIgnoreCase(sub, "NUMSUB")) {
-    ctx.reply.ArrayHeader(2 * (ctx.args.size() - 2));  // a flat array in RESP3 too (Redis 7.0)
-    for (size_t i = 2; i < ctx.args.size(); ++i) {
-      ctx.reply.Bulk(ctx.args[i]);
-      ctx.reply.Integer(ctx.server.pubsub.Subscribers(ctx.args[i]));
-    }
-    return;
-  }
+  if (EqualsIgnoreCase(sub, "CHANNELS")) return ReplyChannelNames(ctx, &PubSub::Channels);
+  if (EqualsIgnoreCase(sub, "SHARDCHANNELS")) return ReplyChannelNames(ctx, &PubSub::ShardChannels);
+  if (EqualsIgnoreCase(sub, "NUMSUB")) return ReplySubscriberCounts(ctx, &PubSub::Subscribers);
+  if (EqualsIgnoreCase(sub, "SHARDNUMSUB")) return ReplySubscriberCounts(ctx, &PubSub::ShardSubscribers);
   if (EqualsIgnoreCase(sub, "NUMPAT")) return ctx.reply.Integer(ctx.server.pubsub.PatternCount());
-  if (EqualsIgnoreCase(sub, "SHARDCHANNELS")) {
-    if (ctx.args.size() > 3) {
-      return ctx.reply.Error("ERR unknown subcommand or wrong number of arguments for '" + ctx.args[1] +
-                             "'. Try PUBSUB HELP.");
-    }
-    std::optional<std::string_view> pattern;
-    if (ctx.args.size() == 3) pattern = ctx.args[2];
-    return ReplyBulks(ctx, ctx.server.pubsub.ShardChannels(pattern));
-  }
-  if (EqualsIgnoreCase(sub, "SHARDNUMSUB")) {
-    ctx.reply.ArrayHeader(2 * (ctx.args.size() - 2));
-    for (size_t i = 2; i < ctx.args.size(); ++i) {
-      ctx.reply.Bulk(ctx.args[i]);
-      ctx.reply.Integer(ctx.server.pubsub.ShardSubscribers(ctx.args[i]));
-    }
-    return;
-  }
   if (EqualsIgnoreCase(sub, "HELP")) {
     return ReplyHelp(ctx, {
         "PUBSUB <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
