@@ -577,14 +577,12 @@ class Run:
                 Client(master).call(["REPLICAOF", "127.0.0.1", str(replica)])
             else:
                 reply = Client(master).call(["FAILOVER", "TO", "127.0.0.1", str(replica)])
-                deadline = time.monotonic() + 30
-                while (Client(replica).call(["ROLE"])[1][0][1] != b"master" or
-                       Client(master).call(["ROLE"])[1][0][1] != b"slave"):
-                    if time.monotonic() > deadline:
-                        print("FAILOVER %d did not complete: %r" % (round_number, reply))
-                        self.differences += 1
-                        return
-                    time.sleep(0.01)
+                traded = poll_until(lambda: (Client(replica).call(["ROLE"])[1][0][1] == b"master" and
+                                             Client(master).call(["ROLE"])[1][0][1] == b"slave"), 30)
+                if not traded:
+                    print("FAILOVER %d did not complete: %r" % (round_number, reply))
+                    self.differences += 1
+                    return
             master, replica = replica, master
             report, _ = replica_differences(master, replica)
             if report:
@@ -929,12 +927,21 @@ def server_ms(client):
     return seconds * 1000 + micros // 1000
 
 
+def poll_until(condition, deadline_s, interval_s=0.01):
+    """Checks `condition` until it holds (True) or `deadline_s` have passed
+    (False): every wait of this script goes through here."""
+    deadline = time.monotonic() + deadline_s
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(interval_s)
+    return True
+
+
 def wait_until_server_ms(client, target_ms, deadline_s=10):
     """Polls TIME (which touches no key) until the server's clock reads `target_ms`."""
-    deadline = time.monotonic() + deadline_s
-    while server_ms(client) < target_ms:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the server's clock did not reach %d within %d s" % (target_ms, deadline_s))
+    if not poll_until(lambda: server_ms(client) >= target_ms, deadline_s, interval_s=0.001):
+        raise RuntimeError("the server's clock did not reach %d within %d s" % (target_ms, deadline_s))
 
 
 def exchange_raw(ports, payload, quiet_s=0.1):
@@ -1034,11 +1041,8 @@ def replica_differences(master_port, replica_port, deadline_s=30):
     """What the replica holds differently from the master once it has caught up
     (as text, "" when nothing), and how many keys the master holds."""
     target = replication_offset(master_port)
-    deadline = time.monotonic() + deadline_s
-    while replication_offset(replica_port) < target:
-        if time.monotonic() > deadline:
-            return "the replica did not reach offset %d within %d s" % (target, deadline_s), 0
-        time.sleep(0.01)
+    if not poll_until(lambda: replication_offset(replica_port) >= target, deadline_s):
+        return "the replica did not reach offset %d within %d s" % (target, deadline_s), 0
     master, replica = dataset(master_port), dataset(replica_port)
     lines = []
     for key in sorted(set(master) | set(replica)):
@@ -1064,16 +1068,15 @@ def free_port():
 
 
 def wait_for_ping(port, process, deadline_s=30):
-    deadline = time.monotonic() + deadline_s
-    while time.monotonic() < deadline:
+    def answers():
         if process.poll() is not None:
             raise RuntimeError("server on port %d exited with %s" % (port, process.returncode))
         try:
-            if Client(port).call(["PING"])[0] == "status":
-                return
+            return Client(port).call(["PING"])[0] == "status"
         except OSError:
-            time.sleep(0.05)
-    raise RuntimeError("no PING answer on port %d within %d s" % (port, deadline_s))
+            return False
+    if not poll_until(answers, deadline_s, interval_s=0.05):
+        raise RuntimeError("no PING answer on port %d within %d s" % (port, deadline_s))
 
 
 class Servers:
