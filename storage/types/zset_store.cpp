@@ -805,6 +805,12 @@ Result<std::vector<ScoredMember>> ZSetStore::Range(uint8_t db, std::string_view 
   return out;
 }
 
+Result<uint64_t> ZSetStore::Replace(uint8_t db, std::string_view key, const std::vector<ScoredMember>& entries) {
+  KeyLockGuard guard(engine_.locks(), db, key);
+  KVD_RETURN_IF_ERROR(WriteWhole(engine_, db, key, entries));
+  return static_cast<uint64_t>(entries.size());
+}
+
 Result<uint64_t> ZSetStore::RangeStore(uint8_t db, std::string_view destination, std::string_view source,
                                        const RangeSpec& spec) {
   KeyLockGuard guard(engine_.locks(), db, destination);

@@ -94,6 +94,9 @@ class ZSetStore {
   Result<std::vector<ScoredMember>> Range(uint8_t db, std::string_view key, const RangeSpec& spec);
   // ZRANGESTORE: replaces `destination` (any type) with the range; an empty
   // range deletes it. Returns the stored count.
+  // Replaces `key` (any type) with a sorted set of `entries` (distinct
+  // members), in one write; none deletes it. Returns the stored count (GEOSEARCHSTORE).
+  Result<uint64_t> Replace(uint8_t db, std::string_view key, const std::vector<ScoredMember>& entries);
   Result<uint64_t> RangeStore(uint8_t db, std::string_view destination, std::string_view source,
                               const RangeSpec& spec);
   // ZREMRANGEBYRANK/SCORE/LEX (reverse and LIMIT are ignored).

@@ -8,7 +8,6 @@
 #include "common/numbers.h"
 #include "roles/server/command_table.h"
 #include "roles/server/commands/args.h"
-#include "storage/key_locks.h"
 #include "storage/types/geohash.h"
 
 namespace kvd::server {
@@ -375,18 +374,9 @@ void StoreFound(CommandContext& ctx, const SearchRequest& request, const std::ve
     members.push_back(
         {point.member, request.store_distance ? point.distance / request.shape.to_meters : point.score});
   }
-  storage::KeyLockGuard guard(ctx.server.engine.locks(), ctx.db(), *request.destination);
-  storage::Engine::Transaction transaction(ctx.server.engine);
-  if (Status deleted = ctx.server.keyspace.Delete(ctx.db(), {*request.destination}).status(); !deleted.ok()) {
-    return ctx.ReplyError(deleted);
-  }
-  if (!members.empty()) {
-    if (Status added = ctx.server.zsets.Add(ctx.db(), *request.destination, members, {}).status(); !added.ok()) {
-      return ctx.ReplyError(added);
-    }
-  }
-  if (Status committed = transaction.Finish(); !committed.ok()) return ctx.ReplyError(committed);
-  ctx.reply.Integer(static_cast<int64_t>(members.size()));
+  auto stored = ctx.server.zsets.Replace(ctx.db(), *request.destination, members);
+  if (!stored.ok()) return ctx.ReplyError(stored.status());
+  ctx.reply.Integer(static_cast<int64_t>(*stored));
 }
 
 void Search(CommandContext& ctx, uint32_t form) {
