@@ -165,9 +165,7 @@ void Account(const CommandSpec& spec, CommandContext& ctx, uint64_t micros, size
   if (auto slot = Commands().StatSlot(spec, ctx.args)) server.command_stats.Ran(*slot, micros, failed);
   if (failed) server.command_stats.ErrorReplied(std::string_view(output).substr(reply_start + 1));
   if (uint64_t threshold = server.latency.threshold_ms(); threshold != 0 && micros / 1000 >= threshold) {
-    auto now = std::chrono::system_clock::now().time_since_epoch();
-    server.latency.Record((spec.flags & kFast) ? "fast-command" : "command",
-                          static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(now).count()),
+    server.latency.Record((spec.flags & kFast) ? "fast-command" : "command", server.engine.NowMs() / 1000,
                           micros / 1000);
   }
   if (server.slowlog.IsSlow(micros)) {

@@ -2,18 +2,12 @@
 // roles/server/latency_monitor.h) and per-command latency histograms
 // (HISTOGRAM, from INFO commandstats' counters: roles/server/command_stats.h).
 #include <algorithm>
-#include <chrono>
 
 #include "roles/server/command_table.h"
 #include "roles/server/commands/args.h"
 
 namespace kvd::server {
 namespace {
-
-uint64_t NowSeconds() {
-  return static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
-}
 
 void Latest(CommandContext& ctx) {
   auto summaries = ctx.server.latency.Latest();
@@ -48,7 +42,7 @@ void Graph(CommandContext& ctx) {
     low = std::min(low, sample.latency_ms);
   }
   std::string text = event + " - high " + std::to_string(high) + " ms, low " + std::to_string(low) + " ms\n\n";
-  uint64_t now = NowSeconds();
+  uint64_t now = ctx.server.engine.NowMs() / 1000;
   for (const auto& sample : samples) {
     size_t bar = static_cast<size_t>(std::max<uint64_t>(1, sample.latency_ms * 50 / std::max<uint64_t>(high, 1)));
     uint64_t age = now > sample.time_s ? now - sample.time_s : 0;
