@@ -7,10 +7,12 @@
 
 #include "cluster/topology/command.h"
 #include "common/logging.h"
-#include "roles/sentinel/address.h"
+#include "cluster/address.h"
 #include "roles/sentinel/sentinel_node.h"
 
 namespace kvd::sentinel {
+
+using cluster::SplitAddress;
 
 namespace {
 

@@ -3,11 +3,15 @@
 // server of the group at it.
 #include "cluster/topology/command.h"
 #include "common/logging.h"
-#include "roles/sentinel/address.h"
+#include "cluster/address.h"
 #include "roles/sentinel/probe.h"
 #include "roles/sentinel/sentinel_node.h"
 
 namespace kvd::sentinel {
+
+using cluster::HostPort;
+using cluster::JoinAddress;
+using cluster::SplitAddress;
 
 namespace topology = cluster::topology;
 

@@ -1,15 +1,12 @@
 #include "roles/sentinel/options.h"
 
-#include <boost/program_options.hpp>
-#include <functional>
 #include <sstream>
 #include <vector>
 
-#include "common/config_file.h"
 #include "common/numbers.h"
+#include "common/role_options.h"
 
 namespace kvd::sentinel {
-namespace po = boost::program_options;
 
 namespace {
 
@@ -33,31 +30,16 @@ Result<PeerAddress> ParseAddress(const std::string& text) {
   return PeerAddress{text.substr(0, colon), static_cast<uint16_t>(port)};
 }
 
-Status ParseUint(const std::string& value, uint64_t* out) {
-  int64_t parsed = 0;
-  if (!ParseInt64(value, &parsed) || parsed < 0) return Status::InvalidArgument("not a non-negative integer");
-  *out = static_cast<uint64_t>(parsed);
-  return Status::Ok();
-}
+Status ParseUint(const std::string& value, uint64_t* out) { return ParseNonNegative(value, out); }
 
-struct Option {
-  const char* name;
-  const char* help;
-  std::function<Status(SentinelConfig&, const std::string&)> apply;
-};
+using Option = RoleOption<SentinelConfig>;
 
 const std::vector<Option>& Options() {
   static const std::vector<Option> options = {
       {"bind", "address to listen on (default 127.0.0.1)",
        [](SentinelConfig& c, const std::string& v) { c.bind = v; return Status::Ok(); }},
       {"port", "TCP port (default 26380)",
-       [](SentinelConfig& c, const std::string& v) {
-         uint64_t port = 0;
-         KVD_RETURN_IF_ERROR(ParseUint(v, &port));
-         if (port == 0 || port > 65535) return Status::InvalidArgument("port must be 1..65535");
-         c.port = static_cast<uint16_t>(port);
-         return Status::Ok();
-       }},
+       [](SentinelConfig& c, const std::string& v) { return ParsePort(v, &c.port); }},
       {"dir", "directory of the Raft state (default ./kvd-sentinel)",
        [](SentinelConfig& c, const std::string& v) { c.dir = v; return Status::Ok(); }},
       {"id", "this sentinel's id in --peers (default 1)",
@@ -143,43 +125,8 @@ Result<std::map<uint64_t, PeerAddress>> ParsePeers(const std::string& text) {
 }
 
 Result<SentinelConfig> LoadSentinelConfig(int argc, char** argv, bool* help_requested, std::string* help_text) {
-  po::options_description description("kvd sentinel options");
-  description.add_options()("help,h", "show this help")("config", po::value<std::string>(), "config file");
-  for (const auto& option : Options()) description.add_options()(option.name, po::value<std::string>(), option.help);
-  std::ostringstream help;
-  help << description;
-  *help_text = help.str();
-  po::variables_map flags;
-  try {
-    po::store(po::command_line_parser(argc, argv).options(description).run(), flags);
-  } catch (const po::error& error) {
-    return Status::InvalidArgument(error.what());
-  }
-  *help_requested = flags.count("help") > 0;
   SentinelConfig config;
-  auto find = [](const std::string& name) -> const Option* {
-    for (const auto& option : Options()) {
-      if (name == option.name) return &option;
-    }
-    return nullptr;
-  };
-  if (flags.count("config")) {
-    std::string path = flags["config"].as<std::string>();
-    auto lines = ReadConfigFile(path);
-    if (!lines.ok()) return lines.status();
-    for (const ConfigLine& line : *lines) {
-      std::string where = path + " line " + std::to_string(line.line_number) + ": ";
-      const Option* option = find(line.name);
-      if (option == nullptr) return Status::InvalidArgument(where + "unknown option '" + line.name + "'");
-      Status applied = option->apply(config, line.value);
-      if (!applied.ok()) return Status::InvalidArgument(where + "bad value for '" + line.name + "': " + applied.message());
-    }
-  }
-  for (const auto& option : Options()) {
-    if (!flags.count(option.name)) continue;
-    Status applied = option.apply(config, flags[option.name].as<std::string>());
-    if (!applied.ok()) return Status::InvalidArgument(std::string("bad value for --") + option.name + ": " + applied.message());
-  }
+  KVD_RETURN_IF_ERROR(LoadRoleOptions("sentinel", Options(), argc, argv, &config, help_requested, help_text));
   if (config.peers.empty()) config.peers[config.id] = PeerAddress{config.bind, config.port};
   if (config.peers.count(config.id) == 0) {
     return Status::InvalidArgument("--id " + std::to_string(config.id) + " is not one of --peers");

@@ -7,10 +7,14 @@
 #include "cluster/topology/command.h"
 #include "common/clock.h"
 #include "common/logging.h"
-#include "roles/sentinel/address.h"
+#include "cluster/address.h"
 #include "roles/sentinel/probe.h"
 
 namespace kvd::sentinel {
+
+using cluster::HostPort;
+using cluster::JoinAddress;
+using cluster::SplitAddress;
 
 namespace asio = boost::asio;
 namespace topology = cluster::topology;

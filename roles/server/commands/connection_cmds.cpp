@@ -4,6 +4,7 @@
 
 #include "common/numbers.h"
 #include "common/redis_errors.h"
+#include "common/version.h"
 #include "roles/server/command_table.h"
 #include "roles/server/commands/args.h"
 
@@ -108,7 +109,7 @@ void Hello(CommandContext& ctx) {
   writer.Bulk("server");
   writer.Bulk("redis");
   writer.Bulk("version");
-  writer.Bulk("7.0.15");
+  writer.Bulk(kRedisCompatVersion);
   writer.Bulk("proto");
   writer.Integer(protocol);
   writer.Bulk("id");

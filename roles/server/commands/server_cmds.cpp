@@ -12,14 +12,12 @@
 #include "common/logging.h"
 #include "common/numbers.h"
 #include "common/redis_errors.h"
+#include "common/version.h"
 #include "roles/server/command_table.h"
 #include "roles/server/commands/args.h"
 
 namespace kvd::server {
 namespace {
-
-constexpr const char* kRedisCompatVersion = "7.0.15";
-constexpr const char* kKvdVersion = "0.1.0";
 
 uint64_t ResidentBytes() {
   std::ifstream statm("/proc/self/statm");

@@ -1,8 +1,8 @@
-#include "roles/sentinel/address.h"
+#include "cluster/address.h"
 
 #include <cstdlib>
 
-namespace kvd::sentinel {
+namespace kvd::cluster {
 
 std::string JoinAddress(const std::string& host, uint16_t port) { return host + ":" + std::to_string(port); }
 
@@ -21,4 +21,4 @@ std::string HostPort(const std::string& address) {
   return colon == std::string::npos ? address : address.substr(0, colon) + " " + address.substr(colon + 1);
 }
 
-}  // namespace kvd::sentinel
+}  // namespace kvd::cluster

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string>
 
-namespace kvd::sentinel {
+namespace kvd::cluster {
 
 std::string JoinAddress(const std::string& host, uint16_t port);
 // False when there is no ":port" with a port in 1..65535.
@@ -13,4 +13,4 @@ bool SplitAddress(const std::string& address, std::string* host, uint16_t* port)
 // "host:port" -> "host port".
 std::string HostPort(const std::string& address);
 
-}  // namespace kvd::sentinel
+}  // namespace kvd::cluster

@@ -1,0 +1,333 @@
+#include "roles/proxy/client_session.h"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+#include <cctype>
+
+#include "common/logging.h"
+#include "common/tick_clock.h"
+#include "common/version.h"
+#include "protocol/resp_writer.h"
+
+namespace kvd::proxy {
+
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr size_t kReadChunk = 16 * 1024;
+
+std::string ErrorReply(const std::string& message) {
+  std::string out;
+  protocol::RespWriter(&out).Error(message);
+  return out;
+}
+
+std::string WrongArity(const std::string& name) {
+  return ErrorReply("ERR wrong number of arguments for '" + name + "' command");
+}
+
+std::string BulkReply(const std::string& text) {
+  std::string out;
+  protocol::RespWriter(&out).Bulk(text);
+  return out;
+}
+
+}  // namespace
+
+ClientSession::ClientSession(Worker& worker, asio::ip::tcp::socket socket)
+    : worker_(worker), socket_(std::move(socket)), id_(worker.stats().next_client_id.fetch_add(1)) {
+  boost::system::error_code error;
+  auto remote = socket_.remote_endpoint(error);
+  if (!error) address_ = remote.address().to_string() + ":" + std::to_string(remote.port());
+  socket_.set_option(asio::ip::tcp::no_delay(true), error);
+  authenticated_ = worker_.config().requirepass.empty();
+  worker_.stats().connected_clients.fetch_add(1);
+  worker_.stats().total_connections.fetch_add(1);
+}
+
+ClientSession::~ClientSession() { worker_.stats().connected_clients.fetch_sub(1); }
+
+void ClientSession::Start() { ReadMore(); }
+
+void ClientSession::ReadMore() {
+  if (closed_ || reading_ || close_after_write_) return;
+  if (input_.size() - input_end_ < kReadChunk) input_.resize(std::max(input_.size() * 2, input_end_ + kReadChunk));
+  reading_ = true;
+  socket_.async_read_some(asio::buffer(input_.data() + input_end_, input_.size() - input_end_),
+                          [self = shared_from_this()](const boost::system::error_code& error, size_t bytes) {
+                            self->reading_ = false;
+                            if (error) return self->Close();
+                            self->input_end_ += bytes;
+                            self->ProcessInput();
+                          });
+}
+
+void ClientSession::ProcessInput() {
+  size_t limit = worker_.config().max_pending_per_client;
+  while (!closed_ && !close_after_write_ && slots_.size() < limit && input_begin_ < input_end_) {
+    auto outcome = parser_.Parse(std::string_view(input_).substr(input_begin_, input_end_ - input_begin_));
+    input_begin_ += outcome.consumed;
+    if (outcome.state == protocol::RequestParser::State::kNeedMore) break;
+    if (outcome.state == protocol::RequestParser::State::kError) {
+      auto slot = std::make_shared<Slot>();
+      slots_.push_back(slot);
+      Finish(slot, ErrorReply(parser_.error()));
+      close_after_write_ = true;
+      break;
+    }
+    if (!parser_.args().empty()) Execute(parser_.args());
+  }
+  if (input_begin_ == input_end_) {
+    input_begin_ = input_end_ = 0;
+  } else if (input_begin_ > 0 && input_begin_ >= input_.size() / 2) {
+    input_.erase(0, input_begin_);
+    input_end_ -= input_begin_;
+    input_begin_ = 0;
+  }
+  Deliver();
+  if (slots_.size() < limit) ReadMore();
+}
+
+void ClientSession::Execute(std::vector<std::string>& args) {
+  worker_.stats().total_commands.fetch_add(1, std::memory_order_relaxed);
+  for (char& c : args[0]) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  auto slot = std::make_shared<Slot>();
+  slots_.push_back(slot);
+  const std::string& name = args[0];
+  if (!authenticated_ && name != "auth" && name != "hello" && name != "quit") {
+    return Finish(slot, ErrorReply("NOAUTH Authentication required."));
+  }
+  std::string local;
+  if (AnswerLocally(args, &local)) return Finish(slot, std::move(local));
+  if (worker_.routes() == nullptr || worker_.keys() == nullptr) {
+    return Finish(slot, ErrorReply("LOADING kvd proxy is still reading the slot map and the command table"));
+  }
+  slot->plan = PlanCommand(args, *worker_.keys(), *worker_.routes());
+  Dispatch(args, slot);
+}
+
+void ClientSession::Dispatch(const std::vector<std::string>& args, const std::shared_ptr<Slot>& slot) {
+  Plan& plan = slot->plan;
+  const auto& backends = worker_.routes()->backends();
+  auto self = shared_from_this();
+  switch (plan.kind) {
+    case Plan::Kind::kReply:
+      return Finish(slot, std::move(plan.reply));
+    case Plan::Kind::kForward:
+      worker_.LinkTo(backends[plan.backend])
+          .Send(args, [self, slot](const Status& failed, std::string_view raw, const protocol::RespValue&) {
+            self->Finish(slot, failed.ok() ? std::string(raw) : ErrorReply("ERR " + failed.message()));
+          });
+      return;
+    case Plan::Kind::kSplit:
+      slot->parts_left = plan.parts.size();
+      slot->part_replies.resize(plan.parts.size());
+      for (size_t p = 0; p < plan.parts.size(); ++p) {
+        worker_.LinkTo(backends[plan.parts[p].backend])
+            .Send(plan.parts[p].args,
+                  [self, slot, p](const Status& failed, std::string_view, const protocol::RespValue& reply) {
+                    if (failed.ok()) {
+                      slot->part_replies[p] = reply;
+                    } else {
+                      slot->part_replies[p].type = protocol::RespValue::Type::kError;
+                      slot->part_replies[p].str = "ERR " + failed.message();
+                    }
+                    if (--slot->parts_left == 0) self->Finish(slot, MergeReplies(slot->plan, slot->part_replies));
+                  });
+      }
+      return;
+  }
+}
+
+void ClientSession::Finish(const std::shared_ptr<Slot>& slot, std::string reply) {
+  slot->ready = true;
+  slot->reply = std::move(reply);
+  slot->part_replies.clear();
+  ScheduleDelivery();
+}
+
+// Replies that arrive together (one backend read) leave in one write.
+void ClientSession::ScheduleDelivery() {
+  if (delivery_scheduled_ || closed_) return;
+  delivery_scheduled_ = true;
+  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+    self->delivery_scheduled_ = false;
+    self->Deliver();
+  });
+}
+
+void ClientSession::Deliver() {
+  if (closed_) return;
+  bool freed = false;
+  while (!slots_.empty() && slots_.front()->ready) {
+    output_ += slots_.front()->reply;
+    slots_.pop_front();
+    freed = true;
+  }
+  if (!output_.empty() && !writing_) WriteOut();
+  if (freed && !close_after_write_ && slots_.size() < worker_.config().max_pending_per_client) {
+    if (input_begin_ < input_end_) {
+      asio::post(socket_.get_executor(), [self = shared_from_this()] { self->ProcessInput(); });
+    } else {
+      ReadMore();
+    }
+  }
+}
+
+void ClientSession::WriteOut() {
+  writing_ = true;
+  sending_.swap(output_);
+  output_.clear();
+  asio::async_write(socket_, asio::buffer(sending_),
+                    [self = shared_from_this()](const boost::system::error_code& error, size_t) {
+                      self->writing_ = false;
+                      self->sending_.clear();
+                      if (error) return self->Close();
+                      if (!self->output_.empty()) return self->WriteOut();
+                      if (self->close_after_write_ && self->slots_.empty()) self->Close();
+                    });
+}
+
+void ClientSession::Close() {
+  if (closed_) return;
+  closed_ = true;
+  boost::system::error_code ignored;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
+  // Requests still at the backends complete into slots nobody reads; the
+  // last callback releases this session.
+  slots_.clear();
+}
+
+bool ClientSession::AnswerLocally(const std::vector<std::string>& args, std::string* reply) {
+  const std::string& name = args[0];
+  size_t argc = args.size();
+  if (name == "ping") {
+    if (argc > 2) return *reply = WrongArity(name), true;
+    *reply = argc == 2 ? BulkReply(args[1]) : "+PONG\r\n";
+    return true;
+  }
+  if (name == "echo") {
+    *reply = argc == 2 ? BulkReply(args[1]) : WrongArity(name);
+    return true;
+  }
+  if (name == "quit") {
+    *reply = "+OK\r\n";
+    close_after_write_ = true;
+    return true;
+  }
+  if (name == "select") {
+    if (argc != 2) return *reply = WrongArity(name), true;
+    *reply = args[1] == "0" ? "+OK\r\n" : ErrorReply("ERR kvd proxy serves database 0 only");
+    return true;
+  }
+  if (name == "auth") {
+    if (argc < 2 || argc > 3) return *reply = WrongArity(name), true;
+    const std::string& password = args.back();
+    if (worker_.config().requirepass.empty()) {
+      *reply = ErrorReply(
+          "ERR AUTH <password> called without any password configured for the default user. Are you sure your "
+          "configuration is correct?");
+    } else if (password == worker_.config().requirepass && (argc == 2 || args[1] == "default")) {
+      authenticated_ = true;
+      *reply = "+OK\r\n";
+    } else {
+      *reply = ErrorReply("WRONGPASS invalid username-password pair or user is disabled.");
+    }
+    return true;
+  }
+  if (name == "hello") {
+    size_t i = 1;
+    if (argc >= 2) {
+      if (args[1] != "2" && args[1] != "1" && args[1] != "3") {
+        return *reply = ErrorReply("ERR Protocol version is not an integer or out of range"), true;
+      }
+      if (args[1] != "2") return *reply = ErrorReply("NOPROTO sorry, this protocol version is not supported."), true;
+      i = 2;
+    }
+    for (; i < argc; ++i) {
+      std::string option = args[i];
+      for (char& c : option) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (option == "auth" && i + 2 < argc) {
+        if (worker_.config().requirepass.empty() || args[i + 2] != worker_.config().requirepass) {
+          return *reply = ErrorReply("WRONGPASS invalid username-password pair or user is disabled."), true;
+        }
+        authenticated_ = true;
+        i += 2;
+      } else if (option == "setname" && i + 1 < argc) {
+        name_ = args[++i];
+      } else {
+        return *reply = ErrorReply("ERR Syntax error in HELLO option '" + args[i] + "'"), true;
+      }
+    }
+    if (!authenticated_) return *reply = ErrorReply("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time"), true;
+    protocol::RespWriter writer(reply);
+    writer.MapHeader(7);
+    writer.Bulk("server");
+    writer.Bulk("redis");
+    writer.Bulk("version");
+    writer.Bulk(kRedisCompatVersion);
+    writer.Bulk("proto");
+    writer.Integer(2);
+    writer.Bulk("id");
+    writer.Integer(static_cast<int64_t>(id_));
+    writer.Bulk("mode");
+    writer.Bulk("proxy");
+    writer.Bulk("role");
+    writer.Bulk("master");
+    writer.Bulk("modules");
+    writer.ArrayHeader(0);
+    return true;
+  }
+  if (name == "client") {
+    std::string sub = argc >= 2 ? args[1] : "";
+    for (char& c : sub) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (sub == "setname" && argc == 3) {
+      name_ = args[2];
+      *reply = "+OK\r\n";
+    } else if (sub == "getname" && argc == 2) {
+      *reply = name_.empty() ? "$-1\r\n" : BulkReply(name_);
+    } else if (sub == "id" && argc == 2) {
+      protocol::RespWriter(reply).Integer(static_cast<int64_t>(id_));
+    } else {
+      *reply = ErrorReply("ERR 'client " + sub + "' is not supported through kvd proxy");
+    }
+    return true;
+  }
+  if (name == "info") {
+    *reply = BulkReply(InfoText());
+    return true;
+  }
+  return false;
+}
+
+std::string ClientSession::InfoText() const {
+  const ProxyStats& stats = worker_.stats();
+  const RouteTable* routes = worker_.routes();
+  std::string text = "# Server\r\n";
+  text += "redis_version:" + std::string(kRedisCompatVersion) + "\r\n";
+  text += "kvd_version:" + std::string(kKvdVersion) + "\r\n";
+  text += "kvd_mode:proxy\r\n";
+  text += "tcp_port:" + std::to_string(worker_.config().port) + "\r\n";
+  text += "uptime_in_seconds:" + std::to_string((TickMicros() / 1000 - stats.start_ms) / 1000) + "\r\n";
+  text += "\r\n# Clients\r\nconnected_clients:" + std::to_string(stats.connected_clients.load()) + "\r\n";
+  text += "\r\n# Stats\r\ntotal_connections_received:" + std::to_string(stats.total_connections.load()) + "\r\n";
+  text += "total_commands_processed:" + std::to_string(stats.total_commands.load()) + "\r\n";
+  text += "rejected_connections:" + std::to_string(stats.rejected_connections.load()) + "\r\n";
+  text += "\r\n# Proxy\r\n";
+  text += "topology_version:" + std::to_string(routes ? routes->version() : 0) + "\r\n";
+  text += "command_table_loaded:" + std::string(worker_.keys() ? "1" : "0") + "\r\n";
+  size_t count = routes ? routes->backends().size() : 0;
+  text += "backends:" + std::to_string(count) + "\r\n";
+  for (size_t i = 0; i < count; ++i) {
+    const Backend& backend = routes->backends()[i];
+    size_t slots = 0;
+    for (uint16_t slot = 0; slot < cluster::kSlotCount; ++slot) slots += routes->BackendOfSlot(slot) == static_cast<int32_t>(i);
+    text += "backend" + std::to_string(i) + ":group=" + backend.group + ",address=" + backend.address +
+            ",slots=" + std::to_string(slots) + "\r\n";
+  }
+  return text;
+}
+
+}  // namespace kvd::proxy

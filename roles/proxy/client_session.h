@@ -1,0 +1,72 @@
+// One client of the proxy. Every complete command of a read is routed at
+// once (forwarded to its backend, split across several, or answered here);
+// replies go back strictly in request order, as many as are ready in one
+// write. A client with too many unanswered requests is not read from until
+// the backends catch up.
+#pragma once
+
+#include <boost/asio/ip/tcp.hpp>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "protocol/resp_parser.h"
+#include "protocol/resp_value.h"
+#include "roles/proxy/command_plan.h"
+#include "roles/proxy/worker.h"
+
+namespace kvd::proxy {
+
+class ClientSession : public std::enable_shared_from_this<ClientSession> {
+ public:
+  ClientSession(Worker& worker, boost::asio::ip::tcp::socket socket);
+  ~ClientSession();
+  void Start();
+
+ private:
+  // The reply to one request, in request order; a split request fills it
+  // when its last part is answered.
+  struct Slot {
+    bool ready = false;
+    std::string reply;
+    Plan plan;
+    std::vector<protocol::RespValue> part_replies;
+    size_t parts_left = 0;
+  };
+
+  void ReadMore();
+  void ProcessInput();
+  void Execute(std::vector<std::string>& args);
+  // Connection commands the proxy answers itself; false for everything else.
+  bool AnswerLocally(const std::vector<std::string>& args, std::string* reply);
+  void Dispatch(const std::vector<std::string>& args, const std::shared_ptr<Slot>& slot);
+  void Finish(const std::shared_ptr<Slot>& slot, std::string reply);
+  void ScheduleDelivery();
+  void Deliver();
+  void WriteOut();
+  void Close();
+  std::string InfoText() const;
+
+  Worker& worker_;
+  boost::asio::ip::tcp::socket socket_;
+  uint64_t id_;
+  std::string address_;
+  protocol::RequestParser parser_;
+  std::string input_;
+  size_t input_begin_ = 0;
+  size_t input_end_ = 0;
+  std::deque<std::shared_ptr<Slot>> slots_;
+  std::string output_;
+  std::string sending_;
+  bool reading_ = false;
+  bool writing_ = false;
+  bool delivery_scheduled_ = false;
+  bool close_after_write_ = false;
+  bool closed_ = false;
+  bool authenticated_ = false;
+  std::string name_;
+};
+
+}  // namespace kvd::proxy

@@ -1,0 +1,162 @@
+#include "roles/proxy/command_plan.h"
+
+#include <map>
+#include <string_view>
+
+#include "cluster/slot.h"
+#include "protocol/resp_writer.h"
+
+namespace kvd::proxy {
+
+namespace {
+
+using protocol::RespValue;
+
+Plan ErrorPlan(const std::string& message) {
+  Plan plan;
+  std::string out;
+  protocol::RespWriter(&out).Error(message);
+  plan.reply = std::move(out);
+  return plan;
+}
+
+Plan ForwardPlan(int32_t backend) {
+  Plan plan;
+  plan.kind = Plan::Kind::kForward;
+  plan.backend = backend;
+  return plan;
+}
+
+bool Named(std::string_view name, std::initializer_list<std::string_view> names) {
+  for (std::string_view each : names) {
+    if (name == each) return true;
+  }
+  return false;
+}
+
+Plan NotSupported(const std::string& name, std::string_view why) {
+  return ErrorPlan("ERR '" + name + "' is not supported through kvd proxy (" + std::string(why) + ")");
+}
+
+// Keys split into parts by backend, in order of first appearance; `stride`
+// arguments per key (2 for MSET's key value pairs).
+Plan SplitByBackend(const std::vector<std::string>& args, const RouteTable& routes, size_t stride, Merge merge) {
+  Plan plan;
+  plan.kind = Plan::Kind::kSplit;
+  plan.merge = merge;
+  std::map<int32_t, size_t> part_of_backend;
+  for (size_t i = 1, position = 0; i + stride - 1 < args.size(); i += stride, ++position) {
+    int32_t backend = routes.BackendOfSlot(cluster::SlotOf(args[i]));
+    if (backend == RouteTable::kUnassigned) return ErrorPlan("CLUSTERDOWN Hash slot not served");
+    auto [entry, added] = part_of_backend.emplace(backend, plan.parts.size());
+    if (added) plan.parts.push_back(Part{backend, {args[0]}, {}});
+    Part& part = plan.parts[entry->second];
+    for (size_t k = 0; k < stride; ++k) part.args.push_back(args[i + k]);
+    part.positions.push_back(position);
+    plan.values = position + 1;
+  }
+  if (plan.parts.size() == 1) return ForwardPlan(plan.parts.front().backend);
+  return plan;
+}
+
+Plan EveryBackend(const std::vector<std::string>& args, const RouteTable& routes, Merge merge) {
+  if (routes.backends().empty()) return ErrorPlan("CLUSTERDOWN Hash slot not served");
+  Plan plan;
+  plan.kind = Plan::Kind::kSplit;
+  plan.merge = merge;
+  for (size_t i = 0; i < routes.backends().size(); ++i) plan.parts.push_back(Part{static_cast<int32_t>(i), args, {}});
+  return plan;
+}
+
+Plan PlanKeyless(const std::string& name, const std::vector<std::string>& args, const RouteTable& routes) {
+  if (name == "dbsize") return EveryBackend(args, routes, Merge::kSumIntegers);
+  if (name == "flushall" || name == "flushdb") return EveryBackend(args, routes, Merge::kAllOk);
+  if (Named(name, {"command", "time"})) {
+    if (routes.default_backend() == RouteTable::kUnassigned) return ErrorPlan("CLUSTERDOWN Hash slot not served");
+    return ForwardPlan(routes.default_backend());
+  }
+  if (Named(name, {"keys", "scan", "randomkey"})) return NotSupported(name, "its keys span every group");
+  return NotSupported(name, "it names no key to route by");
+}
+
+}  // namespace
+
+Plan PlanCommand(const std::vector<std::string>& args, const KeyTable& keys, const RouteTable& routes) {
+  const std::string& name = args[0];
+  if (Named(name, {"multi", "exec", "discard", "watch", "unwatch"})) {
+    return NotSupported(name, "transactions would span backend connections");
+  }
+  const KeySpec* spec = keys.Find(name);
+  if (spec == nullptr) {
+    // The backends do not know it: let one of them answer with its own error.
+    if (routes.default_backend() == RouteTable::kUnassigned) return ErrorPlan("CLUSTERDOWN Hash slot not served");
+    return ForwardPlan(routes.default_backend());
+  }
+  if (spec->pubsub) return NotSupported(name, "publish and subscribe on a server");
+  if (spec->blocking) return NotSupported(name, "it would hold a backend connection");
+  if (Named(name, {"mget"})) return SplitByBackend(args, routes, 1, Merge::kValuesByPosition);
+  if (Named(name, {"mset"})) {
+    if (args.size() < 3 || args.size() % 2 == 0) return ForwardPlan(routes.BackendOfSlot(cluster::SlotOf(args.size() > 1 ? args[1] : "")));
+    return SplitByBackend(args, routes, 2, Merge::kAllOk);
+  }
+  if (Named(name, {"del", "unlink", "exists", "touch"})) return SplitByBackend(args, routes, 1, Merge::kSumIntegers);
+
+  std::vector<size_t> key_indexes = keys.KeyIndexes(*spec, args);
+  if (key_indexes.empty()) {
+    bool has_fixed_keys = spec->first_key > 0;
+    if (has_fixed_keys && routes.default_backend() != RouteTable::kUnassigned) {
+      return ForwardPlan(routes.default_backend());  // too few arguments: the backend says so
+    }
+    return PlanKeyless(name, args, routes);
+  }
+  int32_t backend = routes.BackendOfSlot(cluster::SlotOf(args[key_indexes.front()]));
+  for (size_t index : key_indexes) {
+    int32_t other = routes.BackendOfSlot(cluster::SlotOf(args[index]));
+    if (other == RouteTable::kUnassigned) return ErrorPlan("CLUSTERDOWN Hash slot not served");
+    if (other != backend) return ErrorPlan("CROSSSLOT Keys in request don't hash to the same slot");
+  }
+  return ForwardPlan(backend);
+}
+
+std::string MergeReplies(const Plan& plan, const std::vector<RespValue>& replies) {
+  std::string out;
+  protocol::RespWriter writer(&out);
+  for (const auto& reply : replies) {
+    if (reply.IsError()) {
+      writer.Error(reply.str);
+      return out;
+    }
+  }
+  switch (plan.merge) {
+    case Merge::kSumIntegers: {
+      int64_t sum = 0;
+      for (const auto& reply : replies) sum += reply.integer;
+      writer.Integer(sum);
+      break;
+    }
+    case Merge::kAllOk:
+      writer.SimpleString("OK");
+      break;
+    case Merge::kValuesByPosition: {
+      std::vector<const RespValue*> values(plan.values, nullptr);
+      for (size_t p = 0; p < plan.parts.size() && p < replies.size(); ++p) {
+        const auto& positions = plan.parts[p].positions;
+        for (size_t i = 0; i < positions.size() && i < replies[p].elements.size(); ++i) {
+          values[positions[i]] = &replies[p].elements[i];
+        }
+      }
+      writer.ArrayHeader(values.size());
+      for (const RespValue* value : values) {
+        if (value == nullptr || value->IsNull()) {
+          writer.NullBulk();
+        } else {
+          writer.Bulk(value->str);
+        }
+      }
+      break;
+    }
+  }
+  return out;
+}
+
+}  // namespace kvd::proxy

@@ -1,0 +1,48 @@
+// What the proxy does with one client command, decided from the command, the
+// key table and the routing table alone (no I/O): answer it itself, forward
+// it whole to the one backend that owns its keys, or split it by backend
+// (MGET, MSET, DEL, EXISTS, UNLINK, TOUCH, DBSIZE, FLUSHALL) and merge the
+// backends' replies into the one the client expects.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "protocol/resp_value.h"
+#include "roles/proxy/key_table.h"
+#include "roles/proxy/routes.h"
+
+namespace kvd::proxy {
+
+enum class Merge {
+  kValuesByPosition,  // MGET: each part's array, put back in the client's key order
+  kSumIntegers,       // DEL, UNLINK, EXISTS, TOUCH, DBSIZE
+  kAllOk,             // MSET, FLUSHALL, FLUSHDB: +OK when every part said so
+};
+
+struct Part {
+  int32_t backend = RouteTable::kUnassigned;
+  std::vector<std::string> args;
+  std::vector<size_t> positions;  // kValuesByPosition: where this part's values go
+};
+
+struct Plan {
+  enum class Kind { kReply, kForward, kSplit };
+  Kind kind = Kind::kReply;
+  std::string reply;                           // kReply: the RESP answer
+  int32_t backend = RouteTable::kUnassigned;   // kForward
+  Merge merge = Merge::kSumIntegers;           // kSplit
+  std::vector<Part> parts;                     // kSplit
+  size_t values = 0;                           // kSplit by position: length of the merged array
+};
+
+// `args[0]` must be in lower case. Commands the session answers itself
+// (AUTH, PING, SELECT, QUIT, HELLO, INFO, CLIENT ...) never get here.
+Plan PlanCommand(const std::vector<std::string>& args, const KeyTable& keys, const RouteTable& routes);
+
+// The client's reply from the parts' replies (one per part, in order). The
+// first error reply of any part is the answer.
+std::string MergeReplies(const Plan& plan, const std::vector<protocol::RespValue>& replies);
+
+}  // namespace kvd::proxy
