@@ -16,7 +16,7 @@ void PrintUsage() {
                "Commands:\n"
                "  server     a Redis-compatible data node on RocksDB (kvd server --help)\n"
                "  sentinel   monitors masters and fails over (kvd sentinel --help)\n"
-               "  proxy      a sharding proxy over 1024 slots (not implemented yet)\n"
+               "  proxy      a sharding proxy over 1024 slots (kvd proxy --help)\n"
                "  binlog     prints a data directory's binlog (kvd binlog --help)\n"
                "  dump       writes a consistent backup of a running server (kvd dump --help)\n"
                "  load       restores a backup into a server or a data directory (kvd load --help)\n";
