@@ -20,8 +20,9 @@ BackendLink::BackendLink(asio::io_context& io, Backend backend, uint64_t timeout
     : io_(io), backend_(std::move(backend)), timeout_ms_(timeout_ms), socket_(io), resolver_(io) {}
 
 void BackendLink::Send(const std::vector<std::string>& args, Callback callback) {
-  if (state_ == State::kIdle) Connect();
+  // Before Connect, which may queue an AUTH ahead: the wait starts now, not at the last reply of a past connection.
   if (waiting_.empty()) last_progress_ms_ = TickMicros() / 1000;
+  if (state_ == State::kIdle) Connect();
   output_ += protocol::EncodeCommand(args);
   waiting_.push_back(std::move(callback));
   if (state_ == State::kReady) ScheduleFlush();
@@ -34,10 +35,11 @@ void BackendLink::Connect() {
     // AUTH goes first; a refusal fails the link and everything behind it.
     output_.insert(0, protocol::EncodeCommand({"AUTH", backend_.auth_pass}));
     auto self = shared_from_this();
-    waiting_.push_front([self](const Status& failed, std::string_view, const protocol::RespValue& reply) {
-      if (failed.ok() && reply.IsError()) {
-        asio::post(self->io_, [self, message = reply.str] { self->Fail(Status::IOError("AUTH refused: " + message)); });
-      }
+    waiting_.push_front([self, generation](const Status& failed, std::string_view, const protocol::RespValue& reply) {
+      if (!failed.ok() || !reply.IsError()) return;
+      asio::post(self->io_, [self, generation, message = reply.str] {
+        if (generation == self->generation_) self->Fail(Status::IOError("AUTH refused: " + message));
+      });
     });
   }
   auto self = shared_from_this();

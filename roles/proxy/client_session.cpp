@@ -57,6 +57,13 @@ void ClientSession::ReadMore() {
   socket_.async_read_some(asio::buffer(input_.data() + input_end_, input_.size() - input_end_),
                           [self = shared_from_this()](const boost::system::error_code& error, size_t bytes) {
                             self->reading_ = false;
+                            if (error == asio::error::eof && !self->closed_) {
+                              // The client is done sending (a half-close, `nc -N`): what it sent is
+                              // still answered, then the connection closes.
+                              self->close_after_write_ = true;
+                              if (self->slots_.empty() && !self->writing_) self->Close();
+                              return;
+                            }
                             if (error) return self->Close();
                             self->input_end_ += bytes;
                             self->ProcessInput();
@@ -72,7 +79,7 @@ void ClientSession::ProcessInput() {
     if (outcome.state == protocol::RequestParser::State::kError) {
       auto slot = std::make_shared<Slot>();
       slots_.push_back(slot);
-      Finish(slot, ErrorReply(parser_.error()));
+      Finish(slot, ErrorReply("ERR " + parser_.error()));  // Redis's "-ERR Protocol error: ..."
       close_after_write_ = true;
       break;
     }
@@ -91,6 +98,8 @@ void ClientSession::ProcessInput() {
 
 void ClientSession::Execute(std::vector<std::string>& args) {
   worker_.stats().total_commands.fetch_add(1, std::memory_order_relaxed);
+  // Routed by its lower-case name, forwarded as typed: a backend's unknown-command error quotes it.
+  std::string typed_name = args[0];
   for (char& c : args[0]) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   auto slot = std::make_shared<Slot>();
   slots_.push_back(slot);
@@ -104,6 +113,7 @@ void ClientSession::Execute(std::vector<std::string>& args) {
     return Finish(slot, ErrorReply("LOADING kvd proxy is still reading the slot map and the command table"));
   }
   slot->plan = PlanCommand(args, *worker_.keys(), *worker_.routes());
+  if (slot->plan.kind == Plan::Kind::kForward) args[0] = std::move(typed_name);
   Dispatch(args, slot);
 }
 

@@ -27,6 +27,12 @@ Plan ForwardPlan(int32_t backend) {
   return plan;
 }
 
+// Commands that need no particular backend, or whose error any backend gives.
+Plan ForwardToAny(const RouteTable& routes) {
+  if (routes.default_backend() == RouteTable::kUnassigned) return ErrorPlan("CLUSTERDOWN Hash slot not served");
+  return ForwardPlan(routes.default_backend());
+}
+
 bool Named(std::string_view name, std::initializer_list<std::string_view> names) {
   for (std::string_view each : names) {
     if (name == each) return true;
@@ -71,10 +77,7 @@ Plan EveryBackend(const std::vector<std::string>& args, const RouteTable& routes
 Plan PlanKeyless(const std::string& name, const std::vector<std::string>& args, const RouteTable& routes) {
   if (name == "dbsize") return EveryBackend(args, routes, Merge::kSumIntegers);
   if (name == "flushall" || name == "flushdb") return EveryBackend(args, routes, Merge::kAllOk);
-  if (Named(name, {"command", "time"})) {
-    if (routes.default_backend() == RouteTable::kUnassigned) return ErrorPlan("CLUSTERDOWN Hash slot not served");
-    return ForwardPlan(routes.default_backend());
-  }
+  if (Named(name, {"command", "time"})) return ForwardToAny(routes);
   if (Named(name, {"keys", "scan", "randomkey"})) return NotSupported(name, "its keys span every group");
   return NotSupported(name, "it names no key to route by");
 }
@@ -88,25 +91,21 @@ Plan PlanCommand(const std::vector<std::string>& args, const KeyTable& keys, con
   }
   const KeySpec* spec = keys.Find(name);
   if (spec == nullptr) {
-    // The backends do not know it: let one of them answer with its own error.
-    if (routes.default_backend() == RouteTable::kUnassigned) return ErrorPlan("CLUSTERDOWN Hash slot not served");
-    return ForwardPlan(routes.default_backend());
+    return ForwardToAny(routes);  // the backends do not know it: one answers with its own error
   }
   if (spec->pubsub) return NotSupported(name, "publish and subscribe on a server");
   if (spec->blocking) return NotSupported(name, "it would hold a backend connection");
-  if (Named(name, {"mget"})) return SplitByBackend(args, routes, 1, Merge::kValuesByPosition);
-  if (Named(name, {"mset"})) {
-    if (args.size() < 3 || args.size() % 2 == 0) return ForwardPlan(routes.BackendOfSlot(cluster::SlotOf(args.size() > 1 ? args[1] : "")));
-    return SplitByBackend(args, routes, 2, Merge::kAllOk);
-  }
-  if (Named(name, {"del", "unlink", "exists", "touch"})) return SplitByBackend(args, routes, 1, Merge::kSumIntegers);
+  bool splittable = Named(name, {"mget", "mset", "del", "unlink", "exists", "touch"});
+  bool well_formed = name == "mset" ? args.size() >= 3 && args.size() % 2 == 1 : args.size() >= 2;
+  if (splittable && !well_formed) return ForwardToAny(routes);  // the backend names the arity error
+  if (name == "mget") return SplitByBackend(args, routes, 1, Merge::kValuesByPosition);
+  if (name == "mset") return SplitByBackend(args, routes, 2, Merge::kAllOk);
+  if (splittable) return SplitByBackend(args, routes, 1, Merge::kSumIntegers);
 
   std::vector<size_t> key_indexes = keys.KeyIndexes(*spec, args);
   if (key_indexes.empty()) {
-    bool has_fixed_keys = spec->first_key > 0;
-    if (has_fixed_keys && routes.default_backend() != RouteTable::kUnassigned) {
-      return ForwardPlan(routes.default_backend());  // too few arguments: the backend says so
-    }
+    // Too few arguments for its keys: the backend says so.
+    if (spec->first_key > 0) return ForwardToAny(routes);
     return PlanKeyless(name, args, routes);
   }
   int32_t backend = routes.BackendOfSlot(cluster::SlotOf(args[key_indexes.front()]));

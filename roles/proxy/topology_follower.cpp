@@ -56,7 +56,8 @@ bool TopologyFollower::Pause(int ms) {
 void TopologyFollower::Publish(std::shared_ptr<const RouteTable> routes) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (routes_ && routes_->version() == routes->version()) return;
+    // A sentinel that lags behind the one read before must not take routing back to an old master.
+    if (routes_ && routes_->version() >= routes->version()) return;
     routes_ = routes;
   }
   KVD_LOG(kNotice) << "slot map version " << routes->version() << ": " << routes->backends().size() << " groups";

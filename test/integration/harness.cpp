@@ -102,6 +102,13 @@ std::unique_ptr<KvdServer> KvdServer::Sentinel(Args extra_args) {
   return sentinel;
 }
 
+std::unique_ptr<KvdServer> KvdServer::Proxy(Args extra_args) {
+  auto proxy = std::make_unique<KvdServer>(std::move(extra_args));
+  proxy->role_ = "proxy";
+  proxy->pass_dir_ = false;
+  return proxy;
+}
+
 uint16_t KvdServer::AssignPort() {
   if (port_ == 0) port_ = FreePort();
   return port_;
@@ -159,8 +166,9 @@ bool KvdServer::Start() {
 }
 
 bool KvdServer::SpawnAndWait() {
-  Args argv_text = {KvdBinary(), role_, "--port", std::to_string(port_), "--dir", data_dir_,
-                    "--bind", "127.0.0.1"};
+  Args argv_text = {KvdBinary(), role_, "--port", std::to_string(port_)};
+  if (pass_dir_) argv_text.insert(argv_text.end(), {"--dir", data_dir_});
+  argv_text.insert(argv_text.end(), {"--bind", "127.0.0.1"});
   argv_text.insert(argv_text.end(), extra_args_.begin(), extra_args_.end());
   std::vector<char*> argv;
   for (auto& arg : argv_text) argv.push_back(arg.data());

@@ -56,6 +56,9 @@ class KvdServer {
   explicit KvdServer(Args extra_args = {});
   // A `kvd sentinel` process instead (the same --port, --dir and --bind flags).
   static std::unique_ptr<KvdServer> Sentinel(Args extra_args = {});
+  // A `kvd proxy` process instead: --port and --bind only (it has no data
+  // directory); give it --slots FILE or --sentinels in `extra_args`.
+  static std::unique_ptr<KvdServer> Proxy(Args extra_args = {});
   // Picks the port now (normally Start does), so peers can be told it first.
   uint16_t AssignPort();
   void AddArgs(const Args& args) { extra_args_.insert(extra_args_.end(), args.begin(), args.end()); }
@@ -95,6 +98,7 @@ class KvdServer {
 
   Args extra_args_;
   std::string role_ = "server";
+  bool pass_dir_ = true;  // false for the proxy role, which has no --dir
   TempDir temp_;
   std::string data_dir_;
   std::string log_path_;
