@@ -136,9 +136,9 @@ void BackendLink::CheckOverdue(uint64_t now_ms) {
   }
 }
 
-void BackendLink::Close(const std::string& why) { Fail(Status::IOError(why)); }
+void BackendLink::Close(const std::string& why) { Fail(Status::IOError(why), /*report=*/false); }
 
-void BackendLink::Fail(const Status& status) {
+void BackendLink::Fail(const Status& status, bool report) {
   ++generation_;
   state_ = State::kIdle;
   boost::system::error_code ignored;
@@ -151,7 +151,7 @@ void BackendLink::Fail(const Status& status) {
   input_begin_ = input_end_ = 0;
   std::deque<Callback> failed;
   failed.swap(waiting_);
-  if (!failed.empty()) KVD_LOG(kWarning) << "backend " << backend_.address << ": " << status.message();
+  if (report && !failed.empty()) KVD_LOG(kWarning) << "backend " << backend_.address << ": " << status.message();
   Status reported = Status::IOError("backend " + backend_.address + ": " + status.message());
   protocol::RespValue none;
   for (auto& callback : failed) callback(reported, {}, none);

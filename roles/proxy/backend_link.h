@@ -47,7 +47,8 @@ class BackendLink : public std::enable_shared_from_this<BackendLink> {
   void Flush();
   void ReadMore();
   void OnRead(uint64_t generation, const boost::system::error_code& error, size_t bytes);
-  void Fail(const Status& status);
+  // Fails every waiting request; `report` logs it (a backend's failure, not a closing by this side).
+  void Fail(const Status& status, bool report = true);
 
   boost::asio::io_context& io_;
   Backend backend_;

@@ -27,6 +27,13 @@ std::string WrongArity(const std::string& name) {
   return ErrorReply("ERR wrong number of arguments for '" + name + "' command");
 }
 
+bool Named(std::string_view name, std::initializer_list<std::string_view> names) {
+  for (std::string_view each : names) {
+    if (name == each) return true;
+  }
+  return false;
+}
+
 std::string BulkReply(const std::string& text) {
   std::string out;
   protocol::RespWriter(&out).Bulk(text);
@@ -57,9 +64,10 @@ void ClientSession::ReadMore() {
   socket_.async_read_some(asio::buffer(input_.data() + input_end_, input_.size() - input_end_),
                           [self = shared_from_this()](const boost::system::error_code& error, size_t bytes) {
                             self->reading_ = false;
-                            if (error == asio::error::eof && !self->closed_) {
+                            if (error == asio::error::eof && !self->closed_ && !self->blocked_) {
                               // The client is done sending (a half-close, `nc -N`): what it sent is
-                              // still answered, then the connection closes.
+                              // still answered, then the connection closes. A blocked client is
+                              // taken as gone, as Redis does, so its backend stops waiting for it.
                               self->close_after_write_ = true;
                               if (self->slots_.empty() && !self->writing_) self->Close();
                               return;
@@ -72,18 +80,24 @@ void ClientSession::ReadMore() {
 
 void ClientSession::ProcessInput() {
   size_t limit = worker_.config().max_pending_per_client;
-  while (!closed_ && !close_after_write_ && slots_.size() < limit && input_begin_ < input_end_) {
+  while (!closed_ && !close_after_write_ && !blocked_ && slots_.size() < limit) {
+    if (stashed_) {
+      if (!slots_.empty()) break;
+      Routed routed = std::move(*stashed_);
+      stashed_.reset();
+      Send(routed);
+      continue;
+    }
+    if (input_begin_ == input_end_) break;
     auto outcome = parser_.Parse(std::string_view(input_).substr(input_begin_, input_end_ - input_begin_));
     input_begin_ += outcome.consumed;
     if (outcome.state == protocol::RequestParser::State::kNeedMore) break;
     if (outcome.state == protocol::RequestParser::State::kError) {
-      auto slot = std::make_shared<Slot>();
-      slots_.push_back(slot);
-      Finish(slot, ErrorReply("ERR " + parser_.error()));  // Redis's "-ERR Protocol error: ..."
+      PushReply(ErrorReply("ERR " + parser_.error()));  // Redis's "-ERR Protocol error: ..."
       close_after_write_ = true;
       break;
     }
-    if (!parser_.args().empty()) Execute(parser_.args());
+    if (!parser_.args().empty() && !Execute(parser_.args())) break;
   }
   if (input_begin_ == input_end_) {
     input_begin_ = input_end_ = 0;
@@ -96,46 +110,119 @@ void ClientSession::ProcessInput() {
   if (slots_.size() < limit) ReadMore();
 }
 
-void ClientSession::Execute(std::vector<std::string>& args) {
+void ClientSession::PushReply(std::string reply) {
+  auto slot = std::make_shared<Slot>();
+  slots_.push_back(slot);
+  Finish(slot, std::move(reply));
+}
+
+bool ClientSession::Execute(std::vector<std::string>& args) {
   worker_.stats().total_commands.fetch_add(1, std::memory_order_relaxed);
   // Routed by its lower-case name, forwarded as typed: a backend's unknown-command error quotes it.
   std::string typed_name = args[0];
   for (char& c : args[0]) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  auto slot = std::make_shared<Slot>();
-  slots_.push_back(slot);
   const std::string& name = args[0];
+  std::string reply;
   if (!authenticated_ && name != "auth" && name != "hello" && name != "quit") {
-    return Finish(slot, ErrorReply("NOAUTH Authentication required."));
+    reply = ErrorReply("NOAUTH Authentication required.");
+  } else if (AnswerLocally(args, &reply)) {
+  } else if (worker_.routes() == nullptr || worker_.keys() == nullptr) {
+    reply = ErrorReply("LOADING kvd proxy is still reading the slot map and the command table");
   }
-  std::string local;
-  if (AnswerLocally(args, &local)) return Finish(slot, std::move(local));
-  if (worker_.routes() == nullptr || worker_.keys() == nullptr) {
-    return Finish(slot, ErrorReply("LOADING kvd proxy is still reading the slot map and the command table"));
+  if (!reply.empty()) {
+    PushReply(std::move(reply));
+    return true;
   }
-  slot->plan = PlanCommand(args, *worker_.keys(), *worker_.routes());
-  if (slot->plan.kind == Plan::Kind::kForward) args[0] = std::move(typed_name);
-  Dispatch(args, slot);
+  Routed routed;
+  routed.step = Decide(args, &routed.plan);
+  if (routed.plan.kind == Plan::Kind::kForward) args[0] = std::move(typed_name);
+  routed.args = std::move(args);
+  if (MustWait(routed)) {
+    stashed_ = std::move(routed);
+    return false;
+  }
+  Send(routed);
+  return true;
 }
 
-void ClientSession::Dispatch(const std::vector<std::string>& args, const std::shared_ptr<Slot>& slot) {
-  Plan& plan = slot->plan;
+Step ClientSession::Decide(const std::vector<std::string>& args, Plan* plan) {
+  const std::string& name = args[0];
+  bool bare = args.size() == 1;
+  if (name == "multi" && bare) return pinning_.Multi();
+  if (name == "exec" && bare) return pinning_.Exec();
+  if (name == "discard" && bare) return pinning_.Discard();
+  if (name == "unwatch" && bare) return pinning_.Unwatch();
+  if (Named(name, {"multi", "exec", "discard", "unwatch"}) || (name == "watch" && bare)) {
+    Step step;
+    step.reply = WrongArity(name);
+    return step;
+  }
+  *plan = PlanCommand(args, *worker_.keys(), *worker_.routes());
+  if (name == "watch") {
+    Step step = pinning_.Watch(*plan);
+    plan->kind = Plan::Kind::kReply;  // sent by the step, never as a plain forward
+    return step;
+  }
+  return pinning_.Command(*plan);
+}
+
+bool ClientSession::MustWait(const Routed& routed) {
+  if (slots_.empty()) return false;
   const auto& backends = worker_.routes()->backends();
-  auto self = shared_from_this();
-  switch (plan.kind) {
+  auto differs = [&](const Backend& backend, const BackendLink* target) {
+    auto last = last_link_.find(backend.address);
+    return last != last_link_.end() && last->second != target;
+  };
+  const Step& step = routed.step;
+  if (step.target == Step::Target::kDedicated || (step.target == Step::Target::kLocal && !step.preamble.empty())) {
+    const Backend& backend = backends[step.backend];
+    bool same = dedicated_ && dedicated_->backend().address == backend.address;
+    // Moving the client's own connection to another backend closes it: only once it has answered.
+    if (dedicated_ && !same && dedicated_->waiting() > 0) return true;
+    return differs(backend, same ? dedicated_.get() : nullptr);
+  }
+  if (step.target != Step::Target::kShared) return false;
+  if (routed.plan.kind == Plan::Kind::kForward) {
+    const Backend& backend = backends[routed.plan.backend];
+    return differs(backend, &worker_.LinkTo(backend));
+  }
+  for (const Part& part : routed.plan.parts) {
+    const Backend& backend = backends[part.backend];
+    if (differs(backend, &worker_.LinkTo(backend))) return true;
+  }
+  return false;
+}
+
+void ClientSession::Send(Routed& routed) {
+  auto slot = std::make_shared<Slot>();
+  slots_.push_back(slot);
+  const auto& backends = worker_.routes()->backends();
+  Step& step = routed.step;
+  if (!step.preamble.empty()) {
+    BackendLink& link = DedicatedTo(backends[step.backend]);
+    for (const auto& command : step.preamble) link.Send(command, [](const Status&, std::string_view, const protocol::RespValue&) {});
+  }
+  if (step.target == Step::Target::kLocal) return Finish(slot, std::move(step.reply));
+  if (step.target == Step::Target::kDedicated) {
+    if (step.blocks) blocked_ = true;
+    return SendOn(DedicatedTo(backends[step.backend]), routed.args, slot, step.blocks);
+  }
+  Plan& plan = routed.plan;
+  slot->plan = std::move(plan);
+  Plan& kept = slot->plan;
+  switch (kept.kind) {
     case Plan::Kind::kReply:
-      return Finish(slot, std::move(plan.reply));
+      return Finish(slot, std::move(kept.reply));
     case Plan::Kind::kForward:
-      worker_.LinkTo(backends[plan.backend])
-          .Send(args, [self, slot](const Status& failed, std::string_view raw, const protocol::RespValue&) {
-            self->Finish(slot, failed.ok() ? std::string(raw) : ErrorReply("ERR " + failed.message()));
-          });
-      return;
-    case Plan::Kind::kSplit:
-      slot->parts_left = plan.parts.size();
-      slot->part_replies.resize(plan.parts.size());
-      for (size_t p = 0; p < plan.parts.size(); ++p) {
-        worker_.LinkTo(backends[plan.parts[p].backend])
-            .Send(plan.parts[p].args,
+      return SendOn(worker_.LinkTo(backends[kept.backend]), routed.args, slot, false);
+    case Plan::Kind::kSplit: {
+      auto self = shared_from_this();
+      slot->parts_left = kept.parts.size();
+      slot->part_replies.resize(kept.parts.size());
+      for (size_t p = 0; p < kept.parts.size(); ++p) {
+        BackendLink& link = worker_.LinkTo(backends[kept.parts[p].backend]);
+        last_link_[link.backend().address] = &link;
+        link.Send(kept.parts[p].args,
                   [self, slot, p](const Status& failed, std::string_view, const protocol::RespValue& reply) {
                     if (failed.ok()) {
                       slot->part_replies[p] = reply;
@@ -147,7 +234,31 @@ void ClientSession::Dispatch(const std::vector<std::string>& args, const std::sh
                   });
       }
       return;
+    }
   }
+}
+
+void ClientSession::SendOn(BackendLink& link, const std::vector<std::string>& args, const std::shared_ptr<Slot>& slot,
+                           bool unblocks) {
+  last_link_[link.backend().address] = &link;
+  link.Send(args, [self = shared_from_this(), slot, unblocks](const Status& failed, std::string_view raw,
+                                                              const protocol::RespValue&) {
+    if (unblocks) self->blocked_ = false;
+    self->Finish(slot, failed.ok() ? std::string(raw) : ErrorReply("ERR " + failed.message()));
+  });
+}
+
+// The client's own connection to `backend`; a connection to another backend is closed first.
+BackendLink& ClientSession::DedicatedTo(const Backend& backend) {
+  if (dedicated_ && (dedicated_->backend().address != backend.address ||
+                     dedicated_->backend().auth_pass != backend.auth_pass)) {
+    last_link_.erase(dedicated_->backend().address);
+    dedicated_->Close("the client moved to another backend");
+    dedicated_.reset();
+  }
+  // No reply deadline: a blocking command may rightly wait forever.
+  if (!dedicated_) dedicated_ = std::make_shared<BackendLink>(worker_.io(), backend, UINT64_MAX);
+  return *dedicated_;
 }
 
 void ClientSession::Finish(const std::shared_ptr<Slot>& slot, std::string reply) {
@@ -177,7 +288,7 @@ void ClientSession::Deliver() {
   }
   if (!output_.empty() && !writing_) WriteOut();
   if (freed && !close_after_write_ && slots_.size() < worker_.config().max_pending_per_client) {
-    if (input_begin_ < input_end_) {
+    if (input_begin_ < input_end_ || stashed_) {
       asio::post(socket_.get_executor(), [self = shared_from_this()] { self->ProcessInput(); });
     } else {
       ReadMore();
@@ -206,8 +317,11 @@ void ClientSession::Close() {
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);
   // Requests still at the backends complete into slots nobody reads; the
-  // last callback releases this session.
+  // last callback releases this session. Closing its own connection ends a
+  // blocking command or an open transaction on the backend.
   slots_.clear();
+  stashed_.reset();
+  if (dedicated_) dedicated_->Close("client gone");
 }
 
 bool ClientSession::AnswerLocally(const std::vector<std::string>& args, std::string* reply) {

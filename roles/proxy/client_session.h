@@ -2,19 +2,25 @@
 // once (forwarded to its backend, split across several, or answered here);
 // replies go back strictly in request order, as many as are ready in one
 // write. A client with too many unanswered requests is not read from until
-// the backends catch up.
+// the backends catch up. Transactions and blocking commands run on the
+// client's own backend connection (pinning.h); a command that switches
+// between that connection and the shared one to the same backend waits until
+// everything before it is answered, so the backend sees the client's order.
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "protocol/resp_parser.h"
 #include "protocol/resp_value.h"
 #include "roles/proxy/command_plan.h"
+#include "roles/proxy/pinning.h"
 #include "roles/proxy/worker.h"
 
 namespace kvd::proxy {
@@ -36,12 +42,26 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
     size_t parts_left = 0;
   };
 
+  // A command with its route decided, ready to send.
+  struct Routed {
+    std::vector<std::string> args;
+    Plan plan;
+    Step step;
+  };
+
   void ReadMore();
   void ProcessInput();
-  void Execute(std::vector<std::string>& args);
+  // Answers or routes one command; false when it must wait (kept in stashed_).
+  bool Execute(std::vector<std::string>& args);
   // Connection commands the proxy answers itself; false for everything else.
   bool AnswerLocally(const std::vector<std::string>& args, std::string* reply);
-  void Dispatch(const std::vector<std::string>& args, const std::shared_ptr<Slot>& slot);
+  Step Decide(const std::vector<std::string>& args, Plan* plan);
+  bool MustWait(const Routed& routed);
+  void Send(Routed& routed);
+  BackendLink& DedicatedTo(const Backend& backend);
+  void SendOn(BackendLink& link, const std::vector<std::string>& args, const std::shared_ptr<Slot>& slot,
+              bool unblocks);
+  void PushReply(std::string reply);
   void Finish(const std::shared_ptr<Slot>& slot, std::string reply);
   void ScheduleDelivery();
   void Deliver();
@@ -67,6 +87,12 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   bool closed_ = false;
   bool authenticated_ = false;
   std::string name_;
+  Pinning pinning_;
+  std::shared_ptr<BackendLink> dedicated_;  // this client's own connection, made on first need
+  bool blocked_ = false;                     // a blocking command is waiting for its reply
+  std::optional<Routed> stashed_;            // routed, waiting for the replies before it
+  // Per backend address: the connection this client last sent to.
+  std::unordered_map<std::string, const BackendLink*> last_link_;
 };
 
 }  // namespace kvd::proxy

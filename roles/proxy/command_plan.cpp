@@ -30,7 +30,9 @@ Plan ForwardPlan(int32_t backend) {
 // Commands that need no particular backend, or whose error any backend gives.
 Plan ForwardToAny(const RouteTable& routes) {
   if (routes.default_backend() == RouteTable::kUnassigned) return ErrorPlan("CLUSTERDOWN Hash slot not served");
-  return ForwardPlan(routes.default_backend());
+  Plan plan = ForwardPlan(routes.default_backend());
+  plan.any_backend = true;
+  return plan;
 }
 
 bool Named(std::string_view name, std::initializer_list<std::string_view> names) {
@@ -86,15 +88,11 @@ Plan PlanKeyless(const std::string& name, const std::vector<std::string>& args, 
 
 Plan PlanCommand(const std::vector<std::string>& args, const KeyTable& keys, const RouteTable& routes) {
   const std::string& name = args[0];
-  if (Named(name, {"multi", "exec", "discard", "watch", "unwatch"})) {
-    return NotSupported(name, "transactions would span backend connections");
-  }
   const KeySpec* spec = keys.Find(name);
   if (spec == nullptr) {
     return ForwardToAny(routes);  // the backends do not know it: one answers with its own error
   }
   if (spec->pubsub) return NotSupported(name, "publish and subscribe on a server");
-  if (spec->blocking) return NotSupported(name, "it would hold a backend connection");
   bool splittable = Named(name, {"mget", "mset", "del", "unlink", "exists", "touch"});
   bool well_formed = name == "mset" ? args.size() >= 3 && args.size() % 2 == 1 : args.size() >= 2;
   if (splittable && !well_formed) return ForwardToAny(routes);  // the backend names the arity error
@@ -114,7 +112,9 @@ Plan PlanCommand(const std::vector<std::string>& args, const KeyTable& keys, con
     if (other == RouteTable::kUnassigned) return ErrorPlan("CLUSTERDOWN Hash slot not served");
     if (other != backend) return ErrorPlan("CROSSSLOT Keys in request don't hash to the same slot");
   }
-  return ForwardPlan(backend);
+  Plan plan = ForwardPlan(backend);
+  plan.blocking = spec->blocking;
+  return plan;
 }
 
 std::string MergeReplies(const Plan& plan, const std::vector<RespValue>& replies) {

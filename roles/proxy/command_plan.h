@@ -32,13 +32,17 @@ struct Plan {
   Kind kind = Kind::kReply;
   std::string reply;                           // kReply: the RESP answer
   int32_t backend = RouteTable::kUnassigned;   // kForward
+  bool any_backend = false;  // kForward: no key chose the backend (TIME, an unknown command, an arity error)
+  bool blocking = false;     // kForward: may block (BLPOP ...): the session sends it on its own connection
   Merge merge = Merge::kSumIntegers;           // kSplit
   std::vector<Part> parts;                     // kSplit
   size_t values = 0;                           // kSplit by position: length of the merged array
 };
 
 // `args[0]` must be in lower case. Commands the session answers itself
-// (AUTH, PING, SELECT, QUIT, HELLO, INFO, CLIENT ...) never get here.
+// (AUTH, PING, SELECT, QUIT, HELLO, INFO, CLIENT ...) and the transaction
+// commands it keeps on its own connection (MULTI, EXEC, DISCARD, WATCH,
+// UNWATCH) never get here.
 Plan PlanCommand(const std::vector<std::string>& args, const KeyTable& keys, const RouteTable& routes);
 
 // The client's reply from the parts' replies (one per part, in order). The

@@ -451,11 +451,6 @@ TEST_CASE("proxy: errors for what it cannot route, unknown commands, wrong arity
   for (const Args& command : std::vector<Args>{{"KEYS", "*"},
                                                {"SCAN", "0"},
                                                {"RANDOMKEY"},
-                                               {"MULTI"},
-                                               {"EXEC"},
-                                               {"WATCH", "a"},
-                                               {"BLPOP", "a", "0"},
-                                               {"BRPOP", "a", "b", "0"},
                                                {"SUBSCRIBE", "ch"},
                                                {"PSUBSCRIBE", "ch*"},
                                                {"PUBLISH", "ch", "m"}}) {
@@ -513,6 +508,85 @@ TEST_CASE("proxy: errors for what it cannot route, unknown commands, wrong arity
   CHECK(Err(p, {"MSET", unserved}) == "ERR wrong number of arguments for 'mset' command");
   CHECK(Simple(p, {"SET", served, "ok"}) == "OK");
   CHECK(Bulk(p, {"GET", served}) == "ok");
+}
+
+TEST_CASE("proxy: transactions and blocking commands run on the client's own backend connection") {
+  TwoKvdGroups cluster;
+  RespClient& c = cluster.client();
+  std::string a = KeyOnGroup("t", 0), a2 = KeyOnGroup("t2", 0), b = KeyOnGroup("t", 1);
+
+  // A transaction in one group: MULTI is answered here, the first key picks the group.
+  CHECK(Simple(c, {"MULTI"}) == "OK");
+  CHECK(Simple(c, {"SET", a, "10"}) == "QUEUED");
+  CHECK(Simple(c, {"INCRBY", a2, "5"}) == "QUEUED");
+  CHECK(Simple(c, {"PING"}) == "PONG");  // answered by the proxy, as before
+  CHECK(ExactCall(c, {"EXEC"}) == "[+OK, :5]");
+  CHECK(Bulk(*cluster.direct[0], {"GET", a}) == "10");
+
+  // A key of the other group cannot join it: CROSSSLOT, then EXECABORT, nothing written.
+  CHECK(Simple(c, {"MULTI"}) == "OK");
+  CHECK(Simple(c, {"SET", a, "11"}) == "QUEUED");
+  CHECK(Err(c, {"SET", b, "x"}) == "CROSSSLOT Keys in request don't hash to the same slot");
+  CHECK(Err(c, {"EXEC"}) == "EXECABORT Transaction discarded because of previous errors.");
+  CHECK(Bulk(c, {"GET", a}) == "10");
+  CHECK(Bulk(c, {"GET", b}) == "<nil>");
+
+  // Redis's answers for the edges.
+  CHECK(Err(c, {"EXEC"}) == "ERR EXEC without MULTI");
+  CHECK(Err(c, {"DISCARD"}) == "ERR DISCARD without MULTI");
+  CHECK(Simple(c, {"MULTI"}) == "OK");
+  CHECK(Err(c, {"MULTI"}) == "ERR MULTI calls can not be nested");
+  CHECK(ExactCall(c, {"EXEC"}) == "[]");
+  CHECK(Simple(c, {"MULTI"}) == "OK");
+  CHECK(Simple(c, {"SET", a, "12"}) == "QUEUED");
+  CHECK(Simple(c, {"DISCARD"}) == "OK");
+  CHECK(Bulk(c, {"GET", a}) == "10");
+
+  // WATCH: a change by another client aborts the transaction (nil), no change lets it run.
+  auto other = ConnectTo(cluster.proxy->port());
+  REQUIRE(other != nullptr);
+  CHECK(Simple(c, {"WATCH", a}) == "OK");
+  CHECK(Simple(*other, {"SET", a, "changed"}) == "OK");
+  CHECK(Simple(c, {"MULTI"}) == "OK");
+  CHECK(Simple(c, {"SET", a, "mine"}) == "QUEUED");
+  CHECK(ExactCall(c, {"EXEC"}) == "nil");
+  CHECK(Bulk(c, {"GET", a}) == "changed");
+  CHECK(Simple(c, {"WATCH", a}) == "OK");
+  CHECK(Err(c, {"WATCH", b}) == "CROSSSLOT Keys in request don't hash to the same slot");
+  CHECK(Simple(c, {"MULTI"}) == "OK");
+  CHECK(Simple(c, {"SET", a, "mine"}) == "QUEUED");
+  CHECK(ExactCall(c, {"EXEC"}) == "[+OK]");
+  CHECK(Bulk(c, {"GET", a}) == "mine");
+
+  // A blocking pop is served when another client pushes; the blocked client's
+  // next command (pipelined behind it) is answered after it, in order.
+  std::string queue = KeyOnGroup("q", 1);
+  RawConn blocked;
+  REQUIRE(blocked.Connect(cluster.proxy->port()));
+  REQUIRE(blocked.Send("*3\r\n$5\r\nBLPOP\r\n$" + std::to_string(queue.size()) + "\r\n" + queue +
+                       "\r\n$1\r\n0\r\n*1\r\n$4\r\nPING\r\n"));
+  CHECK(WaitFor([&] { return InfoInt(*cluster.direct[1], "clients", "blocked_clients") == 1; }, 10s));
+  CHECK(Int(c, {"RPUSH", queue, "job"}) == 1);
+  auto popped = blocked.ReadReply();
+  REQUIRE(popped.has_value());
+  CHECK(Exact(*popped) == "[\"" + queue + "\", \"job\"]");
+  auto pong = blocked.ReadReply();
+  REQUIRE(pong.has_value());
+  CHECK(Exact(*pong) == "+PONG");
+
+  // A timeout with sub-second precision answers nil.
+  CHECK(ExactCall(c, {"BLPOP", queue, "0.05"}) == "nil");
+
+  // A client that leaves while blocked leaves the backend too: a later push stays in the list.
+  RawConn leaver;
+  REQUIRE(leaver.Connect(cluster.proxy->port()));
+  REQUIRE(leaver.Send("*3\r\n$5\r\nBRPOP\r\n$" + std::to_string(queue.size()) + "\r\n" + queue +
+                      "\r\n$1\r\n0\r\n"));
+  CHECK(WaitFor([&] { return InfoInt(*cluster.direct[1], "clients", "blocked_clients") == 1; }, 10s));
+  leaver.Close();
+  CHECK(WaitFor([&] { return InfoInt(*cluster.direct[1], "clients", "blocked_clients") == 0; }, 10s));
+  CHECK(Int(c, {"RPUSH", queue, "kept"}) == 1);
+  CHECK(Int(c, {"LLEN", queue}) == 1);
 }
 
 TEST_CASE("proxy: a dead backend fails only its own slots, and serves them again once restarted") {
@@ -668,7 +742,12 @@ TEST_CASE("proxy: routes over plain redis-server backends too") {
   CHECK(Bulk(c, {"HGET", "{r}h", "f"}) == "v");
   CHECK(Err(c, {"NoSuchCommand", "x"}) == Err(*direct[0], {"NoSuchCommand", "x"}));
   CHECK(Err(c, {"GET"}) == "ERR wrong number of arguments for 'get' command");
-  CHECK(Contains(Err(c, {"BLPOP", "r:1", "0"}), "kvd proxy"));
+  CHECK(Int(c, {"RPUSH", "{r}q", "a", "b"}) == 2);
+  CHECK(Strings(c, {"BLPOP", "{r}q", "0"}) == std::vector<std::string>{"{r}q", "a"});
+  CHECK(Simple(c, {"MULTI"}) == "OK");
+  CHECK(Simple(c, {"INCR", "{r}n"}) == "QUEUED");
+  CHECK(Simple(c, {"INCR", "{r}n"}) == "QUEUED");
+  CHECK(ExactCall(c, {"EXEC"}) == "[:1, :2]");
   CHECK(Contains(Err(c, {"SUBSCRIBE", "ch"}), "kvd proxy"));
   std::string g1_key = KeyOnGroup("r", 0), g2_key = KeyOnGroup("r", 1);
   CHECK(Err(c, {"RENAME", g1_key, g2_key}) == "CROSSSLOT Keys in request don't hash to the same slot");

@@ -7,6 +7,7 @@
 #include "roles/proxy/command_plan.h"
 #include "roles/proxy/key_table.h"
 #include "roles/proxy/options.h"
+#include "roles/proxy/pinning.h"
 #include "roles/proxy/routes.h"
 #include "test/unit/test_support.h"
 
@@ -156,6 +157,13 @@ TEST_SUITE("proxy") {
     CHECK(plan.kind == proxy::Plan::Kind::kForward);
     plan = proxy::PlanCommand({"time"}, keys, routes);
     CHECK(plan.kind == proxy::Plan::Kind::kForward);
+    CHECK(plan.any_backend);
+    // Blocking commands go whole to their group too; the session gives them a connection of their own.
+    plan = proxy::PlanCommand({"blpop", g2, g2b, "0"}, keys, routes);
+    CHECK(plan.kind == proxy::Plan::Kind::kForward);
+    CHECK(plan.blocking);
+    CHECK(plan.backend == 1);
+    CHECK(proxy::PlanCommand({"blpop", g1, g2, "0"}, keys, routes).kind == proxy::Plan::Kind::kReply);
     // Splittable commands with a wrong argument count are not split (nothing to wait for).
     for (const Args& args : {Args{"mget"}, Args{"mset", "a"}, Args{"mset", "a", "1", "b"}, Args{"del"}}) {
       plan = proxy::PlanCommand(args, keys, routes);
@@ -178,8 +186,6 @@ TEST_SUITE("proxy") {
     CHECK(error_of({"get", UnassignedKey()}) == "-CLUSTERDOWN Hash slot not served\r\n");
     CHECK(error_of({"mget", g1, UnassignedKey()}) == "-CLUSTERDOWN Hash slot not served\r\n");
     CHECK(error_of({"keys", "*"}).find("'keys' is not supported through kvd proxy") != std::string::npos);
-    CHECK(error_of({"multi"}).find("'multi' is not supported") != std::string::npos);
-    CHECK(error_of({"blpop", g1, "0"}).find("'blpop' is not supported") != std::string::npos);
     CHECK(error_of({"subscribe", "ch"}).find("'subscribe' is not supported") != std::string::npos);
   }
 
@@ -216,6 +222,77 @@ TEST_SUITE("proxy") {
     REQUIRE(plan.kind == proxy::Plan::Kind::kSplit);
     CHECK(plan.parts.size() == 2);
     CHECK(proxy::MergeReplies(plan, {Integer(5), Integer(6)}) == ":11\r\n");
+  }
+
+  TEST_CASE("pinning: a transaction runs on the client's own connection to one group") {
+    using Target = proxy::Step::Target;
+    proxy::Plan on_g1;
+    on_g1.kind = proxy::Plan::Kind::kForward;
+    on_g1.backend = 0;
+    proxy::Plan on_g2 = on_g1;
+    on_g2.backend = 1;
+    proxy::Plan anywhere = on_g2;
+    anywhere.any_backend = true;
+
+    proxy::Pinning pinning;
+    CHECK(pinning.Exec().reply == "-ERR EXEC without MULTI\r\n");
+    CHECK(pinning.Discard().reply == "-ERR DISCARD without MULTI\r\n");
+    // MULTI is held back until a key picks the group; MULTI then goes first.
+    auto step = pinning.Multi();
+    CHECK(step.target == Target::kLocal);
+    CHECK(step.reply == "+OK\r\n");
+    CHECK(pinning.Multi().reply == "-ERR MULTI calls can not be nested\r\n");
+    step = pinning.Command(on_g1);
+    CHECK(step.target == Target::kDedicated);
+    CHECK(step.backend == 0);
+    CHECK(step.preamble == std::vector<std::vector<std::string>>{{"MULTI"}});
+    step = pinning.Command(anywhere);  // no key: queued where the transaction is
+    CHECK(step.target == Target::kDedicated);
+    CHECK(step.backend == 0);
+    CHECK(step.preamble.empty());
+    step = pinning.Exec();
+    CHECK(step.target == Target::kDedicated);
+    CHECK_FALSE(pinning.pinned());
+
+    // A key of another group: CROSSSLOT now, EXECABORT at EXEC, and the open MULTI is discarded.
+    pinning.Multi();
+    pinning.Command(on_g1);
+    CHECK(pinning.Command(on_g2).reply == "-CROSSSLOT Keys in request don't hash to the same slot\r\n");
+    step = pinning.Exec();
+    CHECK(step.target == Target::kLocal);
+    CHECK(step.reply == "-EXECABORT Transaction discarded because of previous errors.\r\n");
+    CHECK(step.preamble == std::vector<std::vector<std::string>>{{"DISCARD"}});
+    // An empty transaction never reaches a backend.
+    pinning.Multi();
+    CHECK(pinning.Exec().reply == "*0\r\n");
+
+    // WATCH pins at once; MULTI follows it there; other groups are refused.
+    step = pinning.Watch(on_g2);
+    CHECK(step.target == Target::kDedicated);
+    CHECK(step.backend == 1);
+    CHECK(pinning.Watch(on_g1).reply == "-CROSSSLOT Keys in request don't hash to the same slot\r\n");
+    CHECK(pinning.Command(on_g1).target == Target::kShared);  // outside MULTI: an ordinary command
+    step = pinning.Multi();
+    CHECK(step.target == Target::kDedicated);
+    CHECK(pinning.Watch(on_g2).reply == "-ERR WATCH inside MULTI is not allowed\r\n");
+    CHECK(pinning.Discard().target == Target::kDedicated);
+    CHECK(pinning.Unwatch().reply == "+OK\r\n");  // DISCARD already forgot the watched keys
+  }
+
+  TEST_CASE("pinning: a blocking command takes the client's own connection and holds the client") {
+    proxy::Plan blocking;
+    blocking.kind = proxy::Plan::Kind::kForward;
+    blocking.backend = 1;
+    blocking.blocking = true;
+    proxy::Pinning pinning;
+    auto step = pinning.Command(blocking);
+    CHECK(step.target == proxy::Step::Target::kDedicated);
+    CHECK(step.blocks);
+    // Inside MULTI it is queued like any command (Redis runs it without blocking).
+    pinning.Multi();
+    step = pinning.Command(blocking);
+    CHECK(step.target == proxy::Step::Target::kDedicated);
+    CHECK_FALSE(step.blocks);
   }
 
   TEST_CASE("options: one source of the slot map, and bad values named") {
