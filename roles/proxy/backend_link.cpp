@@ -35,9 +35,10 @@ void BackendLink::Connect() {
     // AUTH goes first; a refusal fails the link and everything behind it.
     output_.insert(0, protocol::EncodeCommand({"AUTH", backend_.auth_pass}));
     auto self = shared_from_this();
-    waiting_.push_front([self, generation](const Status& failed, std::string_view, const protocol::RespValue& reply) {
-      if (!failed.ok() || !reply.IsError()) return;
-      asio::post(self->io_, [self, generation, message = reply.str] {
+    waiting_.push_front([self, generation](const Status& failed, std::string_view raw) {
+      if (!failed.ok() || raw.empty() || raw.front() != '-') return;
+      std::string message(raw.substr(1, raw.size() - 3));  // without '-' and CRLF
+      asio::post(self->io_, [self, generation, message] {
         if (generation == self->generation_) self->Fail(Status::IOError("AUTH refused: " + message));
       });
     });
@@ -107,8 +108,7 @@ void BackendLink::OnRead(uint64_t generation, const boost::system::error_code& e
   if (error) return Fail(Status::IOError(error == asio::error::eof ? "closed by the backend" : error.message()));
   input_end_ += bytes;
   while (input_begin_ < input_end_) {
-    protocol::RespValue reply;
-    auto used = protocol::ParseReply(std::string_view(input_).substr(input_begin_, input_end_ - input_begin_), &reply);
+    auto used = scanner_.Scan(std::string_view(input_).substr(input_begin_, input_end_ - input_begin_));
     if (!used.ok()) return Fail(Status::IOError("bad reply: " + used.status().message()));
     if (*used == 0) break;
     if (waiting_.empty()) return Fail(Status::IOError("a reply nobody asked for"));
@@ -117,7 +117,7 @@ void BackendLink::OnRead(uint64_t generation, const boost::system::error_code& e
     last_progress_ms_ = TickMicros() / 1000;
     Callback callback = std::move(waiting_.front());
     waiting_.pop_front();
-    callback(Status::Ok(), raw, reply);
+    callback(Status::Ok(), raw);
     if (generation != generation_) return;  // the callback failed the link
   }
   if (input_begin_ == input_end_) {
@@ -149,12 +149,12 @@ void BackendLink::Fail(const Status& status, bool report) {
   output_.clear();
   sending_.clear();
   input_begin_ = input_end_ = 0;
+  scanner_.Reset();
   std::deque<Callback> failed;
   failed.swap(waiting_);
   if (report && !failed.empty()) KVD_LOG(kWarning) << "backend " << backend_.address << ": " << status.message();
   Status reported = Status::IOError("backend " + backend_.address + ": " + status.message());
-  protocol::RespValue none;
-  for (auto& callback : failed) callback(reported, {}, none);
+  for (auto& callback : failed) callback(reported, {});
 }
 
 }  // namespace kvd::proxy

@@ -17,16 +17,16 @@
 #include <vector>
 
 #include "common/status.h"
-#include "protocol/resp_value.h"
+#include "protocol/reply_scanner.h"
 #include "roles/proxy/routes.h"
 
 namespace kvd::proxy {
 
 class BackendLink : public std::enable_shared_from_this<BackendLink> {
  public:
-  // The reply's bytes as the backend sent them and decoded; on a failed
-  // link, a non-ok Status (and an empty reply).
-  using Callback = std::function<void(const Status& failed, std::string_view raw, const protocol::RespValue& reply)>;
+  // The reply's bytes as the backend sent them (not decoded: most are
+  // forwarded as they are); on a failed link, a non-ok Status and no bytes.
+  using Callback = std::function<void(const Status& failed, std::string_view raw)>;
 
   BackendLink(boost::asio::io_context& io, Backend backend, uint64_t timeout_ms);
 
@@ -64,6 +64,7 @@ class BackendLink : public std::enable_shared_from_this<BackendLink> {
   std::string input_;
   size_t input_begin_ = 0;
   size_t input_end_ = 0;
+  protocol::ReplyScanner scanner_;
   std::deque<Callback> waiting_;
   uint64_t last_progress_ms_ = 0;
 };

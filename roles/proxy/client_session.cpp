@@ -200,7 +200,7 @@ void ClientSession::Send(Routed& routed) {
   Step& step = routed.step;
   if (!step.preamble.empty()) {
     BackendLink& link = DedicatedTo(backends[step.backend]);
-    for (const auto& command : step.preamble) link.Send(command, [](const Status&, std::string_view, const protocol::RespValue&) {});
+    for (const auto& command : step.preamble) link.Send(command, [](const Status&, std::string_view) {});
   }
   if (step.target == Step::Target::kLocal) return Finish(slot, std::move(step.reply));
   if (step.target == Step::Target::kDedicated) {
@@ -222,16 +222,14 @@ void ClientSession::Send(Routed& routed) {
       for (size_t p = 0; p < kept.parts.size(); ++p) {
         BackendLink& link = worker_.LinkTo(backends[kept.parts[p].backend]);
         last_link_[link.backend().address] = &link;
-        link.Send(kept.parts[p].args,
-                  [self, slot, p](const Status& failed, std::string_view, const protocol::RespValue& reply) {
-                    if (failed.ok()) {
-                      slot->part_replies[p] = reply;
-                    } else {
-                      slot->part_replies[p].type = protocol::RespValue::Type::kError;
-                      slot->part_replies[p].str = "ERR " + failed.message();
-                    }
-                    if (--slot->parts_left == 0) self->Finish(slot, MergeReplies(slot->plan, slot->part_replies));
-                  });
+        link.Send(kept.parts[p].args, [self, slot, p](const Status& failed, std::string_view raw) {
+          protocol::RespValue& reply = slot->part_replies[p];
+          if (!failed.ok() || !protocol::ParseReply(raw, &reply).ok()) {
+            reply.type = protocol::RespValue::Type::kError;
+            reply.str = "ERR " + (failed.ok() ? std::string("bad reply from the backend") : failed.message());
+          }
+          if (--slot->parts_left == 0) self->Finish(slot, MergeReplies(slot->plan, slot->part_replies));
+        });
       }
       return;
     }
@@ -241,8 +239,7 @@ void ClientSession::Send(Routed& routed) {
 void ClientSession::SendOn(BackendLink& link, const std::vector<std::string>& args, const std::shared_ptr<Slot>& slot,
                            bool unblocks) {
   last_link_[link.backend().address] = &link;
-  link.Send(args, [self = shared_from_this(), slot, unblocks](const Status& failed, std::string_view raw,
-                                                              const protocol::RespValue&) {
+  link.Send(args, [self = shared_from_this(), slot, unblocks](const Status& failed, std::string_view raw) {
     if (unblocks) self->blocked_ = false;
     self->Finish(slot, failed.ok() ? std::string(raw) : ErrorReply("ERR " + failed.message()));
   });
