@@ -8,6 +8,8 @@
 #include "common/tick_clock.h"
 #include "common/version.h"
 #include "protocol/resp_writer.h"
+#include "roles/proxy/replies.h"
+#include "roles/proxy/local_commands.h"
 
 namespace kvd::proxy {
 
@@ -17,38 +19,18 @@ namespace {
 
 constexpr size_t kReadChunk = 16 * 1024;
 
-std::string ErrorReply(const std::string& message) {
-  std::string out;
-  protocol::RespWriter(&out).Error(message);
-  return out;
-}
-
-std::string WrongArity(const std::string& name) {
-  return ErrorReply("ERR wrong number of arguments for '" + name + "' command");
-}
-
-bool Named(std::string_view name, std::initializer_list<std::string_view> names) {
-  for (std::string_view each : names) {
-    if (name == each) return true;
-  }
-  return false;
-}
-
-std::string BulkReply(const std::string& text) {
-  std::string out;
-  protocol::RespWriter(&out).Bulk(text);
-  return out;
-}
-
 }  // namespace
 
 ClientSession::ClientSession(Worker& worker, asio::ip::tcp::socket socket)
-    : worker_(worker), socket_(std::move(socket)), id_(worker.stats().next_client_id.fetch_add(1)) {
+    : worker_(worker), socket_(std::move(socket)) {
+  local_.client_id = worker.stats().next_client_id.fetch_add(1);
+  local_.requirepass = worker.config().requirepass;
+  local_.authenticated = local_.requirepass.empty();
+  local_.info = [this] { return InfoText(); };
   boost::system::error_code error;
   auto remote = socket_.remote_endpoint(error);
   if (!error) address_ = remote.address().to_string() + ":" + std::to_string(remote.port());
   socket_.set_option(asio::ip::tcp::no_delay(true), error);
-  authenticated_ = worker_.config().requirepass.empty();
   worker_.stats().connected_clients.fetch_add(1);
   worker_.stats().total_connections.fetch_add(1);
 }
@@ -123,9 +105,10 @@ bool ClientSession::Execute(std::vector<std::string>& args) {
   for (char& c : args[0]) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   const std::string& name = args[0];
   std::string reply;
-  if (!authenticated_ && name != "auth" && name != "hello" && name != "quit") {
+  if (!local_.authenticated && name != "auth" && name != "hello" && name != "quit") {
     reply = ErrorReply("NOAUTH Authentication required.");
-  } else if (AnswerLocally(args, &reply)) {
+  } else if (AnswerLocally(args, local_, &reply)) {
+    if (local_.quit) close_after_write_ = true;
   } else if (worker_.routes() == nullptr || worker_.keys() == nullptr) {
     reply = ErrorReply("LOADING kvd proxy is still reading the slot map and the command table");
   }
@@ -319,108 +302,6 @@ void ClientSession::Close() {
   slots_.clear();
   stashed_.reset();
   if (dedicated_) dedicated_->Close("client gone");
-}
-
-bool ClientSession::AnswerLocally(const std::vector<std::string>& args, std::string* reply) {
-  const std::string& name = args[0];
-  size_t argc = args.size();
-  if (name == "ping") {
-    if (argc > 2) return *reply = WrongArity(name), true;
-    *reply = argc == 2 ? BulkReply(args[1]) : "+PONG\r\n";
-    return true;
-  }
-  if (name == "echo") {
-    *reply = argc == 2 ? BulkReply(args[1]) : WrongArity(name);
-    return true;
-  }
-  if (name == "quit") {
-    *reply = "+OK\r\n";
-    close_after_write_ = true;
-    return true;
-  }
-  if (name == "select") {
-    if (argc != 2) return *reply = WrongArity(name), true;
-    *reply = args[1] == "0" ? "+OK\r\n" : ErrorReply("ERR kvd proxy serves database 0 only");
-    return true;
-  }
-  if (name == "auth") {
-    if (argc < 2 || argc > 3) return *reply = WrongArity(name), true;
-    const std::string& password = args.back();
-    if (worker_.config().requirepass.empty()) {
-      *reply = ErrorReply(
-          "ERR AUTH <password> called without any password configured for the default user. Are you sure your "
-          "configuration is correct?");
-    } else if (password == worker_.config().requirepass && (argc == 2 || args[1] == "default")) {
-      authenticated_ = true;
-      *reply = "+OK\r\n";
-    } else {
-      *reply = ErrorReply("WRONGPASS invalid username-password pair or user is disabled.");
-    }
-    return true;
-  }
-  if (name == "hello") {
-    size_t i = 1;
-    if (argc >= 2) {
-      if (args[1] != "2" && args[1] != "1" && args[1] != "3") {
-        return *reply = ErrorReply("ERR Protocol version is not an integer or out of range"), true;
-      }
-      if (args[1] != "2") return *reply = ErrorReply("NOPROTO sorry, this protocol version is not supported."), true;
-      i = 2;
-    }
-    for (; i < argc; ++i) {
-      std::string option = args[i];
-      for (char& c : option) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      if (option == "auth" && i + 2 < argc) {
-        if (worker_.config().requirepass.empty() || args[i + 2] != worker_.config().requirepass) {
-          return *reply = ErrorReply("WRONGPASS invalid username-password pair or user is disabled."), true;
-        }
-        authenticated_ = true;
-        i += 2;
-      } else if (option == "setname" && i + 1 < argc) {
-        name_ = args[++i];
-      } else {
-        return *reply = ErrorReply("ERR Syntax error in HELLO option '" + args[i] + "'"), true;
-      }
-    }
-    if (!authenticated_) return *reply = ErrorReply("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time"), true;
-    protocol::RespWriter writer(reply);
-    writer.MapHeader(7);
-    writer.Bulk("server");
-    writer.Bulk("redis");
-    writer.Bulk("version");
-    writer.Bulk(kRedisCompatVersion);
-    writer.Bulk("proto");
-    writer.Integer(2);
-    writer.Bulk("id");
-    writer.Integer(static_cast<int64_t>(id_));
-    writer.Bulk("mode");
-    writer.Bulk("proxy");
-    writer.Bulk("role");
-    writer.Bulk("master");
-    writer.Bulk("modules");
-    writer.ArrayHeader(0);
-    return true;
-  }
-  if (name == "client") {
-    std::string sub = argc >= 2 ? args[1] : "";
-    for (char& c : sub) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (sub == "setname" && argc == 3) {
-      name_ = args[2];
-      *reply = "+OK\r\n";
-    } else if (sub == "getname" && argc == 2) {
-      *reply = name_.empty() ? "$-1\r\n" : BulkReply(name_);
-    } else if (sub == "id" && argc == 2) {
-      protocol::RespWriter(reply).Integer(static_cast<int64_t>(id_));
-    } else {
-      *reply = ErrorReply("ERR 'client " + sub + "' is not supported through kvd proxy");
-    }
-    return true;
-  }
-  if (name == "info") {
-    *reply = BulkReply(InfoText());
-    return true;
-  }
-  return false;
 }
 
 std::string ClientSession::InfoText() const {

@@ -20,6 +20,7 @@
 #include "protocol/resp_parser.h"
 #include "protocol/resp_value.h"
 #include "roles/proxy/command_plan.h"
+#include "roles/proxy/local_commands.h"
 #include "roles/proxy/pinning.h"
 #include "roles/proxy/worker.h"
 
@@ -53,8 +54,6 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   void ProcessInput();
   // Answers or routes one command; false when it must wait (kept in stashed_).
   bool Execute(std::vector<std::string>& args);
-  // Connection commands the proxy answers itself; false for everything else.
-  bool AnswerLocally(const std::vector<std::string>& args, std::string* reply);
   Step Decide(const std::vector<std::string>& args, Plan* plan);
   bool MustWait(const Routed& routed);
   void Send(Routed& routed);
@@ -71,7 +70,6 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
 
   Worker& worker_;
   boost::asio::ip::tcp::socket socket_;
-  uint64_t id_;
   std::string address_;
   protocol::RequestParser parser_;
   std::string input_;
@@ -85,8 +83,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   bool delivery_scheduled_ = false;
   bool close_after_write_ = false;
   bool closed_ = false;
-  bool authenticated_ = false;
-  std::string name_;
+  LocalState local_;  // AUTH, CLIENT SETNAME, QUIT: what the commands answered here change
   Pinning pinning_;
   std::shared_ptr<BackendLink> dedicated_;  // this client's own connection, made on first need
   bool blocked_ = false;                     // a blocking command is waiting for its reply

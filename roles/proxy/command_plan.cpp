@@ -5,6 +5,7 @@
 
 #include "cluster/slot.h"
 #include "protocol/resp_writer.h"
+#include "roles/proxy/replies.h"
 
 namespace kvd::proxy {
 
@@ -14,9 +15,7 @@ using protocol::RespValue;
 
 Plan ErrorPlan(const std::string& message) {
   Plan plan;
-  std::string out;
-  protocol::RespWriter(&out).Error(message);
-  plan.reply = std::move(out);
+  plan.reply = ErrorReply(message);
   return plan;
 }
 
@@ -33,13 +32,6 @@ Plan ForwardToAny(const RouteTable& routes) {
   Plan plan = ForwardPlan(routes.default_backend());
   plan.any_backend = true;
   return plan;
-}
-
-bool Named(std::string_view name, std::initializer_list<std::string_view> names) {
-  for (std::string_view each : names) {
-    if (name == each) return true;
-  }
-  return false;
 }
 
 Plan NotSupported(const std::string& name, std::string_view why) {

@@ -1,6 +1,6 @@
 #include "roles/proxy/pinning.h"
 
-#include "protocol/resp_writer.h"
+#include "roles/proxy/replies.h"
 
 namespace kvd::proxy {
 
@@ -14,11 +14,7 @@ Step Local(std::string reply) {
   return step;
 }
 
-Step LocalError(const std::string& message) {
-  std::string out;
-  protocol::RespWriter(&out).Error(message);
-  return Local(std::move(out));
-}
+Step LocalError(const std::string& message) { return Local(ErrorReply(message)); }
 
 }  // namespace
 

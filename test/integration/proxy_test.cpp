@@ -167,6 +167,13 @@ struct ContinueOnExit {
 
 bool Contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
+// The state letter of /proc/PID/stat ('T' once stopped by a signal).
+char ProcessState(pid_t pid) {
+  std::string stat = ReadFile("/proc/" + std::to_string(pid) + "/stat");
+  size_t close = stat.rfind(')');
+  return close != std::string::npos && close + 2 < stat.size() ? stat[close + 2] : '?';
+}
+
 }  // namespace
 
 TEST_SUITE("proxy") {
@@ -628,6 +635,8 @@ TEST_CASE("proxy: a backend that stops answering fails its requests after --back
   {
     REQUIRE(::kill(g1.pid(), SIGSTOP) == 0);
     ContinueOnExit resume{g1.pid()};
+    // kill() returns before the process has stopped; its state says when it has.
+    REQUIRE(WaitFor([&] { return ProcessState(g1.pid()) == 'T'; }, 10s));
     // The client's own timeout is far longer: the answer must come from the proxy.
     auto reply = c.Command({"GET", k1});
     REQUIRE_MESSAGE(reply.ok(), "the proxy left the request hanging: " << reply.status().message());
