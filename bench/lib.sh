@@ -89,8 +89,11 @@ run_bench() {
     END { if (!found) print "- - - -" }'
 }
 
-# median of the numbers given ("-" when none).
+# median VALUES... -> the median of the numeric ones ("-" when none)
 median() {
-  printf '%s\n' "$@" | grep -E '^[0-9.]+$' | sort -n | awk '{ v[NR] = $1 } END {
-    if (NR == 0) print "-"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+  printf '%s\n' "$@" | awk '$1 ~ /^[0-9.]+$/ { v[n++] = $1 } END {
+    if (n == 0) { print "-"; exit }
+    for (i = 0; i < n; i++) for (j = i + 1; j < n; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
+    # %.15g: the default print format (OFMT) would turn 1048320 into 1.04832e+06
+    printf "%.15g\n", (n % 2) ? v[(n - 1) / 2] : (v[n / 2 - 1] + v[n / 2]) / 2 }'
 }

@@ -42,79 +42,14 @@ BENCH_TIMEOUT=${BENCH_TIMEOUT:-900}
 ROUNDS=${ROUNDS:-1}
 HOST=127.0.0.1
 
-log() { echo "[bench] $*" >&2; }
-die() { log "error: $*"; exit 1; }
+# shellcheck source=bench/lib.sh
+source "$(dirname "$0")/lib.sh"
 
 for tool in redis-benchmark redis-cli timeout awk; do
   command -v "$tool" >/dev/null || die "$tool not found (apt-get install redis-tools coreutils gawk)"
 done
 
 want() { [[ " $SERVERS " == *" $1 "* ]]; }
-
-# ---- process bookkeeping: only what we start, by pid -------------------------
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/kvd-bench.XXXXXX")
-STARTED_PIDS=()
-
-cleanup() {
-  local pid i
-  for pid in "${STARTED_PIDS[@]}"; do
-    kill -TERM "$pid" 2>/dev/null || true
-  done
-  for pid in "${STARTED_PIDS[@]}"; do
-    for ((i = 0; i < 100; i++)); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-      log "pid $pid did not stop after SIGTERM; sending SIGKILL"
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-    wait "$pid" 2>/dev/null || true
-  done
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-# True when nothing accepts connections on 127.0.0.1:$1.
-port_is_free() {
-  ! (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null
-}
-
-# pick_port: sets PORT to a free loopback port not handed out before.
-USED_PORTS=""
-pick_port() {
-  local tries
-  for ((tries = 0; tries < 200; tries++)); do
-    # Below the ephemeral range (32768+): a port that a client connection in
-    # TIME-WAIT still holds cannot be bound by a server.
-    PORT=$((20000 + RANDOM % 12000))
-    if [[ " $USED_PORTS " != *" $PORT "* ]] && port_is_free "$PORT"; then
-      USED_PORTS+=" $PORT"
-      return 0
-    fi
-  done
-  die "no free port found"
-}
-
-# wait_ready NAME PID PORT LOGFILE: polls PING until PONG while PID is alive.
-wait_ready() {
-  local name=$1 pid=$2 port=$3 logfile=$4 i
-  for ((i = 0; i < 300; i++)); do
-    if ! kill -0 "$pid" 2>/dev/null; then
-      log "$name exited during start-up; its log:"
-      tail -n 20 "$logfile" >&2 || true
-      return 1
-    fi
-    if [[ $(timeout 2 redis-cli -h "$HOST" -p "$port" ping 2>/dev/null) == PONG ]]; then
-      return 0
-    fi
-    sleep 0.1
-  done
-  log "$name did not answer PING on port $port within 30 s"
-  return 1
-}
 
 REDIS_PORT="" REDIS_PID="" KVD_PORT="" KVD_PID=""
 
@@ -147,32 +82,6 @@ start_kvd() {
   die "could not start kvd"
 }
 
-# cpu_ticks PID -> user + system CPU time of the process, in clock ticks.
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo "?"; }
-
-# run_bench PORT PID TEST PIPELINE -> prints "rps p50 p99 cpu" (or "- - - -" on
-# failure); cpu is the server's CPU time per request in microseconds, which
-# drifts less with the machine's speed than requests per second do.
-run_bench() {
-  local port=$1 pid=$2 test=$3 pipe=$4 out before after cpu
-  before=$(cpu_ticks "$pid")
-  if ! out=$(timeout "$BENCH_TIMEOUT" redis-benchmark -h "$HOST" -p "$port" -c "$CLIENTS" -n "$N" \
-        -r "$KEYSPACE" -P "$pipe" -t "$test" --csv 2>>"$TMP/benchmark.err"); then
-    log "redis-benchmark -t $test -P $pipe against port $port failed"
-    echo "- - - -"
-    return 0
-  fi
-  after=$(cpu_ticks "$pid")
-  cpu=$(awk -v a="$before" -v b="$after" -v n="$N" -v hz="$(getconf CLK_TCK)" 'BEGIN {
-    if (a ~ /^[0-9]+$/ && b ~ /^[0-9]+$/) printf "%.2f", (b - a) * 1e6 / hz / n; else print "-" }')
-  # CSV of redis-benchmark 7: "test","rps","avg_latency_ms","min_latency_ms",
-  # "p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
-  echo "$out" | tr -d '"\r' | awk -F, -v cpu="$cpu" '
-    $1 == "test" { next }
-    NF >= 7 && $2 ~ /^[0-9.]+$/ { printf "%.0f %s %s %s\n", $2, $5, $7, cpu; found = 1; exit }
-    END { if (!found) print "- - - -" }'
-}
-
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo "?"; }
 
 # ---- run ---------------------------------------------------------------------
@@ -198,15 +107,6 @@ echo "redis-benchmark -c $CLIENTS -n $N -r $KEYSPACE; redis-server run with --sa
 echo
 echo "| test | pipeline | redis rps | kvd rps | kvd/redis | redis p50/p99 ms | kvd p50/p99 ms | CPU µs/req redis/kvd |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|"
-
-# median VALUES... -> the median of the numeric ones ("-" when none)
-median() {
-  printf '%s\n' "$@" | awk '$1 ~ /^[0-9.]+$/ { v[n++] = $1 } END {
-    if (n == 0) { print "-"; exit }
-    for (i = 0; i < n; i++) for (j = i + 1; j < n; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
-    # %.15g: the default print format (OFMT) would turn 1048320 into 1.04832e+06
-    printf "%.15g\n", (n % 2) ? v[(n - 1) / 2] : (v[n / 2 - 1] + v[n / 2]) / 2 }'
-}
 
 row=0
 for pipe in $PIPELINES; do
