@@ -10,7 +10,7 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/kvd-bench.XXXXXX")
 STARTED_PIDS=()
 
 cleanup() {
-  local pid i
+  local status=$? pid i
   for pid in "${STARTED_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${STARTED_PIDS[@]}"; do
     for ((i = 0; i < 100; i++)); do
@@ -20,7 +20,13 @@ cleanup() {
     kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
     wait "$pid" 2>/dev/null || true
   done
-  rm -rf "$TMP"
+  if ((status != 0)); then
+    # A failed run keeps the servers' logs for inspection (the data dirs go).
+    find "$TMP" -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
+    log "failed; server logs kept in $TMP"
+  else
+    rm -rf "$TMP"
+  fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT

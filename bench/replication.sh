@@ -27,62 +27,13 @@ ROUNDS=${ROUNDS:-3}
 FULLSYNC_MB=${FULLSYNC_MB:-2048}
 HOST=127.0.0.1
 
-log() { echo "[bench] $*" >&2; }
-die() { log "error: $*"; exit 1; }
+# shellcheck source=bench/lib.sh
+source "$(dirname "$0")/lib.sh"
 for tool in redis-benchmark redis-cli redis-server awk python3; do
   command -v "$tool" >/dev/null || die "$tool not found (apt-get install redis-server redis-tools gawk)"
 done
 [[ -x $KVD ]] || die "kvd binary '$KVD' not found (build it first, or set KVD=...)"
 
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/kvd-repl-bench.XXXXXX")
-STARTED_PIDS=()
-cleanup() {
-  local status=$? pid i
-  for pid in "${STARTED_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${STARTED_PIDS[@]}"; do
-    for ((i = 0; i < 100; i++)); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-  if ((status != 0)); then
-    # A failed run keeps the servers' logs for inspection (the data dirs go).
-    find "$TMP" -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
-    log "failed; server logs kept in $TMP"
-  else
-    rm -rf "$TMP"
-  fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-port_is_free() { ! (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
-USED_PORTS=""
-pick_port() {
-  local tries
-  for ((tries = 0; tries < 200; tries++)); do
-    # Below the ephemeral range (32768+): a port that a client connection in
-    # TIME-WAIT still holds cannot be bound by a server.
-    PORT=$((20000 + RANDOM % 12000))
-    if [[ " $USED_PORTS " != *" $PORT "* ]] && port_is_free "$PORT"; then
-      USED_PORTS+=" $PORT"
-      return 0
-    fi
-  done
-  die "no free port found"
-}
-wait_ready() {
-  local pid=$1 port=$2 logfile=$3 i
-  for ((i = 0; i < 300; i++)); do
-    kill -0 "$pid" 2>/dev/null || { tail -n 5 "$logfile" >&2; die "server on port $port exited during start-up"; }
-    [[ $(redis-cli -h "$HOST" -p "$port" ping 2>/dev/null) == PONG ]] && return 0
-    sleep 0.1
-  done
-  die "server on port $port did not answer PING"
-}
 info_field() { redis-cli -h "$HOST" -p "$1" info replication | tr -d '\r' | awk -F: -v f="$2" '$1 == f { print $2 }'; }
 wait_link_up() {
   local port=$1 i
@@ -100,7 +51,7 @@ start_kvd() {
   pick_port
   "$KVD" server --port "$PORT" --dir "$TMP/$name" --logfile "$TMP/$name.log" "$@" 2>>"$TMP/$name.log" &
   STARTED_PIDS+=("$!")
-  wait_ready "$!" "$PORT" "$TMP/$name.log"
+  wait_ready "$name" "$!" "$PORT" "$TMP/$name.log" || die "$name did not start"
 }
 start_redis() {
   local name=$1
@@ -110,7 +61,7 @@ start_redis() {
   (cd "$TMP/$name" && exec redis-server --port "$PORT" --bind "$HOST" --save '' --appendonly no --dir "$TMP/$name" \
     "$@") >"$TMP/$name.log" 2>&1 &
   STARTED_PIDS+=("$!")
-  wait_ready "$!" "$PORT" "$TMP/$name.log"
+  wait_ready "$name" "$!" "$PORT" "$TMP/$name.log" || die "$name did not start"
 }
 
 start_kvd kvd-alone; KVD_ALONE=$PORT
@@ -232,7 +183,7 @@ for i in range(int(sys.argv[1])):
   "$KVD" server --port "$FS_REPLICA" --dir "$TMP/fullsync-replica" --logfile "$TMP/fullsync-replica.log" \
     --replicaof "$HOST $FS_MASTER" 2>>"$TMP/fullsync-replica.log" &
   STARTED_PIDS+=("$!")
-  wait_ready "$!" "$FS_REPLICA" "$TMP/fullsync-replica.log"
+  wait_ready fullsync-replica "$!" "$FS_REPLICA" "$TMP/fullsync-replica.log" || die "the full-sync replica did not start"
   wait_link_up "$FS_REPLICA"
   end=$(date +%s.%N)
   echo "Restart of that replica after 1000 more writes: link up in" \
