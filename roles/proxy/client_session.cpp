@@ -107,7 +107,8 @@ bool ClientSession::Execute(std::vector<std::string>& args) {
   std::string reply;
   if (!local_.authenticated && name != "auth" && name != "hello" && name != "quit") {
     reply = ErrorReply("NOAUTH Authentication required.");
-  } else if (AnswerLocally(args, local_, &reply)) {
+  } else if (!(pinning_.in_multi() && Named(name, {"ping", "echo"})) && AnswerLocally(args, local_, &reply)) {
+    // (Inside MULTI, PING and ECHO are queued like any command, as Redis does.)
     if (local_.quit) close_after_write_ = true;
   } else if (worker_.routes() == nullptr || worker_.keys() == nullptr) {
     reply = ErrorReply("LOADING kvd proxy is still reading the slot map and the command table");
@@ -146,7 +147,7 @@ Step ClientSession::Decide(const std::vector<std::string>& args, Plan* plan) {
     plan->kind = Plan::Kind::kReply;  // sent by the step, never as a plain forward
     return step;
   }
-  return pinning_.Command(*plan);
+  return pinning_.Command(*plan, args);
 }
 
 bool ClientSession::MustWait(const Routed& routed) {

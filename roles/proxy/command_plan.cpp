@@ -71,7 +71,8 @@ Plan EveryBackend(const std::vector<std::string>& args, const RouteTable& routes
 Plan PlanKeyless(const std::string& name, const std::vector<std::string>& args, const RouteTable& routes) {
   if (name == "dbsize") return EveryBackend(args, routes, Merge::kSumIntegers);
   if (name == "flushall" || name == "flushdb") return EveryBackend(args, routes, Merge::kAllOk);
-  if (Named(name, {"command", "time"})) return ForwardToAny(routes);
+  // (PING and ECHO get here only inside a transaction, where they are queued.)
+  if (Named(name, {"command", "time", "ping", "echo"})) return ForwardToAny(routes);
   if (Named(name, {"keys", "scan", "randomkey"})) return NotSupported(name, "its keys span every group");
   return NotSupported(name, "it names no key to route by");
 }
@@ -94,8 +95,8 @@ Plan PlanCommand(const std::vector<std::string>& args, const KeyTable& keys, con
 
   std::vector<size_t> key_indexes = keys.KeyIndexes(*spec, args);
   if (key_indexes.empty()) {
-    // Too few arguments for its keys: the backend says so.
-    if (spec->first_key > 0) return ForwardToAny(routes);
+    // Too few arguments for its keys (or a key count of 0): the backend says so.
+    if (KeyTable::TakesKeys(*spec, name)) return ForwardToAny(routes);
     return PlanKeyless(name, args, routes);
   }
   int32_t backend = routes.BackendOfSlot(cluster::SlotOf(args[key_indexes.front()]));

@@ -108,6 +108,10 @@ const KeySpec* KeyTable::Find(std::string_view name) const {
   return found == specs_.end() ? nullptr : &found->second;
 }
 
+bool KeyTable::TakesKeys(const KeySpec& spec, std::string_view name) {
+  return spec.first_key > 0 || FindMoving(name) != nullptr;
+}
+
 std::vector<size_t> KeyTable::KeyIndexes(const KeySpec& spec, const std::vector<std::string>& args) const {
   if (const MovingKeys* moving = FindMoving(args[0])) return MovingKeyIndexes(*moving, args);
   std::vector<size_t> keys;

@@ -35,6 +35,9 @@ class KeyTable {
   // lower case). Keys beyond the arguments given are left out: the backend
   // answers that the argument count is wrong.
   std::vector<size_t> KeyIndexes(const KeySpec& spec, const std::vector<std::string>& args) const;
+  // Whether the command names keys at all (at fixed positions or moving
+  // ones): with none found in `args`, its arguments are wrong, and a backend says how.
+  static bool TakesKeys(const KeySpec& spec, std::string_view name);
   size_t size() const { return specs_.size(); }
 
  private:

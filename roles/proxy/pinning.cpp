@@ -34,6 +34,18 @@ void Pinning::Unpin() {
   multi_sent_ = false;
   watching_ = false;
   failed_ = false;
+  deferred_.clear();
+  deferred_backend_ = RouteTable::kUnassigned;
+}
+
+Step Pinning::OpenOn(int32_t backend) {
+  pinned_ = backend;
+  multi_sent_ = true;
+  Step step = Dedicated(backend);
+  step.preamble.push_back({"MULTI"});
+  step.preamble.insert(step.preamble.end(), deferred_.begin(), deferred_.end());
+  deferred_.clear();
+  return step;
 }
 
 Step Pinning::Multi() {
@@ -56,12 +68,13 @@ Step Pinning::Exec() {
     Unpin();
     return step;
   }
-  if (!multi_sent_) {
+  if (!multi_sent_ && deferred_.empty()) {
     Unpin();
     return Local("*0\r\n");  // nothing was queued
   }
+  Step step = multi_sent_ ? Dedicated(pinned_) : OpenOn(deferred_backend_);
   Unpin();
-  return Dedicated(pinned_);
+  return step;
 }
 
 Step Pinning::Discard() {
@@ -88,7 +101,7 @@ Step Pinning::Unwatch() {
   return Dedicated(pinned_);
 }
 
-Step Pinning::Command(const Plan& plan) {
+Step Pinning::Command(const Plan& plan, const std::vector<std::string>& args) {
   if (!in_multi_) {
     if (plan.kind != Plan::Kind::kForward || !plan.blocking) {
       Step step;
@@ -103,16 +116,17 @@ Step Pinning::Command(const Plan& plan) {
   }
   if (plan.kind == Plan::Kind::kReply) return QueueingError(plan.reply);
   if (plan.kind == Plan::Kind::kSplit) return QueueingError(kCrossSlot);
-  int32_t backend = plan.any_backend && multi_sent_ ? pinned_ : plan.backend;
   if (multi_sent_) {
-    if (backend != pinned_) return QueueingError(kCrossSlot);
+    if (!plan.any_backend && plan.backend != pinned_) return QueueingError(kCrossSlot);
     return Dedicated(pinned_);
   }
-  pinned_ = backend;
-  multi_sent_ = true;
-  Step step = Dedicated(backend);
-  step.preamble.push_back({"MULTI"});
-  return step;
+  if (plan.any_backend) {
+    // No group yet: queued here, sent once a key picks the group.
+    deferred_.push_back(args);
+    deferred_backend_ = plan.backend;
+    return Local("+QUEUED\r\n");
+  }
+  return OpenOn(plan.backend);
 }
 
 }  // namespace kvd::proxy

@@ -5,8 +5,9 @@
 // does the sending.
 //
 // - WATCH pins the client to its keys' group; MULTI is sent there too.
-// - MULTI before any key is answered here (+OK); the first command with a
-//   key picks the group and MULTI goes ahead of it. A transaction's keys
+// - MULTI before any key is answered here (+OK); commands without a key
+//   (PING, ECHO) are queued here too, and the first command with a key
+//   picks the group: MULTI and those go ahead of it. A transaction's keys
 //   must all be in that group, else the command gets CROSSSLOT and EXEC
 //   answers EXECABORT, as Redis does after a queueing error.
 // - EXEC, DISCARD and UNWATCH end the pin.
@@ -41,14 +42,16 @@ class Pinning {
   // `keys` is the plan of WATCH's own keys (one group, or an error).
   Step Watch(const Plan& keys);
   Step Unwatch();
-  // Any other command, routed by `plan`.
-  Step Command(const Plan& plan);
+  // Any other command (`args`), routed by `plan`.
+  Step Command(const Plan& plan, const std::vector<std::string>& args);
 
   bool in_multi() const { return in_multi_; }
   bool pinned() const { return multi_sent_ || watching_; }
 
  private:
   Step Dedicated(int32_t backend);
+  // MULTI and the deferred commands, ahead of the first command sent to the group.
+  Step OpenOn(int32_t backend);
   Step QueueingError(std::string reply);
   void Unpin();
 
@@ -57,6 +60,9 @@ class Pinning {
   bool failed_ = false;      // a command of this MULTI could not be queued: EXEC aborts
   bool watching_ = false;
   int32_t pinned_ = RouteTable::kUnassigned;
+  // Keyless commands queued before the transaction has a group, and the backend any of them may go to.
+  std::vector<std::vector<std::string>> deferred_;
+  int32_t deferred_backend_ = RouteTable::kUnassigned;
 };
 
 }  // namespace kvd::proxy

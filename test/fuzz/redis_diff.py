@@ -19,6 +19,7 @@ short timeouts, expiry and SCAN.
     python3 test/fuzz/redis_diff.py 7001 7002 --mode protocol          # malformed requests, raw bytes compared
     python3 test/fuzz/redis_diff.py 7001 7002 --mode expiry            # commands on keys expired a moment ago
     python3 test/fuzz/redis_diff.py 7001 7002 --mode switchover --replica 7003  # master and replica trade places
+    python3 test/fuzz/redis_diff.py 7000 7002 --proxy                  # 7000: a kvd proxy over two kvds
     python3 test/fuzz/redis_diff.py ... --log cmds.txt                 # every command sent, to replay
     python3 test/fuzz/redis_diff.py --start build/kvd --suite         # CTest: starts both servers itself
 
@@ -43,8 +44,15 @@ in a header (redis-server takes the '\\r' as a line end and skips the next
 byte, and its search for '\\r' stops at a NUL; kvd answers a protocol error
 in both cases). Replies that depend on the clock
 (PEXPIRETIME one ms apart) can differ.
+
+With --proxy the kvd side is a `kvd proxy` over two kvd servers, each owning
+half of the slots (--start starts them), and the mix leaves out what a
+sharding proxy refuses by design: commands whose keys span both groups
+(except MGET, MSET, DEL, EXISTS, UNLINK and TOUCH, which it splits), KEYS,
+SCAN, RANDOMKEY, SELECT, MOVE, publish/subscribe and SORT's BY/GET patterns.
 """
 import argparse
+import json
 import os
 import random
 import select
@@ -55,6 +63,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zlib
 
 
 def encode(args):
@@ -267,7 +276,7 @@ class Commands:
             # HyperLogLogs live on keys of their own: kvd's PFCOUNT does not
             # write the cached count into the value as Redis's does, so their
             # bytes differ (storage/types/hyperloglog.h).
-            lambda: ["PFADD", self.pick("h0", "h1")] + [m() for _ in range(self.rng.randint(0, 4))],
+            lambda: ["PFADD", self.pick(*sorted(HLL_KEYS))] + [m() for _ in range(self.rng.randint(0, 4))],
             lambda: ["PFCOUNT", self.pick("h0", "h1", k())] + opt([], [self.pick("h0", "h1", k())]),
             lambda: ["PFMERGE", self.pick("h0", "h1"), self.pick("h0", "h1", k())] + opt([], [k()]),
         ]
@@ -440,6 +449,54 @@ def is_lex_range(command):
     return "LEX" in command[0].upper() or "BYLEX" in (str(a).upper() for a in command)
 
 
+# What a sharding proxy refuses or answers itself by design (see the module text).
+PROXY_SKIPS = {"KEYS", "SCAN", "RANDOMKEY", "SELECT", "MOVE", "SWAPDB", "SUBSCRIBE", "PSUBSCRIBE", "SSUBSCRIBE",
+               "UNSUBSCRIBE", "PUNSUBSCRIBE", "SUNSUBSCRIBE", "PUBLISH", "SPUBLISH", "PUBSUB", "CLIENT", "HELLO",
+               "RESET", "ROLE", "REPLICAOF", "FAILOVER", "MIGRATE", "OBJECT"}
+PROXY_SPLITS = {"MGET", "MSET", "DEL", "EXISTS", "UNLINK", "TOUCH"}
+HLL_KEYS = {"h0", "h1"}  # the HyperLogLogs' own keys, besides Commands.keys
+
+
+def proxy_group(key):
+    """The group (0 or 1) of the --proxy setup that owns a key: slot crc32 % 1024, halves of the slots."""
+    tag_start = key.find("{")
+    if tag_start >= 0:
+        tag_end = key.find("}", tag_start + 1)
+        if tag_end > tag_start + 1:
+            key = key[tag_start + 1:tag_end]
+    return 0 if zlib.crc32(key.encode()) % 1024 < 512 else 1
+
+
+# Where the key count of numkeys commands is (the keys follow it; a destination may come first).
+NUMKEYS_AT = {"SINTERCARD": 1, "ZINTERCARD": 1, "LMPOP": 1, "ZMPOP": 1, "ZUNION": 1, "ZINTER": 1, "ZDIFF": 1,
+              "ZUNIONSTORE": 2, "ZINTERSTORE": 2, "ZDIFFSTORE": 2, "BLMPOP": 2, "BZMPOP": 2}
+
+
+def key_args(command, keys):
+    """The arguments of `command` the proxy routes by: known key names, and what a key count covers."""
+    found = [a for a in command[1:] if isinstance(a, str) and (a in keys or a in HLL_KEYS)]
+    at = NUMKEYS_AT.get(str(command[0]).upper())
+    if at is not None and len(command) > at:
+        try:
+            count = int(command[at])
+        except ValueError:
+            count = 0
+        found += [a for a in command[at + 1:at + 1 + max(count, 0)] if isinstance(a, str)]
+    return found
+
+
+def through_proxy(command, keys):
+    """Whether the proxy routes `command` as a single server would run it."""
+    name = str(command[0]).upper()
+    if name in PROXY_SKIPS:
+        return False
+    if name in ("SORT", "SORT_RO") and any(str(a).upper() in ("BY", "GET") for a in command[2:]):
+        return False
+    if name in PROXY_SPLITS:
+        return True
+    return len({proxy_group(a) for a in key_args(command, keys)}) <= 1
+
+
 def scores_differ(redis, key):
     """Lex ranges are defined only when all scores are equal."""
     reply = redis.call(["ZRANGE", key, "0", "-1", "WITHSCORES"])
@@ -485,6 +542,8 @@ class Run:
     def scan(self, kvd, redis, step):
         command = self.rng.choice([["SCAN"], ["HSCAN", self.commands.key()], ["SSCAN", self.commands.key()],
                                    ["ZSCAN", self.commands.key()]])
+        if self.args.proxy and command[0] == "SCAN":
+            return True
         options = [[], ["COUNT", "3"], ["MATCH", "m1*"], ["COUNT", "1000"]]
         if command[0] == "SCAN":
             options.append(["TYPE", self.rng.choice(["string", "hash", "zset", "list", "set"])])
@@ -509,6 +568,13 @@ class Run:
     def transaction(self, kvd, redis, step):
         block = [["MULTI"]] + [self.commands.next_exact() for _ in range(self.rng.randint(0, 3))]
         block.append([self.rng.choice(["EXEC", "EXEC", "DISCARD"])])
+        if self.args.proxy:
+            # Through the proxy a transaction lives in one group: its keys all there, nothing refused.
+            keys = self.commands.keys
+            groups = {proxy_group(a) for c in block for a in key_args(c, keys)}
+            if len(groups) > 1 or not all(through_proxy(c, keys) for c in block) or \
+                    any(str(c[0]).upper() in PROXY_SPLITS or is_lex_range(c) for c in block[1:-1]):
+                return True
         for command in block:
             kvd_reply, redis_reply = self.both(kvd, redis, command)
             if command[0] == "EXEC" and kvd_reply[0] == redis_reply[0] == "array" and kvd_reply[1] and redis_reply[1]:
@@ -532,6 +598,8 @@ class Run:
             else:
                 how, command = self.commands.next()
                 if is_lex_range(command) and scores_differ(redis, command[1]):
+                    continue
+                if self.args.proxy and not through_proxy(command, self.commands.keys):
                     continue
                 kvd_reply, redis_reply = self.both(kvd, redis, command, how)
                 ok = kvd_reply == redis_reply or not self.differ(step, command, kvd_reply, redis_reply)
@@ -563,6 +631,8 @@ class Run:
             for step in range(400):
                 how, command = self.commands.next()
                 if is_lex_range(command) and scores_differ(redis, command[1]):
+                    continue
+                if self.args.proxy and not through_proxy(command, self.commands.keys):
                     continue
                 kvd_reply, redis_reply = self.both(kvd, redis, command, how)
                 if kvd_reply != redis_reply and self.differ(step, command, kvd_reply, redis_reply):
@@ -601,7 +671,7 @@ class Run:
                 command = self.commands.next_exact()
                 if self.rng.random() < 0.7 and command[0] not in KEEP_KEYS:
                     command[1] = key
-                if not is_lex_range(command):
+                if not is_lex_range(command) and (not self.args.proxy or through_proxy(command, self.commands.keys)):
                     batch.append(command)
             for command in batch:
                 self.record(command)
@@ -1083,6 +1153,7 @@ class Servers:
     """A kvd, a kvd replica of it and a redis-server of our own, on free ports in a temporary directory."""
 
     def __init__(self, kvd_binary):
+        self.kvd_binary = kvd_binary
         self.dir = tempfile.mkdtemp(prefix="kvd-redis-diff.")
         self.processes = []
         self.kvd_port, self.redis_port = free_port(), free_port()
@@ -1097,6 +1168,29 @@ class Servers:
         self._start([kvd_binary, "server", "--port", str(self.replica_port), "--dir",
                      os.path.join(self.dir, "replica"), "--logfile", os.path.join(self.dir, "replica.log"),
                      "--replicaof", "127.0.0.1 %d" % self.kvd_port], self.replica_port)
+
+    def start_proxy(self, kvd_binary):
+        """A kvd proxy over two more kvd servers, each owning half of the slots (once); returns its port."""
+        if getattr(self, "proxy_port", None):
+            return self.proxy_port
+        groups = []
+        for name in ("g1", "g2"):
+            port = free_port()
+            self._start([kvd_binary, "server", "--port", str(port), "--dir", os.path.join(self.dir, name),
+                         "--logfile", os.path.join(self.dir, name + ".log")], port)
+            groups.append({"name": name, "master": "127.0.0.1:%d" % port, "replicas": [], "config_epoch": 1})
+        slots_file = os.path.join(self.dir, "slots.json")
+        with open(slots_file, "w") as out:
+            json.dump({"format": 1, "version": 1, "applied_index": 0, "groups": groups, "proxies": [],
+                       "slots": [{"first": 0, "last": 511, "group": "g1"},
+                                 {"first": 512, "last": 1023, "group": "g2"}]}, out)
+        self.proxy_port = free_port()
+        self._start([kvd_binary, "proxy", "--port", str(self.proxy_port), "--slots", slots_file,
+                     "--logfile", os.path.join(self.dir, "proxy.log")], self.proxy_port)
+        # Ready once it has read the command table from a backend.
+        if not poll_until(lambda: Client(self.proxy_port).call(["GET", "x"])[0] != "error", 30):
+            raise RuntimeError("the proxy never read its command table")
+        return self.proxy_port
 
     def _start(self, argv, port):
         process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -1138,6 +1232,8 @@ SUITE = [
     dict(mode="protocol", seed=10, steps=300),
     dict(mode="expiry", seed=11, steps=200),
     dict(mode="switchover", seed=12, steps=1600),
+    dict(mode="single", seed=13, steps=6000, proxy=True),
+    dict(mode="pipelined", seed=14, steps=200, proxy=True),
     dict(mode="single", seed=9, steps=3000, keys=3, members=100),  # leaves data for the restart check
 ]
 
@@ -1159,6 +1255,8 @@ def main():
     parser.add_argument("--log", help="write every command sent to this file")
     parser.add_argument("--replica", type=int, metavar="PORT",
                         help="a kvd replica of the kvd: after each run its data must equal the master's")
+    parser.add_argument("--proxy", action="store_true",
+                        help="the kvd side is a kvd proxy over two groups (with --start: started here)")
     args = parser.parse_args()
     if args.start is None and (args.kvd_port is None or args.redis_port is None):
         parser.error("give the two ports, or --start KVD_BINARY")
@@ -1171,15 +1269,18 @@ def main():
             args.kvd_port, args.redis_port, args.replica = servers.kvd_port, servers.redis_port, servers.replica_port
         runs = [vars(args)]
         if args.suite:
-            runs = [dict(vars(args), resp3=False, keys=6, members=8) for _ in SUITE]
+            runs = [dict(vars(args), resp3=False, keys=6, members=8, proxy=False) for _ in SUITE]
             for settings, overrides in zip(runs, SUITE):
                 settings.update(overrides)
         failed = False
         for settings in map(lambda d: argparse.Namespace(**d), runs):
+            if settings.proxy and servers:
+                settings.kvd_port, settings.replica = servers.start_proxy(servers.kvd_binary), None
             run = Run(settings)
             getattr(run, settings.mode)()
-            print("%s%s: %d steps, seed %d, %d differences" % (
-                settings.mode, " (RESP3)" if settings.resp3 else "", settings.steps, settings.seed, run.differences))
+            print("%s%s%s: %d steps, seed %d, %d differences" % (
+                settings.mode, " (RESP3)" if settings.resp3 else "", " through the proxy" if settings.proxy else "",
+                settings.steps, settings.seed, run.differences))
             failed = failed or run.differences > 0
             if settings.replica:
                 replica_report, keys = replica_differences(settings.kvd_port, settings.replica)

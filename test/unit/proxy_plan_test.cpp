@@ -242,11 +242,11 @@ TEST_SUITE("proxy") {
     CHECK(step.target == Target::kLocal);
     CHECK(step.reply == "+OK\r\n");
     CHECK(pinning.Multi().reply == "-ERR MULTI calls can not be nested\r\n");
-    step = pinning.Command(on_g1);
+    step = pinning.Command(on_g1, {"set", "a", "1"});
     CHECK(step.target == Target::kDedicated);
     CHECK(step.backend == 0);
     CHECK(step.preamble == std::vector<std::vector<std::string>>{{"MULTI"}});
-    step = pinning.Command(anywhere);  // no key: queued where the transaction is
+    step = pinning.Command(anywhere, {"ping"});  // no key: queued where the transaction is
     CHECK(step.target == Target::kDedicated);
     CHECK(step.backend == 0);
     CHECK(step.preamble.empty());
@@ -256,8 +256,8 @@ TEST_SUITE("proxy") {
 
     // A key of another group: CROSSSLOT now, EXECABORT at EXEC, and the open MULTI is discarded.
     pinning.Multi();
-    pinning.Command(on_g1);
-    CHECK(pinning.Command(on_g2).reply == "-CROSSSLOT Keys in request don't hash to the same slot\r\n");
+    pinning.Command(on_g1, {"set", "a", "1"});
+    CHECK(pinning.Command(on_g2, {"set", "b", "1"}).reply == "-CROSSSLOT Keys in request don't hash to the same slot\r\n");
     step = pinning.Exec();
     CHECK(step.target == Target::kLocal);
     CHECK(step.reply == "-EXECABORT Transaction discarded because of previous errors.\r\n");
@@ -265,13 +265,26 @@ TEST_SUITE("proxy") {
     // An empty transaction never reaches a backend.
     pinning.Multi();
     CHECK(pinning.Exec().reply == "*0\r\n");
+    // Keyless commands before the first key wait here, then go ahead of it after MULTI.
+    pinning.Multi();
+    CHECK(pinning.Command(anywhere, {"ping"}).reply == "+QUEUED\r\n");
+    step = pinning.Command(on_g2, {"set", "b", "1"});
+    CHECK(step.backend == 1);
+    CHECK(step.preamble == std::vector<std::vector<std::string>>{{"MULTI"}, {"ping"}});
+    pinning.Exec();
+    // Only keyless commands: EXEC takes them to any backend.
+    pinning.Multi();
+    pinning.Command(anywhere, {"echo", "x"});
+    step = pinning.Exec();
+    CHECK(step.target == Target::kDedicated);
+    CHECK(step.preamble == std::vector<std::vector<std::string>>{{"MULTI"}, {"echo", "x"}});
 
     // WATCH pins at once; MULTI follows it there; other groups are refused.
     step = pinning.Watch(on_g2);
     CHECK(step.target == Target::kDedicated);
     CHECK(step.backend == 1);
     CHECK(pinning.Watch(on_g1).reply == "-CROSSSLOT Keys in request don't hash to the same slot\r\n");
-    CHECK(pinning.Command(on_g1).target == Target::kShared);  // outside MULTI: an ordinary command
+    CHECK(pinning.Command(on_g1, {"set", "a", "1"}).target == Target::kShared);  // outside MULTI: an ordinary command
     step = pinning.Multi();
     CHECK(step.target == Target::kDedicated);
     CHECK(pinning.Watch(on_g2).reply == "-ERR WATCH inside MULTI is not allowed\r\n");
@@ -285,12 +298,12 @@ TEST_SUITE("proxy") {
     blocking.backend = 1;
     blocking.blocking = true;
     proxy::Pinning pinning;
-    auto step = pinning.Command(blocking);
+    auto step = pinning.Command(blocking, {"blpop", "q", "0"});
     CHECK(step.target == proxy::Step::Target::kDedicated);
     CHECK(step.blocks);
     // Inside MULTI it is queued like any command (Redis runs it without blocking).
     pinning.Multi();
-    step = pinning.Command(blocking);
+    step = pinning.Command(blocking, {"blpop", "q", "0"});
     CHECK(step.target == proxy::Step::Target::kDedicated);
     CHECK_FALSE(step.blocks);
   }
