@@ -73,7 +73,8 @@ Plan PlanKeyless(const std::string& name, const std::vector<std::string>& args, 
   if (name == "flushall" || name == "flushdb") return EveryBackend(args, routes, Merge::kAllOk);
   // (PING and ECHO get here only inside a transaction, where they are queued.)
   if (Named(name, {"command", "time", "ping", "echo"})) return ForwardToAny(routes);
-  if (Named(name, {"keys", "scan", "randomkey"})) return NotSupported(name, "its keys span every group");
+  if (name == "keys" && args.size() == 2) return EveryBackend(args, routes, Merge::kConcatenate);
+  if (Named(name, {"scan", "randomkey"})) return NotSupported(name, "its keys span every group");
   return NotSupported(name, "it names no key to route by");
 }
 
@@ -129,6 +130,15 @@ std::string MergeReplies(const Plan& plan, const std::vector<RespValue>& replies
     case Merge::kAllOk:
       writer.SimpleString("OK");
       break;
+    case Merge::kConcatenate: {
+      size_t count = 0;
+      for (const auto& reply : replies) count += reply.elements.size();
+      writer.ArrayHeader(count);
+      for (const auto& reply : replies) {
+        for (const auto& element : reply.elements) writer.Bulk(element.str);
+      }
+      break;
+    }
     case Merge::kValuesByPosition: {
       std::vector<const RespValue*> values(plan.values, nullptr);
       for (size_t p = 0; p < plan.parts.size() && p < replies.size(); ++p) {

@@ -1,7 +1,7 @@
 // What the proxy does with one client command, decided from the command, the
 // key table and the routing table alone (no I/O): answer it itself, forward
 // it whole to the one backend that owns its keys, or split it by backend
-// (MGET, MSET, DEL, EXISTS, UNLINK, TOUCH, DBSIZE, FLUSHALL) and merge the
+// (MGET, MSET, DEL, EXISTS, UNLINK, TOUCH, DBSIZE, FLUSHALL, KEYS) and merge the
 // backends' replies into the one the client expects.
 #pragma once
 
@@ -19,6 +19,7 @@ enum class Merge {
   kValuesByPosition,  // MGET: each part's array, put back in the client's key order
   kSumIntegers,       // DEL, UNLINK, EXISTS, TOUCH, DBSIZE
   kAllOk,             // MSET, FLUSHALL, FLUSHDB: +OK when every part said so
+  kConcatenate,       // KEYS: every part's array, one after the other
 };
 
 struct Part {

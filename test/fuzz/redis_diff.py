@@ -48,7 +48,7 @@ in both cases). Replies that depend on the clock
 With --proxy the kvd side is a `kvd proxy` over two kvd servers, each owning
 half of the slots (--start starts them), and the mix leaves out what a
 sharding proxy refuses by design: commands whose keys span both groups
-(except MGET, MSET, DEL, EXISTS, UNLINK and TOUCH, which it splits), KEYS,
+(except MGET, MSET, DEL, EXISTS, UNLINK and TOUCH, which it splits),
 SCAN, RANDOMKEY, SELECT, MOVE, publish/subscribe and SORT's BY/GET patterns.
 """
 import argparse
@@ -450,7 +450,7 @@ def is_lex_range(command):
 
 
 # What a sharding proxy refuses or answers itself by design (see the module text).
-PROXY_SKIPS = {"KEYS", "SCAN", "RANDOMKEY", "SELECT", "MOVE", "SWAPDB", "SUBSCRIBE", "PSUBSCRIBE", "SSUBSCRIBE",
+PROXY_SKIPS = {"SCAN", "RANDOMKEY", "SELECT", "MOVE", "SWAPDB", "SUBSCRIBE", "PSUBSCRIBE", "SSUBSCRIBE",
                "UNSUBSCRIBE", "PUNSUBSCRIBE", "SUNSUBSCRIBE", "PUBLISH", "SPUBLISH", "PUBSUB", "CLIENT", "HELLO",
                "RESET", "ROLE", "REPLICAOF", "FAILOVER", "MIGRATE", "OBJECT"}
 PROXY_SPLITS = {"MGET", "MSET", "DEL", "EXISTS", "UNLINK", "TOUCH"}

@@ -67,6 +67,7 @@ proxy::KeyTable TestKeyTable() {
       Entry("subscribe", -2, {"pubsub"}, 0, 0, 0),
       Entry("dbsize", 1, {"readonly"}, 0, 0, 0),
       Entry("keys", 2, {"readonly"}, 0, 0, 0),
+      Entry("scan", -2, {"readonly"}, 0, 0, 0),
       Entry("time", 1, {}, 0, 0, 0),
       Entry("zunionstore", -4, {"write"}, 1, 1, 1),
       Entry("lmpop", -4, {"write"}, 0, 0, 0),
@@ -185,7 +186,7 @@ TEST_SUITE("proxy") {
     CHECK(error_of({"msetnx", g1, "1", g2, "2"}) == "-CROSSSLOT Keys in request don't hash to the same slot\r\n");
     CHECK(error_of({"get", UnassignedKey()}) == "-CLUSTERDOWN Hash slot not served\r\n");
     CHECK(error_of({"mget", g1, UnassignedKey()}) == "-CLUSTERDOWN Hash slot not served\r\n");
-    CHECK(error_of({"keys", "*"}).find("'keys' is not supported through kvd proxy") != std::string::npos);
+    CHECK(error_of({"scan", "0"}).find("'scan' is not supported through kvd proxy") != std::string::npos);
     CHECK(error_of({"subscribe", "ch"}).find("'subscribe' is not supported") != std::string::npos);
   }
 
@@ -217,6 +218,11 @@ TEST_SUITE("proxy") {
     plan = proxy::PlanCommand({"del", a, b, c}, keys, routes);
     REQUIRE(plan.kind == proxy::Plan::Kind::kSplit);
     CHECK(proxy::MergeReplies(plan, {Integer(2), Integer(1)}) == ":3\r\n");
+
+    plan = proxy::PlanCommand({"keys", "*"}, keys, routes);
+    REQUIRE(plan.kind == proxy::Plan::Kind::kSplit);
+    CHECK(proxy::MergeReplies(plan, {Array({Bulk("a"), Bulk("c")}), Array({Bulk("b")})}) ==
+          "*3\r\n$1\r\na\r\n$1\r\nc\r\n$1\r\nb\r\n");
 
     plan = proxy::PlanCommand({"dbsize"}, keys, routes);
     REQUIRE(plan.kind == proxy::Plan::Kind::kSplit);
