@@ -18,6 +18,10 @@ namespace asio = boost::asio;
 namespace {
 
 constexpr size_t kReadChunk = 16 * 1024;
+// Unparsed input a client may pile up (behind a blocked command, or past
+// --max-pending-per-client) before it is disconnected: Redis's default
+// client-query-buffer-limit.
+constexpr size_t kMaxQueryBuffer = size_t{1} << 30;
 
 }  // namespace
 
@@ -56,6 +60,10 @@ void ClientSession::ReadMore() {
                             }
                             if (error) return self->Close();
                             self->input_end_ += bytes;
+                            if (self->input_end_ - self->input_begin_ > kMaxQueryBuffer) {
+                              KVD_LOG(kWarning) << "closing client " << self->address_ << ": query buffer over 1 GB";
+                              return self->Close();
+                            }
                             self->ProcessInput();
                           });
 }

@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "cluster/slot.h"
+#include "common/numbers.h"
 #include "protocol/resp_writer.h"
 #include "roles/proxy/replies.h"
 
@@ -68,13 +69,60 @@ Plan EveryBackend(const std::vector<std::string>& args, const RouteTable& routes
   return plan;
 }
 
+constexpr int kScanGroupBits = 10;
+constexpr uint64_t kScanGroupMask = (uint64_t{1} << kScanGroupBits) - 1;
+
+Plan PlanScan(const std::vector<std::string>& args, const RouteTable& routes) {
+  uint64_t cursor = 0;
+  if (!ParseUint64(args[1], &cursor)) return ErrorPlan("ERR invalid cursor");
+  if (routes.backends().empty()) return ErrorPlan("CLUSTERDOWN Hash slot not served");
+  size_t group = cursor & kScanGroupMask;
+  if (group >= routes.backends().size()) {
+    Plan done;
+    done.reply = "*2\r\n$1\r\n0\r\n*0\r\n";
+    return done;
+  }
+  Plan plan;
+  plan.kind = Plan::Kind::kSplit;
+  plan.merge = Merge::kScanCursor;
+  plan.scan_group = group;
+  plan.scan_groups = routes.backends().size();
+  plan.parts.push_back(Part{static_cast<int32_t>(group), args, {}});
+  plan.parts.front().args[1] = std::to_string(cursor >> kScanGroupBits);
+  return plan;
+}
+
+// The proxy's cursor for a group's SCAN reply: the same group further on,
+// the next group from its start, or 0 after the last one.
+std::string MergeScan(const Plan& plan, const RespValue& reply) {
+  std::string out;
+  protocol::RespWriter writer(&out);
+  uint64_t inner = 0;
+  if (reply.elements.size() != 2 || !ParseUint64(reply.elements[0].str, &inner)) {
+    writer.Error("ERR kvd proxy: unexpected SCAN reply from a backend");
+    return out;
+  }
+  if (inner > (UINT64_MAX >> kScanGroupBits)) {
+    writer.Error("ERR kvd proxy: a backend's SCAN cursor is too large to carry");
+    return out;
+  }
+  uint64_t next = inner != 0 ? (inner << kScanGroupBits) | plan.scan_group
+                             : (plan.scan_group + 1 < plan.scan_groups ? plan.scan_group + 1 : 0);
+  writer.ArrayHeader(2);
+  writer.Bulk(std::to_string(next));
+  writer.ArrayHeader(reply.elements[1].elements.size());
+  for (const auto& key : reply.elements[1].elements) writer.Bulk(key.str);
+  return out;
+}
+
 Plan PlanKeyless(const std::string& name, const std::vector<std::string>& args, const RouteTable& routes) {
   if (name == "dbsize") return EveryBackend(args, routes, Merge::kSumIntegers);
   if (name == "flushall" || name == "flushdb") return EveryBackend(args, routes, Merge::kAllOk);
   // (PING and ECHO get here only inside a transaction, where they are queued.)
   if (Named(name, {"command", "time", "ping", "echo"})) return ForwardToAny(routes);
   if (name == "keys" && args.size() == 2) return EveryBackend(args, routes, Merge::kConcatenate);
-  if (Named(name, {"scan", "randomkey"})) return NotSupported(name, "its keys span every group");
+  if (name == "scan" && args.size() >= 2) return PlanScan(args, routes);
+  if (name == "randomkey") return NotSupported(name, "its keys span every group");
   return NotSupported(name, "it names no key to route by");
 }
 
@@ -130,6 +178,8 @@ std::string MergeReplies(const Plan& plan, const std::vector<RespValue>& replies
     case Merge::kAllOk:
       writer.SimpleString("OK");
       break;
+    case Merge::kScanCursor:
+      return MergeScan(plan, replies.front());
     case Merge::kConcatenate: {
       size_t count = 0;
       for (const auto& reply : replies) count += reply.elements.size();

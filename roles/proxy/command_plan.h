@@ -2,7 +2,9 @@
 // key table and the routing table alone (no I/O): answer it itself, forward
 // it whole to the one backend that owns its keys, or split it by backend
 // (MGET, MSET, DEL, EXISTS, UNLINK, TOUCH, DBSIZE, FLUSHALL, KEYS) and merge the
-// backends' replies into the one the client expects.
+// backends' replies into the one the client expects. SCAN walks the groups
+// one after the other: the proxy's cursor holds the group's index in its low
+// 10 bits and that group's own cursor above them, so it stays stateless.
 #pragma once
 
 #include <cstdint>
@@ -20,6 +22,7 @@ enum class Merge {
   kSumIntegers,       // DEL, UNLINK, EXISTS, TOUCH, DBSIZE
   kAllOk,             // MSET, FLUSHALL, FLUSHDB: +OK when every part said so
   kConcatenate,       // KEYS: every part's array, one after the other
+  kScanCursor,        // SCAN: one group's reply, its cursor turned into the proxy's
 };
 
 struct Part {
@@ -38,6 +41,8 @@ struct Plan {
   Merge merge = Merge::kSumIntegers;           // kSplit
   std::vector<Part> parts;                     // kSplit
   size_t values = 0;                           // kSplit by position: length of the merged array
+  size_t scan_group = 0;                       // kScanCursor: the group scanned, and how many there are
+  size_t scan_groups = 0;
 };
 
 // `args[0]` must be in lower case. Commands the session answers itself

@@ -68,6 +68,7 @@ proxy::KeyTable TestKeyTable() {
       Entry("dbsize", 1, {"readonly"}, 0, 0, 0),
       Entry("keys", 2, {"readonly"}, 0, 0, 0),
       Entry("scan", -2, {"readonly"}, 0, 0, 0),
+      Entry("randomkey", 1, {"readonly"}, 0, 0, 0),
       Entry("time", 1, {}, 0, 0, 0),
       Entry("zunionstore", -4, {"write"}, 1, 1, 1),
       Entry("lmpop", -4, {"write"}, 0, 0, 0),
@@ -186,7 +187,8 @@ TEST_SUITE("proxy") {
     CHECK(error_of({"msetnx", g1, "1", g2, "2"}) == "-CROSSSLOT Keys in request don't hash to the same slot\r\n");
     CHECK(error_of({"get", UnassignedKey()}) == "-CLUSTERDOWN Hash slot not served\r\n");
     CHECK(error_of({"mget", g1, UnassignedKey()}) == "-CLUSTERDOWN Hash slot not served\r\n");
-    CHECK(error_of({"scan", "0"}).find("'scan' is not supported through kvd proxy") != std::string::npos);
+    CHECK(error_of({"randomkey"}).find("'randomkey' is not supported through kvd proxy") != std::string::npos);
+    CHECK(error_of({"scan", "x"}) == "-ERR invalid cursor\r\n");
     CHECK(error_of({"subscribe", "ch"}).find("'subscribe' is not supported") != std::string::npos);
   }
 
@@ -223,6 +225,24 @@ TEST_SUITE("proxy") {
     REQUIRE(plan.kind == proxy::Plan::Kind::kSplit);
     CHECK(proxy::MergeReplies(plan, {Array({Bulk("a"), Bulk("c")}), Array({Bulk("b")})}) ==
           "*3\r\n$1\r\na\r\n$1\r\nc\r\n$1\r\nb\r\n");
+
+    // SCAN: group 0 from its start, then group 1; the cursor carries the group in its low 10 bits.
+    plan = proxy::PlanCommand({"scan", "0", "match", "k*"}, keys, routes);
+    REQUIRE(plan.kind == proxy::Plan::Kind::kSplit);
+    REQUIRE(plan.parts.size() == 1);
+    CHECK(plan.parts[0].backend == 0);
+    CHECK(plan.parts[0].args == Args{"scan", "0", "match", "k*"});
+    CHECK(proxy::MergeReplies(plan, {Array({Bulk("17"), Array({Bulk("k1")})})}) ==
+          "*2\r\n$5\r\n17408\r\n*1\r\n$2\r\nk1\r\n");  // 17 << 10 | 0
+    CHECK(proxy::MergeReplies(plan, {Array({Bulk("0"), Array({})})}) == "*2\r\n$1\r\n1\r\n*0\r\n");
+    plan = proxy::PlanCommand({"scan", "17408"}, keys, routes);
+    CHECK(plan.parts[0].args == Args{"scan", "17"});
+    plan = proxy::PlanCommand({"scan", "1"}, keys, routes);
+    CHECK(plan.parts[0].backend == 1);
+    CHECK(plan.parts[0].args == Args{"scan", "0"});
+    CHECK(proxy::MergeReplies(plan, {Array({Bulk("0"), Array({Bulk("b")})})}) == "*2\r\n$1\r\n0\r\n*1\r\n$1\r\nb\r\n");
+    plan = proxy::PlanCommand({"scan", "5"}, keys, routes);  // no such group: the end
+    CHECK(plan.reply == "*2\r\n$1\r\n0\r\n*0\r\n");
 
     plan = proxy::PlanCommand({"dbsize"}, keys, routes);
     REQUIRE(plan.kind == proxy::Plan::Kind::kSplit);
