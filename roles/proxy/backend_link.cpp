@@ -28,6 +28,12 @@ void BackendLink::Send(const std::vector<std::string>& args, Callback callback) 
   if (state_ == State::kReady) ScheduleFlush();
 }
 
+void BackendLink::SendToPushes(const std::vector<std::string>& args) {
+  if (state_ == State::kIdle) Connect();
+  output_ += protocol::EncodeCommand(args);
+  if (state_ == State::kReady) ScheduleFlush();
+}
+
 void BackendLink::Connect() {
   state_ = State::kConnecting;
   uint64_t generation = ++generation_;
@@ -111,13 +117,17 @@ void BackendLink::OnRead(uint64_t generation, const boost::system::error_code& e
     auto used = scanner_.Scan(std::string_view(input_).substr(input_begin_, input_end_ - input_begin_));
     if (!used.ok()) return Fail(Status::IOError("bad reply: " + used.status().message()));
     if (*used == 0) break;
-    if (waiting_.empty()) return Fail(Status::IOError("a reply nobody asked for"));
+    if (waiting_.empty() && !push_sink_) return Fail(Status::IOError("a reply nobody asked for"));
     std::string_view raw(input_.data() + input_begin_, *used);
     input_begin_ += *used;
     last_progress_ms_ = TickMicros() / 1000;
-    Callback callback = std::move(waiting_.front());
-    waiting_.pop_front();
-    callback(Status::Ok(), raw);
+    if (waiting_.empty()) {
+      push_sink_(Status::Ok(), raw);
+    } else {
+      Callback callback = std::move(waiting_.front());
+      waiting_.pop_front();
+      callback(Status::Ok(), raw);
+    }
     if (generation != generation_) return;  // the callback failed the link
   }
   if (input_begin_ == input_end_) {
@@ -155,6 +165,7 @@ void BackendLink::Fail(const Status& status, bool report) {
   if (report && !failed.empty()) KVD_LOG(kWarning) << "backend " << backend_.address << ": " << status.message();
   Status reported = Status::IOError("backend " + backend_.address + ": " + status.message());
   for (auto& callback : failed) callback(reported, {});
+  if (push_sink_ && report) push_sink_(reported, {});
 }
 
 }  // namespace kvd::proxy

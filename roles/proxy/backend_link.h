@@ -31,6 +31,11 @@ class BackendLink : public std::enable_shared_from_this<BackendLink> {
   BackendLink(boost::asio::io_context& io, Backend backend, uint64_t timeout_ms);
 
   void Send(const std::vector<std::string>& args, Callback callback);
+  // A subscriber's connection: every frame the backend sends that no
+  // request waits for (messages, and the replies of requests sent with
+  // SendToPushes) goes to `sink`, in order; a failure too, once.
+  void SetPushSink(Callback sink) { push_sink_ = std::move(sink); }
+  void SendToPushes(const std::vector<std::string>& args);
   // Drops the link when requests have waited longer than the timeout
   // without any reply; the io thread's sweep calls it.
   void CheckOverdue(uint64_t now_ms);
@@ -66,6 +71,7 @@ class BackendLink : public std::enable_shared_from_this<BackendLink> {
   size_t input_end_ = 0;
   protocol::ReplyScanner scanner_;
   std::deque<Callback> waiting_;
+  Callback push_sink_;
   uint64_t last_progress_ms_ = 0;
 };
 

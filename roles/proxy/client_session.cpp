@@ -45,6 +45,14 @@ void ClientSession::Start() { ReadMore(); }
 
 void ClientSession::ReadMore() {
   if (closed_ || reading_ || close_after_write_) return;
+  // Only here, with no read in flight: a pending read writes at the offset it was given.
+  if (input_begin_ == input_end_) {
+    input_begin_ = input_end_ = 0;
+  } else if (input_begin_ > 0 && input_begin_ >= input_.size() / 2) {
+    input_.erase(0, input_begin_);
+    input_end_ -= input_begin_;
+    input_begin_ = 0;
+  }
   if (input_.size() - input_end_ < kReadChunk) input_.resize(std::max(input_.size() * 2, input_end_ + kReadChunk));
   reading_ = true;
   socket_.async_read_some(asio::buffer(input_.data() + input_end_, input_.size() - input_end_),
@@ -70,7 +78,7 @@ void ClientSession::ReadMore() {
 
 void ClientSession::ProcessInput() {
   size_t limit = worker_.config().max_pending_per_client;
-  while (!closed_ && !close_after_write_ && !blocked_ && slots_.size() < limit) {
+  while (!closed_ && !close_after_write_ && !blocked_ && !awaiting_marker_ && slots_.size() < limit) {
     if (stashed_) {
       if (!slots_.empty()) break;
       Routed routed = std::move(*stashed_);
@@ -88,13 +96,6 @@ void ClientSession::ProcessInput() {
       break;
     }
     if (!parser_.args().empty() && !Execute(parser_.args())) break;
-  }
-  if (input_begin_ == input_end_) {
-    input_begin_ = input_end_ = 0;
-  } else if (input_begin_ > 0 && input_begin_ >= input_.size() / 2) {
-    input_.erase(0, input_begin_);
-    input_end_ -= input_begin_;
-    input_begin_ = 0;
   }
   Deliver();
   if (slots_.size() < limit) ReadMore();
@@ -115,8 +116,10 @@ bool ClientSession::Execute(std::vector<std::string>& args) {
   std::string reply;
   if (!local_.authenticated && name != "auth" && name != "hello" && name != "quit") {
     reply = ErrorReply("NOAUTH Authentication required.");
-  } else if (!(pinning_.in_multi() && Named(name, {"ping", "echo"})) && AnswerLocally(args, local_, &reply)) {
-    // (Inside MULTI, PING and ECHO are queued like any command, as Redis does.)
+  } else if (!((pinning_.in_multi() || subscribed_) && Named(name, {"ping", "echo"})) &&
+             AnswerLocally(args, local_, &reply)) {
+    // (Inside MULTI, PING and ECHO are queued like any command, and a
+    // subscriber's go to its backend, which answers them as Redis does there.)
     if (local_.quit) close_after_write_ = true;
   } else if (worker_.routes() == nullptr || worker_.keys() == nullptr) {
     reply = ErrorReply("LOADING kvd proxy is still reading the slot map and the command table");
@@ -140,6 +143,18 @@ bool ClientSession::Execute(std::vector<std::string>& args) {
 Step ClientSession::Decide(const std::vector<std::string>& args, Plan* plan) {
   const std::string& name = args[0];
   bool bare = args.size() == 1;
+  if (subscribed_ || Named(name, {"subscribe", "psubscribe", "ssubscribe", "unsubscribe", "punsubscribe",
+                                  "sunsubscribe"})) {
+    Step step;
+    if (pinning_.in_multi() || pinning_.pinned()) {
+      step.reply = ErrorReply("ERR '" + name + "' inside a transaction is not supported through kvd proxy");
+    } else if (worker_.routes()->default_backend() == RouteTable::kUnassigned) {
+      step.reply = ErrorReply("CLUSTERDOWN Hash slot not served");
+    } else {
+      step.target = Step::Target::kSubscriber;  // the backend answers what subscribed mode refuses
+    }
+    return step;
+  }
   if (name == "multi" && bare) return pinning_.Multi();
   if (name == "exec" && bare) return pinning_.Exec();
   if (name == "discard" && bare) return pinning_.Discard();
@@ -160,6 +175,8 @@ Step ClientSession::Decide(const std::vector<std::string>& args, Plan* plan) {
 
 bool ClientSession::MustWait(const Routed& routed) {
   if (slots_.empty()) return false;
+  // Subscribed mode starts once every reply before it is out.
+  if (routed.step.target == Step::Target::kSubscriber) return !subscribed_;
   const auto& backends = worker_.routes()->backends();
   auto differs = [&](const Backend& backend, const BackendLink* target) {
     auto last = last_link_.find(backend.address);
@@ -186,6 +203,7 @@ bool ClientSession::MustWait(const Routed& routed) {
 }
 
 void ClientSession::Send(Routed& routed) {
+  if (routed.step.target == Step::Target::kSubscriber) return SendToSubscriber(routed.args);
   auto slot = std::make_shared<Slot>();
   slots_.push_back(slot);
   const auto& backends = worker_.routes()->backends();
@@ -235,6 +253,54 @@ void ClientSession::SendOn(BackendLink& link, const std::vector<std::string>& ar
     if (unblocks) self->blocked_ = false;
     self->Finish(slot, failed.ok() ? std::string(raw) : ErrorReply("ERR " + failed.message()));
   });
+}
+
+void ClientSession::SendToSubscriber(const std::vector<std::string>& args) {
+  const Backend& backend = worker_.routes()->backends()[worker_.routes()->default_backend()];
+  if (subscriber_ && subscriber_->backend().address != backend.address) {
+    subscriber_->Close("the default backend changed");
+    subscriber_.reset();
+  }
+  if (!subscriber_) {
+    subscriber_ = std::make_shared<BackendLink>(worker_.io(), backend, UINT64_MAX);
+    std::weak_ptr<ClientSession> weak = shared_from_this();
+    subscriber_->SetPushSink([weak](const Status& failed, std::string_view frame) {
+      if (auto self = weak.lock()) self->OnPushFrame(failed, frame);
+    });
+  }
+  subscribed_ = true;
+  subscriber_->SendToPushes(args);
+  if (args[0] == "reset") subscriptions_ = shard_subscriptions_ = 0;  // RESET sends no unsubscribe frames
+  if (Named(args[0], {"unsubscribe", "punsubscribe", "sunsubscribe", "reset"})) {
+    // How many frames answer it is the backend's business; the PING behind it
+    // marks their end, and then the counts say whether the client left subscribed mode.
+    subscriber_->SendToPushes({"PING"});
+    awaiting_marker_ = true;
+  }
+}
+
+void ClientSession::OnPushFrame(const Status& failed, std::string_view frame) {
+  if (closed_) return;
+  if (!failed.ok()) {
+    KVD_LOG(kVerbose) << "closing subscriber " << address_ << ": " << failed.message();
+    return Close();  // its subscriptions are gone: the client reconnects and subscribes again
+  }
+  protocol::RespValue value;
+  bool decoded = protocol::ParseReply(frame, &value).ok();
+  const std::string kind = decoded && !value.elements.empty() ? value.elements[0].str : value.str;
+  bool pong = decoded && (kind == "pong" || kind == "PONG");
+  if (awaiting_marker_ && pong) {
+    awaiting_marker_ = false;
+    if (subscriptions_ == 0 && shard_subscriptions_ == 0) subscribed_ = false;
+    asio::post(socket_.get_executor(), [self = shared_from_this()] { self->ProcessInput(); });
+    return;
+  }
+  if (decoded && value.elements.size() == 3 && value.elements[2].type == protocol::RespValue::Type::kInteger) {
+    if (Named(kind, {"subscribe", "psubscribe", "unsubscribe", "punsubscribe"})) subscriptions_ = value.elements[2].integer;
+    if (Named(kind, {"ssubscribe", "sunsubscribe"})) shard_subscriptions_ = value.elements[2].integer;
+  }
+  output_.append(frame);
+  if (!writing_) WriteOut();
 }
 
 // The client's own connection to `backend`; a connection to another backend is closed first.
@@ -311,6 +377,7 @@ void ClientSession::Close() {
   slots_.clear();
   stashed_.reset();
   if (dedicated_) dedicated_->Close("client gone");
+  if (subscriber_) subscriber_->Close("client gone");
 }
 
 std::string ClientSession::InfoText() const {

@@ -6,6 +6,9 @@
 // client's own backend connection (pinning.h); a command that switches
 // between that connection and the shared one to the same backend waits until
 // everything before it is answered, so the backend sees the client's order.
+// Publish/subscribe uses the default backend (the first group): SUBSCRIBE
+// and its kin go over a connection of the client's own, and PUBLISH and
+// PUBSUB are forwarded there too, so every channel lives in one place.
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
@@ -58,6 +61,8 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   bool MustWait(const Routed& routed);
   void Send(Routed& routed);
   BackendLink& DedicatedTo(const Backend& backend);
+  void SendToSubscriber(const std::vector<std::string>& args);
+  void OnPushFrame(const Status& failed, std::string_view frame);
   void SendOn(BackendLink& link, const std::vector<std::string>& args, const std::shared_ptr<Slot>& slot,
               bool unblocks);
   void PushReply(std::string reply);
@@ -87,6 +92,13 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   Pinning pinning_;
   std::shared_ptr<BackendLink> dedicated_;  // this client's own connection, made on first need
   bool blocked_ = false;                     // a blocking command is waiting for its reply
+  // Publish/subscribe runs on one more connection of the client's own, to
+  // the default backend, whose frames go to the client as they come.
+  std::shared_ptr<BackendLink> subscriber_;
+  bool subscribed_ = false;       // the client is in subscribed mode
+  int64_t subscriptions_ = 0;     // channels and patterns, from the backend's frames
+  int64_t shard_subscriptions_ = 0;
+  bool awaiting_marker_ = false;  // after an unsubscribe: until the PING sent behind it answers
   std::optional<Routed> stashed_;            // routed, waiting for the replies before it
   // Per backend address: the connection this client last sent to.
   std::unordered_map<std::string, const BackendLink*> last_link_;

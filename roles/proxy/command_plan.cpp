@@ -134,7 +134,8 @@ Plan PlanCommand(const std::vector<std::string>& args, const KeyTable& keys, con
   if (spec == nullptr) {
     return ForwardToAny(routes);  // the backends do not know it: one answers with its own error
   }
-  if (spec->pubsub) return NotSupported(name, "publish and subscribe on a server");
+  // Every channel lives on the default backend, where the session subscribes (client_session.h).
+  if (spec->pubsub) return ForwardToAny(routes);
   bool splittable = Named(name, {"mget", "mset", "del", "unlink", "exists", "touch"});
   bool well_formed = name == "mset" ? args.size() >= 3 && args.size() % 2 == 1 : args.size() >= 2;
   if (splittable && !well_formed) return ForwardToAny(routes);  // the backend names the arity error

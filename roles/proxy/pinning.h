@@ -25,7 +25,8 @@
 namespace kvd::proxy {
 
 struct Step {
-  enum class Target { kLocal, kShared, kDedicated };
+  // kSubscriber: the client's publish/subscribe connection (client_session).
+  enum class Target { kLocal, kShared, kDedicated, kSubscriber };
   Target target = Target::kLocal;
   std::string reply;        // kLocal: the answer
   int32_t backend = RouteTable::kUnassigned;  // kDedicated: the group's backend

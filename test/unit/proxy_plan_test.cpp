@@ -65,6 +65,7 @@ proxy::KeyTable TestKeyTable() {
       Entry("rename", 3, {"write"}, 1, 2, 1),
       Entry("blpop", -3, {"write", "blocking"}, 1, -2, 1),
       Entry("subscribe", -2, {"pubsub"}, 0, 0, 0),
+      Entry("publish", 3, {"pubsub"}, 0, 0, 0),
       Entry("dbsize", 1, {"readonly"}, 0, 0, 0),
       Entry("keys", 2, {"readonly"}, 0, 0, 0),
       Entry("scan", -2, {"readonly"}, 0, 0, 0),
@@ -157,6 +158,10 @@ TEST_SUITE("proxy") {
     CHECK(plan.kind == proxy::Plan::Kind::kForward);
     plan = proxy::PlanCommand({"get"}, keys, routes);
     CHECK(plan.kind == proxy::Plan::Kind::kForward);
+    // Every channel lives on the default backend.
+    plan = proxy::PlanCommand({"publish", "ch", "m"}, keys, routes);
+    CHECK(plan.kind == proxy::Plan::Kind::kForward);
+    CHECK(plan.backend == 0);
     plan = proxy::PlanCommand({"time"}, keys, routes);
     CHECK(plan.kind == proxy::Plan::Kind::kForward);
     CHECK(plan.any_backend);
@@ -189,7 +194,7 @@ TEST_SUITE("proxy") {
     CHECK(error_of({"mget", g1, UnassignedKey()}) == "-CLUSTERDOWN Hash slot not served\r\n");
     CHECK(error_of({"randomkey"}).find("'randomkey' is not supported through kvd proxy") != std::string::npos);
     CHECK(error_of({"scan", "x"}) == "-ERR invalid cursor\r\n");
-    CHECK(error_of({"subscribe", "ch"}).find("'subscribe' is not supported") != std::string::npos);
+
   }
 
   TEST_CASE("multi-key commands split by group and merge back in the client's order") {
