@@ -450,9 +450,8 @@ def is_lex_range(command):
 
 
 # What a sharding proxy refuses or answers itself by design (see the module text).
-PROXY_SKIPS = {"RANDOMKEY", "SELECT", "MOVE", "SWAPDB", "SUBSCRIBE", "PSUBSCRIBE", "SSUBSCRIBE",
-               "UNSUBSCRIBE", "PUNSUBSCRIBE", "SUNSUBSCRIBE", "PUBLISH", "SPUBLISH", "PUBSUB", "CLIENT", "HELLO",
-               "RESET", "ROLE", "REPLICAOF", "FAILOVER", "MIGRATE", "OBJECT"}
+PROXY_SKIPS = {"RANDOMKEY", "SELECT", "MOVE", "SWAPDB", "CLIENT", "HELLO", "RESET", "ROLE", "REPLICAOF", "FAILOVER",
+               "MIGRATE", "OBJECT"}
 PROXY_SPLITS = {"MGET", "MSET", "DEL", "EXISTS", "UNLINK", "TOUCH"}
 HLL_KEYS = {"h0", "h1"}  # the HyperLogLogs' own keys, besides Commands.keys
 
