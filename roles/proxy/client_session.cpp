@@ -217,32 +217,34 @@ void ClientSession::Send(Routed& routed) {
     if (step.blocks) blocked_ = true;
     return SendOn(DedicatedTo(backends[step.backend]), routed.args, slot, step.blocks);
   }
-  Plan& plan = routed.plan;
-  slot->plan = std::move(plan);
-  Plan& kept = slot->plan;
-  switch (kept.kind) {
+  slot->plan = std::move(routed.plan);
+  switch (slot->plan.kind) {
     case Plan::Kind::kReply:
-      return Finish(slot, std::move(kept.reply));
+      return Finish(slot, std::move(slot->plan.reply));
     case Plan::Kind::kForward:
-      return SendOn(worker_.LinkTo(backends[kept.backend]), routed.args, slot, false);
-    case Plan::Kind::kSplit: {
-      auto self = shared_from_this();
-      slot->parts_left = kept.parts.size();
-      slot->part_replies.resize(kept.parts.size());
-      for (size_t p = 0; p < kept.parts.size(); ++p) {
-        BackendLink& link = worker_.LinkTo(backends[kept.parts[p].backend]);
-        last_link_[link.backend().address] = &link;
-        link.Send(kept.parts[p].args, [self, slot, p](const Status& failed, std::string_view raw) {
-          protocol::RespValue& reply = slot->part_replies[p];
-          if (!failed.ok() || !protocol::ParseReply(raw, &reply).ok()) {
-            reply.type = protocol::RespValue::Type::kError;
-            reply.str = "ERR " + (failed.ok() ? std::string("bad reply from the backend") : failed.message());
-          }
-          if (--slot->parts_left == 0) self->Finish(slot, MergeReplies(slot->plan, slot->part_replies));
-        });
+      return SendOn(worker_.LinkTo(backends[slot->plan.backend]), routed.args, slot, false);
+    case Plan::Kind::kSplit:
+      return SendParts(slot);
+  }
+}
+
+// Each part to its group; the last reply in merges them all into the slot.
+void ClientSession::SendParts(const std::shared_ptr<Slot>& slot) {
+  const auto& backends = worker_.routes()->backends();
+  const Plan& plan = slot->plan;
+  slot->parts_left = plan.parts.size();
+  slot->part_replies.resize(plan.parts.size());
+  for (size_t p = 0; p < plan.parts.size(); ++p) {
+    BackendLink& link = worker_.LinkTo(backends[plan.parts[p].backend]);
+    last_link_[link.backend().address] = &link;
+    link.Send(plan.parts[p].args, [self = shared_from_this(), slot, p](const Status& failed, std::string_view raw) {
+      protocol::RespValue& reply = slot->part_replies[p];
+      if (!failed.ok() || !protocol::ParseReply(raw, &reply).ok()) {
+        reply.type = protocol::RespValue::Type::kError;
+        reply.str = "ERR " + (failed.ok() ? std::string("bad reply from the backend") : failed.message());
       }
-      return;
-    }
+      if (--slot->parts_left == 0) self->Finish(slot, MergeReplies(slot->plan, slot->part_replies));
+    });
   }
 }
 

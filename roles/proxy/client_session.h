@@ -60,6 +60,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   Step Decide(const std::vector<std::string>& args, Plan* plan);
   bool MustWait(const Routed& routed);
   void Send(Routed& routed);
+  void SendParts(const std::shared_ptr<Slot>& slot);
   BackendLink& DedicatedTo(const Backend& backend);
   void SendToSubscriber(const std::vector<std::string>& args);
   void OnPushFrame(const Status& failed, std::string_view frame);
