@@ -1182,7 +1182,7 @@ class Servers:
                        "slots": [{"first": 0, "last": 511, "group": "g1"},
                                  {"first": 512, "last": 1023, "group": "g2"}]}, out)
         self.proxy_port = free_port()
-        self._start([kvd_binary, "proxy", "--port", str(self.proxy_port), "--slots", slots_file,
+        self._start([kvd_binary, "proxy", "--port", str(self.proxy_port), "--slots", slots_file, "--io-threads", "2",
                      "--logfile", os.path.join(self.dir, "proxy.log")], self.proxy_port)
         # Ready once it has read the command table from a backend.
         if not poll_until(lambda: Client(self.proxy_port).call(["GET", "x"])[0] != "error", 30):
