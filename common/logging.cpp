@@ -45,6 +45,12 @@ std::string_view LogLevelName(LogLevel level) {
   return "notice";
 }
 
+Status InitLogging(std::string_view level_name, const std::string& path) {
+  auto level = ParseLogLevel(level_name);
+  if (!level.ok()) return level.status();
+  return InitLogging(*level, path);
+}
+
 Status InitLogging(LogLevel level, const std::string& path) {
   g_level = level;
   if (path.empty()) return Status::Ok();

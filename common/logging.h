@@ -17,6 +17,8 @@ std::string_view LogLevelName(LogLevel level);
 
 // An empty path logs to stderr.
 Status InitLogging(LogLevel level, const std::string& path);
+// The same with the level by name (a role's --loglevel): an unknown name is an error.
+Status InitLogging(std::string_view level_name, const std::string& path);
 void SetLogLevel(LogLevel level);
 LogLevel CurrentLogLevel();
 void WriteLogLine(LogLevel level, std::string_view message);

@@ -150,12 +150,7 @@ int RunProxyCommand(int argc, char** argv) {
     std::cerr << "kvd proxy: " << config.status().message() << "\n";
     return 1;
   }
-  auto level = ParseLogLevel(config->loglevel);
-  if (!level.ok()) {
-    std::cerr << "kvd proxy: " << level.status().message() << "\n";
-    return 1;
-  }
-  Status logging = InitLogging(*level, config->logfile);
+  Status logging = InitLogging(config->loglevel, config->logfile);
   if (!logging.ok()) {
     std::cerr << "kvd proxy: " << logging.message() << "\n";
     return 1;

@@ -23,12 +23,7 @@ int RunSentinelCommand(int argc, char** argv) {
     std::cerr << "kvd sentinel: " << config.status().message() << "\n";
     return 1;
   }
-  auto level = ParseLogLevel(config->loglevel);
-  if (!level.ok()) {
-    std::cerr << "kvd sentinel: " << level.status().message() << "\n";
-    return 1;
-  }
-  Status logging = InitLogging(*level, config->logfile);
+  Status logging = InitLogging(config->loglevel, config->logfile);
   if (!logging.ok()) {
     std::cerr << "kvd sentinel: " << logging.message() << "\n";
     return 1;
