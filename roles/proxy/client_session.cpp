@@ -129,7 +129,11 @@ bool ClientSession::Execute(std::vector<std::string>& args) {
     return true;
   }
   Routed routed;
-  routed.step = Decide(args, &routed.plan);
+  routed.routes = pinned_routes_ ? pinned_routes_ : worker_.shared_routes();
+  routed.step = Decide(args, *routed.routes, &routed.plan);
+  bool pinned = pinning_.in_multi() || pinning_.pinned();
+  if (pinned && !pinned_routes_) pinned_routes_ = routed.routes;
+  if (!pinned) pinned_routes_.reset();
   if (routed.plan.kind == Plan::Kind::kForward) args[0] = std::move(typed_name);
   routed.args = std::move(args);
   if (MustWait(routed)) {
@@ -140,7 +144,7 @@ bool ClientSession::Execute(std::vector<std::string>& args) {
   return true;
 }
 
-Step ClientSession::Decide(const std::vector<std::string>& args, Plan* plan) {
+Step ClientSession::Decide(const std::vector<std::string>& args, const RouteTable& routes, Plan* plan) {
   const std::string& name = args[0];
   bool bare = args.size() == 1;
   if (subscribed_ || Named(name, {"subscribe", "psubscribe", "ssubscribe", "unsubscribe", "punsubscribe",
@@ -148,7 +152,7 @@ Step ClientSession::Decide(const std::vector<std::string>& args, Plan* plan) {
     Step step;
     if (pinning_.in_multi() || pinning_.pinned()) {
       step.reply = ErrorReply("ERR '" + name + "' inside a transaction is not supported through kvd proxy");
-    } else if (worker_.routes()->default_backend() == RouteTable::kUnassigned) {
+    } else if (routes.default_backend() == RouteTable::kUnassigned) {
       step.reply = ErrorReply("CLUSTERDOWN Hash slot not served");
     } else {
       step.target = Step::Target::kSubscriber;  // the backend answers what subscribed mode refuses
@@ -164,7 +168,7 @@ Step ClientSession::Decide(const std::vector<std::string>& args, Plan* plan) {
     step.reply = WrongArity(name);
     return step;
   }
-  *plan = PlanCommand(args, *worker_.keys(), *worker_.routes());
+  *plan = PlanCommand(args, *worker_.keys(), routes);
   if (name == "watch") {
     Step step = pinning_.Watch(*plan);
     plan->kind = Plan::Kind::kReply;  // sent by the step, never as a plain forward
@@ -177,7 +181,7 @@ bool ClientSession::MustWait(const Routed& routed) {
   if (slots_.empty()) return false;
   // Subscribed mode starts once every reply before it is out.
   if (routed.step.target == Step::Target::kSubscriber) return !subscribed_;
-  const auto& backends = worker_.routes()->backends();
+  const auto& backends = routed.routes->backends();
   auto differs = [&](const Backend& backend, const BackendLink* target) {
     auto last = last_link_.find(backend.address);
     return last != last_link_.end() && last->second != target;
@@ -203,10 +207,10 @@ bool ClientSession::MustWait(const Routed& routed) {
 }
 
 void ClientSession::Send(Routed& routed) {
-  if (routed.step.target == Step::Target::kSubscriber) return SendToSubscriber(routed.args);
+  if (routed.step.target == Step::Target::kSubscriber) return SendToSubscriber(routed.args, *routed.routes);
   auto slot = std::make_shared<Slot>();
   slots_.push_back(slot);
-  const auto& backends = worker_.routes()->backends();
+  const auto& backends = routed.routes->backends();
   Step& step = routed.step;
   if (!step.preamble.empty()) {
     BackendLink& link = DedicatedTo(backends[step.backend]);
@@ -224,13 +228,13 @@ void ClientSession::Send(Routed& routed) {
     case Plan::Kind::kForward:
       return SendOn(worker_.LinkTo(backends[slot->plan.backend]), routed.args, slot, false);
     case Plan::Kind::kSplit:
-      return SendParts(slot);
+      return SendParts(slot, *routed.routes);
   }
 }
 
 // Each part to its group; the last reply in merges them all into the slot.
-void ClientSession::SendParts(const std::shared_ptr<Slot>& slot) {
-  const auto& backends = worker_.routes()->backends();
+void ClientSession::SendParts(const std::shared_ptr<Slot>& slot, const RouteTable& routes) {
+  const auto& backends = routes.backends();
   const Plan& plan = slot->plan;
   slot->parts_left = plan.parts.size();
   slot->part_replies.resize(plan.parts.size());
@@ -257,9 +261,10 @@ void ClientSession::SendOn(BackendLink& link, const std::vector<std::string>& ar
   });
 }
 
-void ClientSession::SendToSubscriber(const std::vector<std::string>& args) {
-  const Backend& backend = worker_.routes()->backends()[worker_.routes()->default_backend()];
-  if (subscriber_ && subscriber_->backend().address != backend.address) {
+void ClientSession::SendToSubscriber(const std::vector<std::string>& args, const RouteTable& routes) {
+  const Backend& backend = routes.backends()[routes.default_backend()];
+  // A subscribed client stays on the backend that holds its subscriptions.
+  if (subscriber_ && !subscribed_ && subscriber_->backend().address != backend.address) {
     subscriber_->Close("the default backend changed");
     subscriber_.reset();
   }

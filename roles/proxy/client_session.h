@@ -51,18 +51,21 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
     std::vector<std::string> args;
     Plan plan;
     Step step;
+    // The routing table the plan was made with: its backend indexes refer to
+    // it, even if a new table arrives while the command waits.
+    std::shared_ptr<const RouteTable> routes;
   };
 
   void ReadMore();
   void ProcessInput();
   // Answers or routes one command; false when it must wait (kept in stashed_).
   bool Execute(std::vector<std::string>& args);
-  Step Decide(const std::vector<std::string>& args, Plan* plan);
+  Step Decide(const std::vector<std::string>& args, const RouteTable& routes, Plan* plan);
   bool MustWait(const Routed& routed);
   void Send(Routed& routed);
-  void SendParts(const std::shared_ptr<Slot>& slot);
+  void SendParts(const std::shared_ptr<Slot>& slot, const RouteTable& routes);
   BackendLink& DedicatedTo(const Backend& backend);
-  void SendToSubscriber(const std::vector<std::string>& args);
+  void SendToSubscriber(const std::vector<std::string>& args, const RouteTable& routes);
   void OnPushFrame(const Status& failed, std::string_view frame);
   void SendOn(BackendLink& link, const std::vector<std::string>& args, const std::shared_ptr<Slot>& slot,
               bool unblocks);
@@ -91,6 +94,9 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   bool closed_ = false;
   LocalState local_;  // AUTH, CLIENT SETNAME, QUIT: what the commands answered here change
   Pinning pinning_;
+  // While a transaction or WATCH is open, its commands are routed with the
+  // table it began with, so its group (an index into that table) stays its own.
+  std::shared_ptr<const RouteTable> pinned_routes_;
   std::shared_ptr<BackendLink> dedicated_;  // this client's own connection, made on first need
   bool blocked_ = false;                     // a blocking command is waiting for its reply
   // Publish/subscribe runs on one more connection of the client's own, to

@@ -36,6 +36,7 @@ class Worker {
   ProxyStats& stats() { return stats_; }
   // Null until the first topology (routes) and the first COMMAND reply (keys) arrive.
   const RouteTable* routes() const { return routes_.get(); }
+  const std::shared_ptr<const RouteTable>& shared_routes() const { return routes_; }
   const KeyTable* keys() const { return keys_.get(); }
 
   // Call on this worker's thread (post to io()).

@@ -877,6 +877,23 @@ TEST_CASE("proxy: follows the sentinel's topology through a failover") {
     REQUIRE(Simple(*c, {"SET", "before:" + std::to_string(i), std::to_string(i)}) == "OK");
   }
   CHECK(Bulk(*m, {"GET", "before:7"}) == "7");
+
+  // A transaction keeps its group while the slot map changes under it: a new
+  // group "a0" sorts first, so every backend's place in the new table moves.
+  auto t = ConnectTo(proxy->port());
+  REQUIRE(t != nullptr);
+  CHECK(Simple(*t, {"MULTI"}) == "OK");
+  CHECK(Simple(*t, {"SET", "tx:1", "a"}) == "QUEUED");
+  KvdServer other;
+  REQUIRE(other.Start());
+  std::string add = R"({"op":"add_group","group":"a0","master":")" + Loopback(other.port()) + R"(","replicas":[]})";
+  REQUIRE(WaitFor([&] { return Call(*s, {"TOPOLOGY", "PROPOSE", add}).type == RespValue::Type::kSimple; }, 20s));
+  version = topology_version();
+  REQUIRE_MESSAGE(WaitFor([&] { return ProxyReady(proxy->port(), version); }, 20s), "its log:\n" << proxy->Log());
+  CHECK(Simple(*t, {"SET", "tx:2", "b"}) == "QUEUED");
+  CHECK(ExactCall(*t, {"EXEC"}) == "[+OK, +OK]");
+  CHECK(Bulk(*m, {"GET", "tx:2"}) == "b");
+
   REQUIRE_MESSAGE(Int(*m, {"WAIT", "1", "5000"}) == 1, "the replica has every write before the master dies");
 
   master.Kill9();
@@ -897,7 +914,8 @@ TEST_CASE("proxy: follows the sentinel's topology through a failover") {
                   "written before the failover: before:" << i);
   }
   std::string info = Bulk(*c, {"INFO"});
-  CHECK(InfoField(info, "backend0") == "group=g1,address=" + Loopback(replica.port()) + ",slots=1024");
+  CHECK(InfoField(info, "backend0") == "group=a0,address=" + Loopback(other.port()) + ",slots=0");
+  CHECK(InfoField(info, "backend1") == "group=g1,address=" + Loopback(replica.port()) + ",slots=1024");
 }
 
 }  // TEST_SUITE("proxy")
