@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "cluster/address.h"
+#include "cluster/topology/model.h"
 #include "common/role_options.h"
 
 namespace kvd::proxy {
@@ -45,6 +46,17 @@ const std::vector<Option>& Options() {
        [](ProxyConfig& c, const std::string& v) { c.slots_file = v; return Status::Ok(); }},
       {"sentinels", "kvd sentinels as host:port,...: the slot map is read from them and followed",
        [](ProxyConfig& c, const std::string& v) { return ParseSentinels(v, &c.sentinels); }},
+      {"announce", "host:port clients reach this proxy at, registered with the sentinels (default bind:port)",
+       [](ProxyConfig& c, const std::string& v) {
+         std::string host;
+         uint16_t port = 0;
+         bool valid = v.empty() || (cluster::SplitAddress(v, &host, &port) && !host.empty());  // empty: the default
+         if (!valid) return Status::InvalidArgument("not host:port");
+         c.announce = v;
+         return Status::Ok();
+       }},
+      {"proxy-id", "this proxy's id in the topology (default: its announced address)",
+       [](ProxyConfig& c, const std::string& v) { c.proxy_id = v; return Status::Ok(); }},
       {"requirepass", "password clients must AUTH with (default none)",
        [](ProxyConfig& c, const std::string& v) { c.requirepass = v; return Status::Ok(); }},
       {"io-threads", "threads serving clients, each with its own backend connections (default 1)",
@@ -76,6 +88,9 @@ Result<ProxyConfig> LoadProxyConfig(int argc, char** argv, bool* help_requested,
   if (config.slots_file.empty() == config.sentinels.empty()) {
     return Status::InvalidArgument("give the slot map with exactly one of --slots FILE and --sentinels host:port,...");
   }
+  if (config.announce.empty()) config.announce = cluster::JoinAddress(config.bind, config.port);
+  if (config.proxy_id.empty()) config.proxy_id = config.announce;
+  KVD_RETURN_IF_ERROR(cluster::topology::ValidateProxyId(config.proxy_id));
   return config;
 }
 

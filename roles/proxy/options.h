@@ -17,6 +17,10 @@ struct ProxyConfig {
   // (host:port, tried in turn), who are watched for changes.
   std::string slots_file;
   std::vector<std::string> sentinels;
+  // With --sentinels the proxy registers itself in the topology under this
+  // id and address (defaults: the address, and bind:port).
+  std::string announce;
+  std::string proxy_id;
   std::string requirepass;
   size_t io_threads = 1;
   size_t maxclients = 10000;

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "cluster/address.h"
+#include "cluster/topology/command.h"
 #include "common/logging.h"
 
 namespace kvd::proxy {
@@ -13,6 +14,15 @@ constexpr std::chrono::milliseconds kRequestTimeout{3000};
 // A watch is re-issued this often, so a sentinel that vanished without
 // closing the connection is noticed.
 constexpr std::chrono::milliseconds kWatchTimeout{30000};
+// How often the registration is renewed (its last_seen_ms), and retried after a failure.
+constexpr int kRegisterEveryMs = 30000;
+constexpr int kRegisterRetryMs = 1000;
+
+uint64_t WallMillis() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count());
+}
 }  // namespace
 
 TopologyFollower::TopologyFollower(const ProxyConfig& config, RoutesSink routes_sink, KeysSink keys_sink)
@@ -32,7 +42,10 @@ Status TopologyFollower::LoadFile() {
 }
 
 void TopologyFollower::Start() {
-  if (!config_.sentinels.empty()) sentinel_thread_ = std::thread([this] { FollowSentinels(); });
+  if (!config_.sentinels.empty()) {
+    sentinel_thread_ = std::thread([this] { FollowSentinels(); });
+    registration_thread_ = std::thread([this] { KeepRegistered(); });
+  }
   keys_thread_ = std::thread([this] { LoadKeyTable(); });
 }
 
@@ -45,6 +58,7 @@ void TopologyFollower::Stop() {
   changed_.notify_all();
   if (sentinel_thread_.joinable()) sentinel_thread_.join();
   if (keys_thread_.joinable()) keys_thread_.join();
+  if (registration_thread_.joinable()) registration_thread_.join();
 }
 
 bool TopologyFollower::Pause(int ms) {
@@ -107,6 +121,33 @@ Status TopologyFollower::FollowOne(const std::string& address) {
     auto changes = client.Command({"TOPOLOGY", "WATCH", std::to_string(version)});
     if (!changes.ok()) return changes.status();  // a timeout too: reconnect and read again
   }
+}
+
+void TopologyFollower::KeepRegistered() {
+  namespace topology = cluster::topology;
+  bool registered = false;
+  do {
+    topology::RegisterProxy entry{config_.proxy_id, config_.announce, WallMillis()};
+    registered = ProposeToLeader(topology::EncodeCommand(entry));
+  } while (Pause(registered ? kRegisterEveryMs : kRegisterRetryMs));
+  if (registered && ProposeToLeader(topology::EncodeCommand(topology::UnregisterProxy{config_.proxy_id}))) {
+    KVD_LOG(kNotice) << "unregistered from the sentinels as " << config_.proxy_id;
+  }
+}
+
+bool TopologyFollower::ProposeToLeader(const std::string& command) {
+  for (const std::string& address : config_.sentinels) {
+    std::string host;
+    uint16_t port = 0;
+    if (!cluster::SplitAddress(address, &host, &port)) continue;
+    protocol::RespClient client;
+    client.SetTimeout(kRequestTimeout);
+    if (!client.Connect(host, port).ok()) continue;
+    auto reply = client.Command({"TOPOLOGY", "PROPOSE", command});
+    if (reply.ok() && reply->type == protocol::RespValue::Type::kSimple) return true;
+    if (reply.ok()) KVD_LOG(kDebug) << "sentinel " << address << ": " << reply->str;  // not the leader
+  }
+  return false;
 }
 
 void TopologyFollower::LoadKeyTable() {

@@ -4,7 +4,10 @@
 //   from the sentinels and re-read whenever TOPOLOGY WATCH says it changed
 //   (--sentinels; on a failure the next sentinel is tried), so a failover
 //   or a slot assignment reaches the proxy within a round trip;
-// - the key table: COMMAND, asked of the backends until one answers.
+// - the key table: COMMAND, asked of the backends until one answers;
+// - with --sentinels, the proxy's own entry in the topology (id, address,
+//   last seen), proposed to the Raft leader now and then and withdrawn on a
+//   clean stop, so operators and clients can find the proxies.
 #pragma once
 
 #include <condition_variable>
@@ -39,6 +42,9 @@ class TopologyFollower {
   // One session with one sentinel: read, publish, watch, until it fails.
   Status FollowOne(const std::string& address);
   void LoadKeyTable();
+  void KeepRegistered();
+  // Proposes `command` (JSON) to whichever sentinel leads; true once applied.
+  bool ProposeToLeader(const std::string& command);
   Result<std::shared_ptr<const KeyTable>> AskForCommands(const Backend& backend);
   void Publish(std::shared_ptr<const RouteTable> routes);
   // Waits up to `ms`; false once Stop was called.
@@ -54,6 +60,7 @@ class TopologyFollower {
   protocol::RespClient* watching_ = nullptr;  // shut down by Stop to end a long poll
   std::thread sentinel_thread_;
   std::thread keys_thread_;
+  std::thread registration_thread_;
 };
 
 }  // namespace kvd::proxy

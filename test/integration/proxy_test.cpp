@@ -916,6 +916,12 @@ TEST_CASE("proxy: follows the sentinel's topology through a failover") {
   std::string info = Bulk(*c, {"INFO"});
   CHECK(InfoField(info, "backend0") == "group=a0,address=" + Loopback(other.port()) + ",slots=0");
   CHECK(InfoField(info, "backend1") == "group=g1,address=" + Loopback(replica.port()) + ",slots=1024");
+
+  // The proxy is registered in the topology, and withdraws on a clean stop.
+  std::string entry = R"("id":")" + Loopback(proxy->port()) + R"(")";
+  CHECK_MESSAGE(WaitFor([&] { return Contains(Bulk(*s, {"TOPOLOGY"}), entry); }, 20s), Bulk(*s, {"TOPOLOGY"}));
+  CHECK(proxy->Stop() == 0);
+  CHECK_MESSAGE(WaitFor([&] { return !Contains(Bulk(*s, {"TOPOLOGY"}), entry); }, 20s), Bulk(*s, {"TOPOLOGY"}));
 }
 
 }  // TEST_SUITE("proxy")

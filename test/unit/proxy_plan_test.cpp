@@ -352,6 +352,13 @@ TEST_SUITE("proxy") {
     CHECK(config.io_threads == 2);
     config = Must(load({"proxy", "--sentinels", "127.0.0.1:26380,127.0.0.1:26381"}));
     CHECK(config.sentinels.size() == 2);
+    CHECK(config.announce == "127.0.0.1:6390");  // registered as bind:port unless told otherwise
+    CHECK(config.proxy_id == "127.0.0.1:6390");
+    config = Must(load({"proxy", "--sentinels", "h:1", "--announce", "10.0.0.9:7000", "--proxy-id", "p1"}));
+    CHECK(config.announce == "10.0.0.9:7000");
+    CHECK(config.proxy_id == "p1");
+    CHECK(load({"proxy", "--sentinels", "h:1", "--announce", "nope"}).status().message().find("--announce") !=
+          std::string::npos);
     CHECK(load({"proxy"}).status().message().find("exactly one of --slots") != std::string::npos);
     CHECK(load({"proxy", "--slots", "a", "--sentinels", "h:1"}).status().message().find("exactly one") !=
           std::string::npos);
