@@ -17,6 +17,12 @@ inline constexpr const char* kWrongPass = "WRONGPASS invalid username-password p
 inline constexpr const char* kAuthNotConfigured =
     "ERR AUTH <password> called without any password configured for the default user. Are you sure your "
     "configuration is correct?";
+inline constexpr const char* kProtocolVersion = "ERR Protocol version is not an integer or out of range";
+inline constexpr const char* kNoProto = "NOPROTO unsupported protocol version";
+inline constexpr const char* kHelloNoAuth =
+    "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH "
+    "<user> <pass> option can be used to authenticate the client and select the RESP protocol version at the "
+    "same time";
 inline constexpr const char* kBitOffset = "ERR bit offset is not an integer or out of range";
 inline constexpr const char* kBitValue = "ERR bit is not an integer or out of range";
 inline constexpr const char* kStringTooLong = "ERR string exceeds maximum allowed size (proto-max-bulk-len)";

@@ -5,6 +5,7 @@
 #include <cctype>
 
 #include "common/logging.h"
+#include "common/redis_errors.h"
 #include "common/tick_clock.h"
 #include "common/version.h"
 #include "protocol/resp_writer.h"
@@ -115,7 +116,7 @@ bool ClientSession::Execute(std::vector<std::string>& args) {
   const std::string& name = args[0];
   std::string reply;
   if (!local_.authenticated && name != "auth" && name != "hello" && name != "quit") {
-    reply = ErrorReply("NOAUTH Authentication required.");
+    reply = ErrorReply(errors::kNoAuth);
   } else if (!((pinning_.in_multi() || subscribed_) && Named(name, {"ping", "echo"})) &&
              AnswerLocally(args, local_, &reply)) {
     // (Inside MULTI, PING and ECHO are queued like any command, and a

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "common/logging.h"
+#include "common/redis_errors.h"
 #include "common/tick_clock.h"
 #include "roles/proxy/client_session.h"
 #include "roles/proxy/options.h"
@@ -103,7 +104,7 @@ class ProxyServer {
         KVD_LOG(kWarning) << "accept failed: " << error.message();
       } else if (stats_.connected_clients.load() >= config_.maxclients) {
         stats_.rejected_connections.fetch_add(1);
-        std::string message = "-ERR max number of clients reached\r\n";
+        std::string message = std::string("-") + errors::kMaxClients + "\r\n";
         boost::system::error_code ignored;
         socket.write_some(asio::buffer(message), ignored);
       } else {

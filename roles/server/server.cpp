@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "common/logging.h"
+#include "common/redis_errors.h"
 #include "common/tick_clock.h"
 #include "roles/server/commands/backup.h"
 #include "roles/server/connection.h"
@@ -168,7 +169,7 @@ class Server {
     state->authenticated = config.requirepass.empty();
     if (!context_.clients.Register(state, static_cast<size_t>(config.maxclients))) {
       context_.stats.ConnectionRejected();
-      std::string message = "-ERR max number of clients reached\r\n";
+      std::string message = std::string("-") + errors::kMaxClients + "\r\n";
       socket.write_some(asio::buffer(message), error);
       return;
     }

@@ -482,6 +482,8 @@ TEST_CASE("proxy: errors for what it cannot route, unknown commands, wrong arity
     CHECK_MESSAGE(Contains(error, "kvd proxy"), Joined(command) << " -> " << error);
     CHECK_MESSAGE(error.rfind("ERR ", 0) == 0, Joined(command) << " -> " << error);
   }
+  CHECK(Err(c, {"HELLO", "3"}) == "NOPROTO unsupported protocol version");  // RESP2 only: clients fall back
+  CHECK(Err(c, {"HELLO", "x"}) == "ERR Protocol version is not an integer or out of range");
   CHECK(Simple(c, {"SELECT", "0"}) == "OK");
   std::string select = Err(c, {"SELECT", "1"});
   CHECK_MESSAGE(select.rfind("ERR ", 0) == 0, select);

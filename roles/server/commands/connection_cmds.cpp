@@ -4,7 +4,7 @@
 
 #include "common/numbers.h"
 #include "common/redis_errors.h"
-#include "common/version.h"
+#include "protocol/hello_reply.h"
 #include "roles/server/command_table.h"
 #include "roles/server/commands/args.h"
 
@@ -73,9 +73,9 @@ void Hello(CommandContext& ctx) {
   if (ctx.args.size() >= 2) {
     int64_t version = 0;
     if (!ParseInt64(ctx.args[1], &version)) {
-      return ctx.reply.Error("ERR Protocol version is not an integer or out of range");
+      return ctx.reply.Error(errors::kProtocolVersion);
     }
-    if (version < 2 || version > 3) return ctx.reply.Error("NOPROTO unsupported protocol version");
+    if (version < 2 || version > 3) return ctx.reply.Error(errors::kNoProto);
     protocol = static_cast<int>(version);
     i = 2;
   }
@@ -96,30 +96,12 @@ void Hello(CommandContext& ctx) {
       return ctx.reply.Error("ERR Syntax error in HELLO option '" + ctx.args[i] + "'");
     }
   }
-  if (!ctx.client.authenticated.load()) {
-    return ctx.reply.Error(
-        "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH "
-        "<user> <pass> option can be used to authenticate the client and select the RESP protocol version at the "
-        "same time");
-  }
+  if (!ctx.client.authenticated.load()) return ctx.reply.Error(errors::kHelloNoAuth);
   if (set_name) ctx.client.set_name(new_name);
   ctx.client.protocol = protocol;
   protocol::RespWriter writer(ctx.reply.buffer(), protocol);
-  writer.MapHeader(7);
-  writer.Bulk("server");
-  writer.Bulk("redis");
-  writer.Bulk("version");
-  writer.Bulk(kRedisCompatVersion);
-  writer.Bulk("proto");
-  writer.Integer(protocol);
-  writer.Bulk("id");
-  writer.Integer(static_cast<int64_t>(ctx.client.id));
-  writer.Bulk("mode");
-  writer.Bulk("standalone");
-  writer.Bulk("role");
-  writer.Bulk(ctx.server.replication.IsReplica() ? "replica" : "master");
-  writer.Bulk("modules");
-  writer.ArrayHeader(0);
+  protocol::WriteHelloReply(writer, protocol, ctx.client.id, "standalone",
+                            ctx.server.replication.IsReplica() ? "replica" : "master");
 }
 
 bool IsClientType(std::string_view type) {
