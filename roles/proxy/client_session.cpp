@@ -4,6 +4,7 @@
 #include <boost/asio/write.hpp>
 #include <cctype>
 
+#include "common/ascii.h"
 #include "common/logging.h"
 #include "common/redis_errors.h"
 #include "common/tick_clock.h"
@@ -112,7 +113,7 @@ bool ClientSession::Execute(std::vector<std::string>& args) {
   worker_.stats().total_commands.fetch_add(1, std::memory_order_relaxed);
   // Routed by its lower-case name, forwarded as typed: a backend's unknown-command error quotes it.
   std::string typed_name = args[0];
-  for (char& c : args[0]) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  LowerInPlace(args[0]);
   const std::string& name = args[0];
   std::string reply;
   if (!local_.authenticated && name != "auth" && name != "hello" && name != "quit") {

@@ -1,18 +1,13 @@
 #include "roles/proxy/key_table.h"
 
 #include <algorithm>
-#include <cctype>
 #include <cstdlib>
+
+#include "common/ascii.h"
 
 namespace kvd::proxy {
 
 namespace {
-
-std::string Lower(std::string_view text) {
-  std::string lower(text);
-  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return lower;
-}
 
 // How a command with moving keys lays them out.
 struct MovingKeys {
@@ -39,11 +34,6 @@ const MovingKeys* FindMoving(std::string_view name) {
     if (moving.name == name) return &moving;
   }
   return nullptr;
-}
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return std::tolower(x) == std::tolower(y); });
 }
 
 std::vector<size_t> MovingKeyIndexes(const MovingKeys& moving, const std::vector<std::string>& args) {
@@ -97,7 +87,7 @@ Result<KeyTable> KeyTable::FromCommandReply(const protocol::RespValue& reply) {
     spec.key_step = std::max(1, static_cast<int>(e[5].integer));
     spec.blocking = HasFlag(e[2], "blocking");
     spec.pubsub = HasFlag(e[2], "pubsub");
-    table.specs_[Lower(e[0].str)] = spec;
+    table.specs_[ToLower(e[0].str)] = spec;
   }
   if (table.specs_.empty()) return Status::InvalidArgument("COMMAND listed no commands");
   return table;

@@ -1,7 +1,6 @@
 #include "roles/proxy/local_commands.h"
 
-#include <cctype>
-
+#include "common/ascii.h"
 #include "common/numbers.h"
 #include "common/redis_errors.h"
 #include "protocol/hello_reply.h"
@@ -11,11 +10,6 @@
 namespace kvd::proxy {
 
 namespace {
-
-std::string Lower(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
-}
 
 bool PasswordMatches(const LocalState& state, const std::string& user, const std::string& password) {
   return !state.requirepass.empty() && user == "default" && password == state.requirepass;
@@ -42,7 +36,7 @@ std::string Hello(const std::vector<std::string>& args, LocalState& state) {
     i = 2;
   }
   for (; i < args.size(); ++i) {
-    std::string option = Lower(args[i]);
+    std::string option = ToLower(args[i]);
     if (option == "auth" && i + 2 < args.size()) {
       if (!PasswordMatches(state, args[i + 1], args[i + 2])) return ErrorReply(errors::kWrongPass);
       state.authenticated = true;
@@ -61,7 +55,7 @@ std::string Hello(const std::vector<std::string>& args, LocalState& state) {
 }
 
 std::string Client(const std::vector<std::string>& args, LocalState& state) {
-  std::string sub = args.size() >= 2 ? Lower(args[1]) : "";
+  std::string sub = args.size() >= 2 ? ToLower(args[1]) : "";
   if (sub == "setname" && args.size() == 3) {
     state.client_name = args[2];
     return "+OK\r\n";

@@ -3,11 +3,11 @@
 // sentinels, ckquorum, failover...), pub/sub for +switch-master, INFO and
 // ROLE, TOPOLOGY (the replicated state as JSON), and the internal RAFT and
 // SDOWN commands between sentinels.
-#include <cctype>
 
-#include "cluster/topology/command.h"
-#include "common/logging.h"
 #include "cluster/address.h"
+#include "cluster/topology/command.h"
+#include "common/ascii.h"
+#include "common/logging.h"
 #include "roles/sentinel/sentinel_node.h"
 
 namespace kvd::sentinel {
@@ -15,11 +15,6 @@ namespace kvd::sentinel {
 using cluster::SplitAddress;
 
 namespace {
-
-std::string Lower(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
-}
 
 void ReplyFields(protocol::RespWriter& reply, const std::vector<std::pair<std::string, std::string>>& fields) {
   reply.ArrayHeader(fields.size() * 2);
@@ -32,7 +27,7 @@ void ReplyFields(protocol::RespWriter& reply, const std::vector<std::pair<std::s
 }  // namespace
 
 void SentinelNode::Handle(FrontClient& client, std::vector<std::string>& args, protocol::RespWriter& reply) {
-  std::string command = Lower(args[0]);
+  std::string command = ToLower(args[0]);
   bool subscribed = !client.channels.empty() || !client.patterns.empty();
   if (subscribed && command != "subscribe" && command != "psubscribe" && command != "unsubscribe" &&
       command != "punsubscribe" && command != "ping" && command != "quit") {
@@ -64,7 +59,7 @@ void SentinelNode::Handle(FrontClient& client, std::vector<std::string>& args, p
     return;
   }
   if (command == "topology" && args.size() == 1) return reply.Bulk(store_.Snapshot());
-  if (command == "topology" && args.size() == 2 && Lower(args[1]) == "read") {
+  if (command == "topology" && args.size() == 2 && ToLower(args[1]) == "read") {
     // Linearizable: answered after a ReadIndex round confirms this state is current.
     Status started = raft_.Read([this, send = client.send](bool ok) {
       std::string out;
@@ -79,7 +74,7 @@ void SentinelNode::Handle(FrontClient& client, std::vector<std::string>& args, p
     if (!started.ok()) reply.Error("ERR " + started.message());
     return;
   }
-  if (command == "topology" && args.size() == 3 && Lower(args[1]) == "watch") {
+  if (command == "topology" && args.size() == 3 && ToLower(args[1]) == "watch") {
     // TOPOLOGY WATCH <version>: answered with the changes after it, at once
     // or as soon as there are some: [[version, command json], ...].
     uint64_t after = std::strtoull(args[2].c_str(), nullptr, 10);
@@ -100,7 +95,7 @@ void SentinelNode::Handle(FrontClient& client, std::vector<std::string>& args, p
     });
     return;
   }
-  if (command == "topology" && args.size() == 3 && Lower(args[1]) == "propose") {
+  if (command == "topology" && args.size() == 3 && ToLower(args[1]) == "propose") {
     // TOPOLOGY PROPOSE <command json>: an admin change, answered once applied.
     if (!raft_.IsLeader()) return reply.Error("ERR not the Raft leader; ask sentinel " + std::to_string(raft_.leader()));
     auto decoded = cluster::topology::DecodeCommand(args[2]);
@@ -121,7 +116,7 @@ void SentinelNode::Handle(FrontClient& client, std::vector<std::string>& args, p
 }
 
 void SentinelNode::HandleSentinel(std::vector<std::string>& args, protocol::RespWriter& reply) {
-  std::string sub = Lower(args[1]);
+  std::string sub = ToLower(args[1]);
   const cluster::topology::Group* group = args.size() >= 3 ? store_.FindGroup(args[2]) : nullptr;
   if (sub == "get-master-addr-by-name" && args.size() == 3) {
     if (group == nullptr) return reply.NullArray();
@@ -190,7 +185,7 @@ void SentinelNode::HandleSentinel(std::vector<std::string>& args, protocol::Resp
   }
   if (sub == "set" && args.size() >= 5) {
     if (group == nullptr) return reply.Error("ERR No such master with that name");
-    if (Lower(args[3]) != "auth-pass" || args.size() != 5) {
+    if (ToLower(args[3]) != "auth-pass" || args.size() != 5) {
       return reply.Error("ERR SENTINEL SET supports auth-pass; down-after-ms, quorum and failover-timeout-ms are "
                          "options of the sentinel and apply to every master");
     }
@@ -256,7 +251,7 @@ void SentinelNode::ReplyReplicas(const cluster::topology::Group& group, protocol
 }
 
 void SentinelNode::HandleSubscribe(FrontClient& client, std::vector<std::string>& args, protocol::RespWriter& reply) {
-  std::string command = Lower(args[0]);
+  std::string command = ToLower(args[0]);
   bool pattern = command[0] == 'p';
   auto& set = pattern ? client.patterns : client.channels;
   bool subscribe = command.find("unsubscribe") == std::string::npos;

@@ -12,14 +12,14 @@
 
 #include <functional>
 
+#include "common/ascii.h"
 #include "roles/server/context.h"
 
 namespace kvd::server {
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b);
-// ASCII lower case, as Redis names commands and subcommands in its error texts.
-std::string ToLower(std::string_view text);
-std::string ToUpper(std::string_view text);
+using kvd::EqualsIgnoreCase;
+using kvd::ToLower;
+using kvd::ToUpper;
 
 bool ParseIntArg(CommandContext& ctx, size_t index, int64_t* out);
 bool ParseDoubleArg(CommandContext& ctx, size_t index, double* out);
