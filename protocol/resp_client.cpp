@@ -16,13 +16,17 @@ namespace kvd::protocol {
 
 namespace asio = boost::asio;
 
-std::string EncodeCommand(const std::vector<std::string>& args) {
-  std::string out = "*" + std::to_string(args.size()) + "\r\n";
+void AppendCommand(const std::vector<std::string>& args, std::string* out) {
+  out->append("*").append(std::to_string(args.size())).append("\r\n");
   for (const auto& arg : args) {
-    out += "$" + std::to_string(arg.size()) + "\r\n";
-    out += arg;
-    out += "\r\n";
+    out->append("$").append(std::to_string(arg.size())).append("\r\n");
+    out->append(arg).append("\r\n");
   }
+}
+
+std::string EncodeCommand(const std::vector<std::string>& args) {
+  std::string out;
+  AppendCommand(args, &out);
   return out;
 }
 

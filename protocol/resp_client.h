@@ -15,6 +15,8 @@
 namespace kvd::protocol {
 
 std::string EncodeCommand(const std::vector<std::string>& args);
+// The same, appended to `out` (a pipeline's buffer) without a string of its own.
+void AppendCommand(const std::vector<std::string>& args, std::string* out);
 // A command to replay in database `db`: preceded by SELECT when `*selected_db`
 // (-1: none yet) is another one, which it then becomes. Replayable binlog output.
 std::string EncodeCommandInDb(int db, const std::vector<std::string>& args, int* selected_db);

@@ -23,14 +23,14 @@ void BackendLink::Send(const std::vector<std::string>& args, Callback callback) 
   // Before Connect, which may queue an AUTH ahead: the wait starts now, not at the last reply of a past connection.
   if (waiting_.empty()) last_progress_ms_ = TickMicros() / 1000;
   if (state_ == State::kIdle) Connect();
-  output_ += protocol::EncodeCommand(args);
+  protocol::AppendCommand(args, &output_);
   waiting_.push_back(std::move(callback));
   if (state_ == State::kReady) ScheduleFlush();
 }
 
 void BackendLink::SendToPushes(const std::vector<std::string>& args) {
   if (state_ == State::kIdle) Connect();
-  output_ += protocol::EncodeCommand(args);
+  protocol::AppendCommand(args, &output_);
   if (state_ == State::kReady) ScheduleFlush();
 }
 
