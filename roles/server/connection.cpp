@@ -293,8 +293,8 @@ void Connection::MakeQueuedPassesDurable(ServerContext& server) {
   std::vector<std::shared_ptr<Connection>> waiting;
   waiting.swap(t_waiting_for_durability);
   Status committed = engine.CommitGroup();
-  if (!committed.ok()) return ReplyOrDrop(committed, waiting);
-  if (engine.fsync_policy() != storage::FsyncPolicy::kAlways) return ReplyOrDrop(engine.MakeDurable(), waiting);
+  if (!committed.ok()) return ReplyOrDrop(committed, std::move(waiting));
+  if (engine.fsync_policy() != storage::FsyncPolicy::kAlways) return ReplyOrDrop(engine.MakeDurable(), std::move(waiting));
   // The engine's syncing thread does one fsync for everyone waiting while the
   // io thread goes on reading and executing the next requests, so they are in
   // the OS when that fsync ends and the next one starts at once. An io thread
@@ -304,7 +304,7 @@ void Connection::MakeQueuedPassesDurable(ServerContext& server) {
   // (bench/README.md).
   auto executor = waiting.front()->socket_.get_executor();
   engine.MakeDurableAsync([executor, waiting = std::move(waiting)](Status durable) mutable {
-    asio::post(executor, [durable, waiting = std::move(waiting)] { ReplyOrDrop(durable, waiting); });
+    asio::post(executor, [durable, waiting = std::move(waiting)]() mutable { ReplyOrDrop(durable, std::move(waiting)); });
   });
 }
 
