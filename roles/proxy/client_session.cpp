@@ -2,7 +2,6 @@
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
-#include <cctype>
 
 #include "common/ascii.h"
 #include "common/logging.h"
@@ -297,7 +296,7 @@ void ClientSession::OnPushFrame(const Status& failed, std::string_view frame) {
   protocol::RespValue value;
   bool decoded = protocol::ParseReply(frame, &value).ok();
   const std::string kind = decoded && !value.elements.empty() ? value.elements[0].str : value.str;
-  bool pong = decoded && (kind == "pong" || kind == "PONG");
+  bool pong = decoded && EqualsIgnoreCase(kind, "pong");
   if (awaiting_marker_ && pong) {
     awaiting_marker_ = false;
     if (subscriptions_ == 0 && shard_subscriptions_ == 0) subscribed_ = false;

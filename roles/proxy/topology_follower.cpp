@@ -5,6 +5,7 @@
 
 #include "cluster/address.h"
 #include "cluster/topology/command.h"
+#include "common/clock.h"
 #include "common/logging.h"
 
 namespace kvd::proxy {
@@ -17,12 +18,6 @@ constexpr std::chrono::milliseconds kWatchTimeout{30000};
 // How often the registration is renewed (its last_seen_ms), and retried after a failure.
 constexpr int kRegisterEveryMs = 30000;
 constexpr int kRegisterRetryMs = 1000;
-
-uint64_t WallMillis() {
-  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                   std::chrono::system_clock::now().time_since_epoch())
-                                   .count());
-}
 }  // namespace
 
 TopologyFollower::TopologyFollower(const ProxyConfig& config, RoutesSink routes_sink, KeysSink keys_sink)
@@ -127,7 +122,7 @@ void TopologyFollower::KeepRegistered() {
   namespace topology = cluster::topology;
   bool registered = false;
   do {
-    topology::RegisterProxy entry{config_.proxy_id, config_.announce, WallMillis()};
+    topology::RegisterProxy entry{config_.proxy_id, config_.announce, SystemClock::Instance()->NowMs()};
     registered = ProposeToLeader(topology::EncodeCommand(entry));
   } while (Pause(registered ? kRegisterEveryMs : kRegisterRetryMs));
   if (registered && ProposeToLeader(topology::EncodeCommand(topology::UnregisterProxy{config_.proxy_id}))) {

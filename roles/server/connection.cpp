@@ -294,7 +294,9 @@ void Connection::MakeQueuedPassesDurable(ServerContext& server) {
   waiting.swap(t_waiting_for_durability);
   Status committed = engine.CommitGroup();
   if (!committed.ok()) return ReplyOrDrop(committed, std::move(waiting));
-  if (engine.fsync_policy() != storage::FsyncPolicy::kAlways) return ReplyOrDrop(engine.MakeDurable(), std::move(waiting));
+  if (engine.fsync_policy() != storage::FsyncPolicy::kAlways) {
+    return ReplyOrDrop(engine.MakeDurable(), std::move(waiting));
+  }
   // The engine's syncing thread does one fsync for everyone waiting while the
   // io thread goes on reading and executing the next requests, so they are in
   // the OS when that fsync ends and the next one starts at once. An io thread
@@ -304,7 +306,8 @@ void Connection::MakeQueuedPassesDurable(ServerContext& server) {
   // (bench/README.md).
   auto executor = waiting.front()->socket_.get_executor();
   engine.MakeDurableAsync([executor, waiting = std::move(waiting)](Status durable) mutable {
-    asio::post(executor, [durable, waiting = std::move(waiting)]() mutable { ReplyOrDrop(durable, std::move(waiting)); });
+    asio::post(executor,
+               [durable, waiting = std::move(waiting)]() mutable { ReplyOrDrop(durable, std::move(waiting)); });
   });
 }
 

@@ -203,22 +203,25 @@ bool KvdServer::SpawnAndWait() {
     pid_ = child;
   }
 
-  auto deadline = Clock::now() + kStartTimeout;
-  while (Clock::now() < deadline) {
-    {
-      std::lock_guard lock(mutex_);
-      int code = 0;
-      if (ReapNoHang(&code)) {
-        MESSAGE("kvd server exited during start-up with code " << code);
-        return false;
-      }
-    }
-    RespClient probe;
-    if (probe.Connect("127.0.0.1", port_).ok()) {
-      auto reply = probe.Command({"PING"});
-      if (reply.ok()) return true;
-    }
-    std::this_thread::sleep_for(20ms);  // polling interval
+  std::optional<int> exit_code;
+  bool answered = false;
+  WaitFor(
+      [&] {
+        {
+          std::lock_guard lock(mutex_);
+          int code = 0;
+          if (ReapNoHang(&code)) exit_code = code;
+        }
+        if (exit_code) return true;
+        RespClient probe;
+        answered = probe.Connect("127.0.0.1", port_).ok() && probe.Command({"PING"}).ok();
+        return answered;
+      },
+      kStartTimeout);
+  if (answered) return true;
+  if (exit_code) {
+    MESSAGE("kvd server exited during start-up with code " << *exit_code);
+    return false;
   }
   MESSAGE("kvd server did not answer PING within the start deadline");
   Kill9();

@@ -1,7 +1,5 @@
 #include "roles/server/commands/args.h"
 
-#include <strings.h>
-
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
